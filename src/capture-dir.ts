@@ -1,0 +1,43 @@
+// Where things live inside a capture directory. Nothing else in the code builds these paths by hand.
+//
+//   manifest.json                 what wrote the capture, counts, status (manifest.ts)
+//   events/000001.arrows ...      one Arrow IPC *stream* per batch, written to .tmp then renamed (batch-writer.ts)
+//   logs.ndjson                   pwru's header/log/progress lines, {"line":N,"kind":…,"text":…}
+//   rejects.ndjson                lines the parser could not read, {"line":N,"text":…,"reason":…}
+//   snapshots/<phase>/<name>      raw cilium-dbg / bpftool output, verbatim (snapshots.ts); phase = start | end
+//   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (target-resolver.ts)
+//   command/stdout, command/stderr  the test command's output (record -- cmd)
+//   pwru.stderr                   pwru's own stderr, verbatim
+import { join } from 'node:path';
+
+export const MANIFEST = 'manifest.json';
+export const EVENTS_DIR = 'events';
+export const LOGS = 'logs.ndjson';
+export const REJECTS = 'rejects.ndjson';
+export const SNAPSHOTS_DIR = 'snapshots';
+export const NAMES_DIR = 'names';
+export const COMMAND_DIR = 'command';
+export const PWRU_STDERR = 'pwru.stderr';
+
+export type Phase = 'start' | 'end';
+
+/** Snapshot file names inside snapshots/<phase>/. The extension says how it was taken (json or txt). */
+export const SNAPSHOT_KINDS = ['endpoints', 'ipcache', 'metrics', 'bpftool-net'] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
+export const capturePaths = (dir: string) => ({
+  manifest: join(dir, MANIFEST),
+  eventsDir: join(dir, EVENTS_DIR),
+  logs: join(dir, LOGS),
+  rejects: join(dir, REJECTS),
+  snapshotsDir: join(dir, SNAPSHOTS_DIR),
+  snapshot: (phase: Phase, kind: SnapshotKind, ext: 'txt' | 'json') => join(dir, SNAPSHOTS_DIR, phase, `${kind}.${ext}`),
+  names: (phase: Phase) => join(dir, NAMES_DIR, `${phase}.json`),
+  commandOut: join(dir, COMMAND_DIR, 'stdout'),
+  commandErr: join(dir, COMMAND_DIR, 'stderr'),
+  pwruStderr: join(dir, PWRU_STDERR),
+});
+
+/** Batch file name for sequence number n (1-based); sorts lexically in write order. */
+export const batchFileName = (n: number) => `${String(n).padStart(6, '0')}.arrows`;
+export const isBatchFile = (name: string) => /^\d{6,}\.arrows$/.test(name);
