@@ -1,0 +1,26 @@
+// `skbtape import <file|-> -o <dir>`: saved pwru output → capture directory, with a one-screen summary.
+import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { importCapture } from '../importer.js';
+import type { InputFormat } from '../line-parser.js';
+import { captureSummary, renderSummary } from '../summary.js';
+import { printJson } from '../render.js';
+
+export function register(program: Command): void {
+  program
+    .command('import')
+    .description('import saved pwru output (text or --output-json) into a capture directory')
+    .argument('<file>', "pwru output file, or '-' for stdin")
+    .requiredOption('-o, --output <dir>', 'capture directory to create')
+    .option('--format <format>', 'input format: auto, text or json', 'auto')
+    .option('--force', 'replace a non-empty output directory', false)
+    .option('--json', 'print the summary as JSON', false)
+    .action(async (file: string, o: { output: string; format: string; force: boolean; json: boolean }) => {
+      if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
+      const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force });
+      const s = captureSummary(r.dir, r.manifest);
+      if (o.json) printJson(s);
+      else process.stdout.write(renderSummary(s));
+      for (const w of r.warnings) process.stderr.write(`skbtape: warning: ${w}\n`);
+    });
+}

@@ -1,0 +1,23 @@
+// `skbtape info <dir>`: the manifest summary of a capture.
+import type { Command } from 'commander';
+import { batchFiles } from '../capture-reader.js';
+import { readManifest } from '../manifest.js';
+import { printJson } from '../render.js';
+import { captureSummary, renderSummary } from '../summary.js';
+
+export function register(program: Command): void {
+  program
+    .command('info')
+    .description('show a capture\'s summary: counts, status, time range, source, snapshots')
+    .argument('<dir>', 'capture directory')
+    .option('--json', 'print as JSON', false)
+    .action((dir: string, o: { json: boolean }) => {
+      const m = readManifest(dir);
+      const s = captureSummary(dir, m);
+      if (m.status === 'recording' || m.status === 'interrupted') {
+        s.warnings.push(`capture is ${m.status}: counts are as of the last flush; ${batchFiles(dir).length} batch file(s) on disk`);
+      }
+      if (o.json) printJson(s);
+      else process.stdout.write(renderSummary(s));
+    });
+}

@@ -1,0 +1,44 @@
+// `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines.
+import type { Command } from 'commander';
+import { readEvents } from '../capture-reader.js';
+import { UserError } from '../errors.js';
+import { parseLayoutKey } from '../layout.js';
+import { readManifest } from '../manifest.js';
+import { newRenderState, renderHeader, renderJson, renderText } from '../pwru-layout.js';
+import { writeOut } from '../stdout.js';
+
+export function register(program: Command): void {
+  program
+    .command('replay')
+    .description("print a capture in pwru's own output layout, or as pwru JSON lines")
+    .argument('<dir>', 'capture directory')
+    .option('--skb <addr>', 'only events of this skb address (0x…)')
+    .option('--json', "print pwru's --output-json lines", false)
+    .action(async (dir: string, o: { skb?: string; json: boolean }) => {
+      const m = readManifest(dir);
+      let skb: bigint | null = null;
+      if (o.skb !== undefined) {
+        if (!/^0x[0-9a-fA-F]{1,16}$/.test(o.skb)) throw new UserError(`--skb wants a hex address like 0xffff91ba905e1ce8, not '${o.skb}'`, '--skb');
+        skb = BigInt(o.skb);
+      }
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      if (m.status !== 'complete') warn(`capture status is ${m.status}${m.statusReason ? ` (${m.statusReason})` : ''}`);
+      const st = newRenderState();
+      let lastLayout = '';
+      const out: string[] = [];
+      for (const e of readEvents(dir, warn)) {
+        if (skb !== null && e.skb !== skb) continue;
+        if (o.json) out.push(renderJson(e));
+        else {
+          if (e.layout !== lastLayout) {
+            const h = renderHeader(parseLayoutKey(e.layout));
+            if (h !== null) out.push(h);
+            lastLayout = e.layout;
+          }
+          out.push(renderText(e, st));
+        }
+        if (out.length >= 4096) await writeOut(out.splice(0).join('\n') + '\n');
+      }
+      if (out.length) await writeOut(out.join('\n') + '\n');
+    });
+}

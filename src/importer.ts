@@ -1,0 +1,96 @@
+// Streams saved pwru output (a file or stdin) through the line parser into a new capture directory.
+// Used by `skbtape import`; the live recorder feeds the same parser and writer from pwru's stdout instead.
+import { createReadStream, statSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import split2 from 'split2';
+import { CaptureWriter } from './batch-writer.js';
+import { fsUserError, UserError } from './errors.js';
+import { newParserState, parseLine, type InputFormat } from './line-parser.js';
+import { newManifest, type Manifest } from './manifest.js';
+import { claimOutputDir } from './output-dir.js';
+import { fmtBytes, fmtRate, progress } from './progress.js';
+
+export interface ImportOptions {
+  format: InputFormat;
+  force: boolean;
+  batchRows?: number;
+  showProgress?: boolean;
+}
+
+export interface ImportResult {
+  manifest: Manifest;
+  dir: string;
+  warnings: string[];
+}
+
+/** Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder. */
+export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void): Promise<void> {
+  const state = newParserState(format);
+  let lineNo = 0;
+  return new Promise((resolve, reject) => {
+    const lines = input.pipe(split2());
+    input.on('error', reject);
+    lines.on('error', reject);
+    lines.on('data', (line: string) => {
+      lineNo++;
+      writer.add(parseLine(line, lineNo, state), lineNo, line);
+      onLine?.(lineNo);
+    });
+    lines.on('end', resolve);
+  });
+}
+
+export async function importCapture(input: string, outDir: string, opts: ImportOptions): Promise<ImportResult> {
+  let stream: Readable;
+  let size = 0;
+  if (input === '-') stream = process.stdin;
+  else {
+    try {
+      const st = statSync(input);
+      if (st.isDirectory()) throw new UserError(`${input} is a directory, expected a pwru output file`, input);
+      size = st.size;
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw fsUserError(e, input);
+    }
+    stream = createReadStream(input);
+  }
+  claimOutputDir(outDir, opts.force);
+  const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
+  const writer = new CaptureWriter(outDir, manifest, { batchRows: opts.batchRows });
+  const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
+  const t0 = Date.now();
+  let bytesRead = 0;
+  stream.on('data', (b: Buffer | string) => { bytesRead += b.length; });
+  try {
+    await pumpLines(stream, writer, opts.format, (n) => {
+      if ((n & 0x3fff) === 0) {
+        bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}, ${fmtBytes(bytesRead)}${size ? ` of ${fmtBytes(size)}` : ''}`);
+      }
+    });
+  } catch (e) {
+    bar.done();
+    writer.finish('failed', `reading ${input}: ${(e as Error).message}`);
+    throw fsUserError(e, input);
+  }
+  bar.done();
+  const warnings: string[] = [];
+  const c = manifest.counts;
+  if (c.events === 0 && c.logLines === 0) {
+    writer.finish('failed', 'nothing in the input looks like pwru output');
+    throw new UserError(`nothing in ${input === '-' ? 'stdin' : input} looks like pwru output: ${describeInput(manifest)}`, input === '-' ? 'stdin' : input);
+  }
+  if (c.events === 0) warnings.push(`no events in ${input}: only ${c.logLines} header/log line(s)`);
+  writer.finish('complete');
+  manifest.warnings.push(...warnings);
+  return { manifest, dir: outDir, warnings };
+}
+
+function describeInput(m: Manifest): string {
+  const c = m.counts;
+  if (c.inputLines === 0 || c.inputLines === c.blankLines) return 'it is empty';
+  const reasons = new Map<string, number>();
+  for (const r of m.firstRejects) reasons.set(r.reason, (reasons.get(r.reason) ?? 0) + 1);
+  const top = [...reasons.entries()].sort((a, b) => b[1] - a[1])[0]?.[0] ?? 'unreadable';
+  return `${c.rejects} of ${c.inputLines} lines unreadable (first: line ${m.firstRejects[0]?.line}: ${top})`;
+}

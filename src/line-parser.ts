@@ -1,0 +1,507 @@
+// One pwru output line → event | continuation | log | blank | reject. Pure apart from the small ParserState it
+// carries between lines of one file (the last header seen, whether we are inside a Go panic, whether the previous
+// line was an event). Writing, counting and batching are the batch writer's job.
+import { blankEvent, type PwruEvent } from './event-schema.js';
+import { baseLayout, layoutKey, type Layout } from './layout.js';
+
+export type InputFormat = 'auto' | 'text' | 'json';
+
+export type Parsed =
+  | { kind: 'event'; event: PwruEvent }
+  /** Belongs to the event above it (stack frame, skb dump, metadata line…). */
+  | { kind: 'continuation'; text: string }
+  | { kind: 'log'; logKind: LogKind; text: string }
+  | { kind: 'blank' }
+  | { kind: 'reject'; reason: string };
+
+export type LogKind = 'header' | 'log' | 'progress' | 'panic' | 'signal';
+
+export interface ParserState {
+  format: InputFormat;
+  /** Layout announced by the last header line (text eras), or null when none was seen. */
+  header: Layout | null;
+  headerText: string | null;
+  /** True when the previous non-blank line was an event or one of its continuation lines. */
+  inEvent: boolean;
+  inPanic: boolean;
+}
+
+export const newParserState = (format: InputFormat = 'auto'): ParserState => ({
+  format, header: null, headerText: null, inEvent: false, inPanic: false,
+});
+
+// ---- small token helpers -------------------------------------------------------------------------------------
+
+const SKB_RE = /^0x[0-9a-fA-F]+$/;
+const DEC_RE = /^\d+$/;
+const HMS_RE = /^\d{2}:\d{2}:\d{2}\.\d{3}$/;
+const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
+const PROTO_RE = /^0x[0-9a-fA-F]{4,}$/;
+const CB_RE = /^\[0x[0-9A-Fa-f]{8}(,0x[0-9A-Fa-f]{8}){4}\]$/;
+// saddr:sport->daddr:dport(l4[:FLAGS]); addresses may be empty (non-IP L3) and IPv6 is bracketed.
+const TUPLE_RE = /^(\[[0-9a-fA-F:.]*\]|[0-9.]*):(\d+)->(\[[0-9a-fA-F:.]*\]|[0-9.]*):(\d+)\(([a-z0-9]*)(?::([A-Z|]+))?\)$/;
+const GOLOG_RE = /^(\^C)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2}( |$)/;
+const PROGRESS_RE = /^\d+ \/ \d+ \[/;
+const DROPCODE_RE = /^\((\d+)\)$/;
+const FUNC_REASON_RE = /^([^()\s]+)\(([A-Z][A-Z0-9_]*)\)$/;
+const FUNC_PROG_RE = /^(.+)\((tc|xdp)\)$/;
+
+/** pwru prints these without a timestamp in some pastes; they are log lines all the same. */
+const BARE_LOG_RE = /^(\^C)?(Attaching kprobes|Attached \(ignored|Listening for events|Received signal|Printed \d+ events|Detaching kprobes|Per cpu buffer size|Attaching (tc-bpf|xdp) progs|Warn: |Failed to retrieve all ifaces|Unable to load packet drop|Opening non-skb-kprobe)/;
+
+export const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
+export const L4_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmp6: 58 };
+export const L4_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6' };
+
+export function tcpFlagsFromNames(s: string): number | null {
+  let bits = 0;
+  for (const name of s.split('|')) {
+    const i = TCP_FLAG_NAMES.indexOf(name as (typeof TCP_FLAG_NAMES)[number]);
+    if (i < 0) return null;
+    bits |= 1 << i;
+  }
+  return bits;
+}
+
+export function tcpFlagNames(bits: number): string {
+  const out: string[] = [];
+  for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(TCP_FLAG_NAMES[i]!);
+  return out.join('|');
+}
+
+const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
+
+/** Parse a pwru tuple token into the event; false when it is not a tuple. */
+export function applyTuple(ev: PwruEvent, tok: string): boolean {
+  const m = TUPLE_RE.exec(tok);
+  if (!m) return false;
+  ev.saddr = stripBrackets(m[1]!);
+  ev.sport = Number(m[2]);
+  ev.daddr = stripBrackets(m[3]!);
+  ev.dport = Number(m[4]);
+  ev.l4 = m[5]!;
+  ev.l4Proto = L4_NUMBERS[m[5]!] ?? null;
+  if (m[6] !== undefined) {
+    const f = tcpFlagsFromNames(m[6]);
+    if (f === null) return false;
+    ev.tcpFlags = f;
+  }
+  return true;
+}
+
+export const isTupleToken = (tok: string) => TUPLE_RE.test(tok);
+
+/** FUNC text → func, drop reason, tc/xdp marker. */
+export function applyFunc(ev: PwruEvent, text: string): void {
+  let f = text;
+  const prog = FUNC_PROG_RE.exec(f);
+  if (prog) { f = prog[1]!; ev.progKind = prog[2]!; }
+  const reason = FUNC_REASON_RE.exec(f);
+  if (reason) { f = reason[1]!; ev.dropReason = reason[2]!; }
+  ev.func = f;
+}
+
+/** pid out of a PROCESS value: `~bin/curl:272299`, `curl(239350)`, `<empty>:(2838)`, `/usr/bin/curl:250468`. */
+export function pidOf(process: string, bracketed: boolean): number | null {
+  let m = /\((\d+)\)$/.exec(process);
+  if (m) return Number(m[1]);
+  if (!bracketed || process.startsWith('/') || process.startsWith('<empty>')) {
+    m = /:(\d+)$/.exec(process);
+    if (m) return Number(m[1]);
+  }
+  return null;
+}
+
+/** IFACE value → ifindex: `eth0:2`, `~3a6f7d4e8c73:26`, `26`, `4(wg0)`, `26(lxc…)`. */
+export function ifindexOf(iface: string): number | null {
+  let m = /^(\d+)(\(.*\))?$/.exec(iface);
+  if (m) return Number(m[1]);
+  m = /:(\d+)$/.exec(iface);
+  return m ? Number(m[1]) : null;
+}
+
+const hexU32 = (s: string) => {
+  const v = parseInt(s, 16);
+  return Number.isFinite(v) && v >= 0 && v <= 0xffffffff ? v : null;
+};
+const decU32 = (s: string) => (DEC_RE.test(s) && s.length <= 10 && Number(s) <= 0xffffffff ? Number(s) : null);
+
+// ---- header ------------------------------------------------------------------------------------------------
+
+/** A header line → its layout, or null when the line is not a pwru header. */
+export function parseHeader(line: string): Layout | null {
+  const t = line.trim().split(/\s+/);
+  let i = 0;
+  let abs: Layout['abs'] = null;
+  if (t[0] === 'TIME') { abs = 'hms'; i = 1; }
+  if (t[i] !== 'SKB') return null;
+  i++;
+  if (t[i] === 'PROCESS') {
+    // Era A: SKB PROCESS FUNC TIMESTAMP. %15s PROCESS (v0.0.1–2) ends at column 34, %16s at 35.
+    if (t[i + 1] !== 'FUNC') return null;
+    const l = baseLayout('A');
+    l.ts = true;
+    const end = line.indexOf('PROCESS') + 7;
+    l.narrowProcess = end === 34;
+    return l;
+  }
+  if (t[i] !== 'CPU' || t[i + 1] !== 'PROCESS') return null;
+  i += 2;
+  if (t[i] === 'FUNC') {
+    const l = baseLayout('C');
+    l.abs = abs;
+    l.ts = t[i + 1] === 'TIMESTAMP';
+    return l;
+  }
+  const l = baseLayout('E');
+  if (abs) l.abs = line.startsWith('TIME                    ') ? 'iso' : 'hms';
+  const rest = t.slice(i);
+  let j = 0;
+  if (rest[j] === 'TIMESTAMP') { l.ts = true; j++; }
+  if (rest[j] === 'NETNS' && rest[j + 1] === 'MARK/x') { l.meta = true; j += 6; }
+  if (rest[j] === '__sk_buff->cb[]') { l.cb = true; j++; }
+  if (rest[j] === 'NETNS' && rest[j + 1] === 'NAME') {
+    l.nsNames = 16;
+    j += 2;
+  }
+  if (rest[j] === 'TUPLE') { l.tuple = true; j++; }
+  if (rest[j] !== 'FUNC') return null;
+  j++;
+  if (rest[j] === 'CALLER') { l.caller = true; j++; }
+  if (rest[j] === 'TUNNEL') { l.tunnel = true; j++; }
+  return j === rest.length ? l : null;
+}
+
+// ---- era E (v1.0.7+) event line ------------------------------------------------------------------------------
+
+function parseEraE(tokens: string[], start: number, lineNo: number, hdr: Layout | null, abs: Layout['abs'], absTime: string | null): PwruEvent | string {
+  const n = tokens.length;
+  let i = start;
+  const skbTok = tokens[i++]!;
+  const cpuTok = tokens[i++];
+  const procTok = tokens[i++];
+  if (cpuTok === undefined || procTok === undefined) return 'too few fields for a v1.0.7+ line';
+  if (!DEC_RE.test(cpuTok)) return `CPU is not a number: ${cpuTok}`;
+  const l = baseLayout('E');
+  l.abs = abs;
+  const ev = blankEvent(lineNo, '', BigInt(skbTok), '');
+  ev.cpu = Number(cpuTok);
+  ev.process = procTok;
+  ev.pid = pidOf(procTok, false);
+  ev.absTime = absTime;
+  // Find the meta block by its PROTO anchor (0x + 4 hex): NETNS MARK IFACE PROTO MTU LEN.
+  let protoAt = -1;
+  const metaExpected = hdr ? hdr.meta : true;
+  if (metaExpected) {
+    for (let k = i + 3; k < Math.min(n, i + 6); k++) {
+      if (PROTO_RE.test(tokens[k]!) && k + 2 < n && DEC_RE.test(tokens[k + 1]!) && DEC_RE.test(tokens[k + 2]!)) { protoAt = k; break; }
+    }
+  }
+  if (hdr?.meta && protoAt < 0) return 'no NETNS…LEN block although the header announced one';
+  if (protoAt >= 0) {
+    const metaStart = protoAt - 3;
+    if (metaStart === i + 1) {
+      if (!DEC_RE.test(tokens[i]!)) return `TIMESTAMP is not a number: ${tokens[i]}`;
+      ev.ktime = BigInt(tokens[i]!);
+      l.ts = true;
+    } else if (metaStart !== i) return 'unexpected fields before NETNS';
+    const netns = decU32(tokens[metaStart]!);
+    const mark = hexU32(tokens[metaStart + 1]!);
+    if (netns === null) return `NETNS is not a number: ${tokens[metaStart]}`;
+    if (mark === null || !/^[0-9a-fA-F]+$/.test(tokens[metaStart + 1]!)) return `MARK/x is not hex: ${tokens[metaStart + 1]}`;
+    ev.netns = netns;
+    ev.mark = mark;
+    ev.iface = tokens[metaStart + 2]!;
+    ev.ifindex = ifindexOf(ev.iface);
+    ev.proto = parseInt(tokens[protoAt]!, 16);
+    ev.mtu = Number(tokens[protoAt + 1]);
+    ev.len = Number(tokens[protoAt + 2]);
+    l.meta = true;
+    i = protoAt + 3;
+  } else if ((hdr ? hdr.ts : true) && i < n - 1 && DEC_RE.test(tokens[i]!)) {
+    ev.ktime = BigInt(tokens[i]!);
+    l.ts = true;
+    i++;
+  }
+  if (i < n && CB_RE.test(tokens[i]!)) {
+    ev.cb = tokens[i]!.slice(1, -1).split(',').map((h) => parseInt(h, 16));
+    l.cb = true;
+    i++;
+  } else if (hdr?.cb) return 'no __sk_buff->cb[] field although the header announced one';
+  if (hdr?.nsNames) {
+    // The centred netns name has no separator and may be all blanks: take tokens up to the tuple (if any).
+    const names: string[] = [];
+    while (i < n - 1 && (!hdr.tuple || !isTupleToken(tokens[i]!)) && hdr.tuple) names.push(tokens[i++]!);
+    ev.netnsName = names.join(' ');
+    l.nsNames = hdr.nsNames;
+  }
+  if (i < n - 1 && isTupleToken(tokens[i]!)) {
+    applyTuple(ev, tokens[i]!);
+    l.tuple = true;
+    i++;
+  } else if (hdr?.tuple) return 'no TUPLE field although the header announced one';
+  if (i >= n) return 'no FUNC field';
+  applyFunc(ev, tokens[i++]!);
+  if (i < n && DROPCODE_RE.test(tokens[i]!)) ev.dropCode = Number(tokens[i++]!.slice(1, -1));
+  // After FUNC: [CALLER] [name=value …] [tunnel tuple]. Classify by shape; the header only confirms.
+  const kv: string[] = [];
+  for (; i < n; i++) {
+    const tok = tokens[i]!;
+    if (i === n - 1 && isTupleToken(tok) && (hdr ? hdr.tunnel : true)) {
+      ev.tunnel = tok;
+      l.tunnel = true;
+    } else if (tok.includes('=')) kv.push(tok);
+    else if (ev.caller === null && kv.length === 0 && (hdr ? hdr.caller : true)) {
+      ev.caller = tok;
+      l.caller = true;
+    } else return `unexpected field after FUNC: ${tok}`;
+  }
+  if (kv.length) ev.metaKv = kv.join(' ');
+  if (hdr) {
+    // Keep the header's view of optional columns so replay prints the same header.
+    l.caller = hdr.caller;
+    l.tunnel = hdr.tunnel || l.tunnel;
+  }
+  ev.layout = layoutKey(l);
+  return ev;
+}
+
+// ---- eras A and C (≤ v1.0.6): [process] with spaces, key=value meta ---------------------------------------
+
+function parseBracketed(line: string, lineNo: number, hdr: Layout | null, abs: Layout['abs'], absTime: string | null, afterPrefix: number): PwruEvent | string {
+  // SKB [CPU] [process] FUNC [TIMESTAMP] [key=value …] [tuple]
+  const rest = line.slice(afterPrefix);
+  const m = /^\s*(0x[0-9a-fA-F]+)\s+(?:(\d+)\s+)?\[/.exec(rest);
+  if (!m) return 'not an event line';
+  const open = m[0].length - 1;
+  // The process ends at the first ']' followed by blanks (comm may contain spaces, never '] ').
+  const close = rest.indexOf(']', open);
+  let closeAt = close;
+  while (closeAt >= 0 && closeAt + 1 < rest.length && !/\s/.test(rest[closeAt + 1]!)) closeAt = rest.indexOf(']', closeAt + 1);
+  if (closeAt < 0) return 'unterminated [process]';
+  const l = baseLayout(m[2] === undefined ? 'A' : 'C');
+  l.abs = abs;
+  if (hdr && hdr.era === 'A') l.narrowProcess = hdr.narrowProcess;
+  const ev = blankEvent(lineNo, '', BigInt(m[1]!), '');
+  ev.absTime = absTime;
+  if (m[2] !== undefined) ev.cpu = Number(m[2]);
+  ev.process = rest.slice(open + 1, closeAt);
+  ev.pid = pidOf(ev.process, true);
+  const tokens = rest.slice(closeAt + 1).trim().split(/\s+/).filter(Boolean);
+  if (tokens.length === 0) return 'no FUNC field';
+  let i = 0;
+  let func = tokens[i++]!;
+  // Before v1.0.7 module symbols kept kallsyms' tab: `vxlan_rcv\t[vxlan]`.
+  if (i < tokens.length && /^\[[\w.-]+\]$/.test(tokens[i]!) && /\t/.test(rest)) func += `\t${tokens[i++]}`;
+  applyFunc(ev, func);
+  if (i < tokens.length && DROPCODE_RE.test(tokens[i]!)) ev.dropCode = Number(tokens[i++]!.slice(1, -1));
+  const tsExpected = l.era === 'A' || (hdr ? hdr.ts : true);
+  if (i < tokens.length && DEC_RE.test(tokens[i]!) && tsExpected) {
+    ev.ktime = BigInt(tokens[i++]!);
+    l.ts = true;
+  } else if (l.era === 'A') return 'no TIMESTAMP field (always printed before v0.0.5)';
+  const kvs: string[] = [];
+  while (i < tokens.length && /^[a-z_]+=/.test(tokens[i]!)) kvs.push(tokens[i++]!);
+  if (kvs.length) {
+    l.meta = true;
+    for (const kv of kvs) {
+      const eq = kv.indexOf('=');
+      const k = kv.slice(0, eq);
+      const v = kv.slice(eq + 1);
+      if (k === 'netns') { ev.netns = decU32(v); l.kvNetns = true; }
+      else if (k === 'mark') { if (!v.startsWith('0x')) return `mark is not 0x-hex: ${v}`; ev.mark = hexU32(v.slice(2)); }
+      else if (k === 'ifindex') { ev.ifindex = decU32(v); ev.iface = v; }
+      else if (k === 'iface') { ev.iface = v; ev.ifindex = ifindexOf(v); l.kvIface = true; }
+      else if (k === 'proto') {
+        if (v.startsWith('0x')) ev.proto = parseInt(v, 16);
+        else {
+          // Before v1.0.4 pwru printed the network-order u16 as read on a little-endian host: 8 = 0x0800.
+          const raw = parseInt(v, 16);
+          ev.proto = ((raw & 0xff) << 8) | (raw >> 8);
+          l.protoRaw = true;
+        }
+      } else if (k === 'mtu') ev.mtu = decU32(v);
+      else if (k === 'len') ev.len = decU32(v);
+      else return `unknown meta key ${k}`;
+    }
+    if (ev.mark === null || ev.proto === null || ev.mtu === null || ev.len === null || ev.ifindex === null) return 'incomplete key=value meta';
+  }
+  if (i < tokens.length && isTupleToken(tokens[i]!)) {
+    applyTuple(ev, tokens[i++]!);
+    l.tuple = true;
+  }
+  if (i < tokens.length) return `unexpected field: ${tokens[i]}`;
+  ev.layout = layoutKey(l);
+  return ev;
+}
+
+// ---- JSON (--output-json) ------------------------------------------------------------------------------------
+
+const JSON_KEYS = new Set(['skb', 'skb_shared_info', 'cpu', 'process', 'func', 'caller_func', 'time', 'netns', 'netns_name',
+  'mark', 'iface', 'proto', 'mtu', 'len', 'cb', 'tuple', 'tunnel_tuple', 'stack', 'skb_metadata']);
+
+function jsonTupleToken(t: Record<string, unknown>): string {
+  // Render the JSON tuple in text form so one code path fills the tuple fields.
+  const sa = typeof t.saddr === 'string' ? t.saddr : '';
+  const da = typeof t.daddr === 'string' ? t.daddr : '';
+  const proto = typeof t.proto === 'number' ? t.proto : 0;
+  const name = L4_NAMES[proto] ?? '';
+  const flags = typeof t.flags === 'string' && t.flags ? `:${t.flags}` : '';
+  return `${sa}:${t.sport ?? 0}->${da}:${t.dport ?? 0}(${name}${flags})`;
+}
+
+export function parseJsonLine(line: string, lineNo: number): PwruEvent | string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line);
+  } catch (e) {
+    return `invalid JSON: ${(e as Error).message}`;
+  }
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) return 'JSON line is not an object';
+  if (typeof o.skb !== 'string' || !SKB_RE.test(o.skb)) return 'JSON object has no "skb" address';
+  if (typeof o.func !== 'string') return 'JSON object has no "func"';
+  const ev = blankEvent(lineNo, 'J:', BigInt(o.skb), '');
+  const extras: Record<string, unknown> = {};
+  for (const k of Object.keys(o)) if (!JSON_KEYS.has(k)) extras[k] = o[k];
+  if (Object.keys(extras).length) ev.attachment = JSON.stringify(extras);
+  ev.cpu = typeof o.cpu === 'number' ? o.cpu : 0;
+  if (typeof o.process === 'string') { ev.process = o.process; ev.pid = pidOf(o.process, false); }
+  const fm = /^(\S+) \((\d+)\)$/.exec(o.func);
+  if (fm) { applyFunc(ev, fm[1]!); ev.dropCode = Number(fm[2]); } else applyFunc(ev, o.func);
+  if (typeof o.caller_func === 'string') ev.caller = o.caller_func;
+  if (typeof o.time === 'number') {
+    // JSON.parse rounds integers above 2^53: read the digits from the raw text.
+    const m = /"time":(\d+)/.exec(line);
+    ev.ktime = m ? BigInt(m[1]!) : BigInt(o.time);
+  } else if (typeof o.time === 'string') ev.absTime = o.time;
+  // Absent numeric keys mean 0 (omitempty); keep null only for keys that only exist with --output-meta.
+  const hasMeta = 'iface' in o || 'netns' in o || 'mtu' in o || 'len' in o;
+  if (hasMeta) {
+    ev.netns = typeof o.netns === 'number' ? o.netns : 0;
+    ev.mark = typeof o.mark === 'number' ? o.mark : 0;
+    ev.iface = typeof o.iface === 'string' ? o.iface : null;
+    ev.ifindex = ev.iface === null ? null : ifindexOf(ev.iface);
+    ev.proto = typeof o.proto === 'number' ? o.proto : 0;
+    ev.mtu = typeof o.mtu === 'number' ? o.mtu : 0;
+    ev.len = typeof o.len === 'number' ? o.len : 0;
+  }
+  if (typeof o.netns_name === 'string') ev.netnsName = o.netns_name;
+  if (Array.isArray(o.cb)) {
+    if (o.cb.length !== 5 || !o.cb.every((x) => typeof x === 'number')) return 'JSON "cb" is not five numbers';
+    ev.cb = o.cb as number[];
+  }
+  if (o.tuple && typeof o.tuple === 'object') {
+    if (!applyTuple(ev, jsonTupleToken(o.tuple as Record<string, unknown>))) return 'JSON "tuple" is not a tuple';
+    const p = (o.tuple as Record<string, unknown>).proto;
+    ev.l4Proto = typeof p === 'number' ? p : 0;
+  }
+  if (o.tunnel_tuple !== undefined) ev.tunnel = JSON.stringify(o.tunnel_tuple);
+  if (typeof o.stack === 'string') ev.jsonStack = o.stack;
+  if (typeof o.skb_metadata === 'string') ev.jsonSkbMetadata = o.skb_metadata;
+  if (typeof o.skb_shared_info === 'string') ev.jsonSkbMetadata = (ev.jsonSkbMetadata ?? '') + '\u0000' + o.skb_shared_info;
+  return ev;
+}
+
+// ---- continuation lines ----------------------------------------------------------------------------------------
+
+/** Shapes that only appear as lines attached to an event: stack frames, BTF dumps, bpfmap, metadata lines. */
+export function looksLikeContinuation(line: string): boolean {
+  if (/^[ \t]/.test(line)) return true;                                   // indented BTF dump / hexdump lines
+  if (/^(\(struct |\(union\)|\}|\]|map_id: |map_name: |key\(\d+\):|value\(\d+\):)/.test(line)) return true;
+  if (/^[0-9a-f]{8}  [0-9a-f]{2} /.test(line)) return true;                 // hex.Dump line
+  if (/^[A-Za-z_.$][\w.$]*(\t?\[[\w.-]+\])?$/.test(line)) return true;      // stack frame: symbol[, module]
+  if (/^0x[0-9a-f]+$/.test(line)) return true;                             // unresolved frame address
+  if (/^[a-z_]+=\S*( [a-z_]+=\S*)*$/.test(line)) return true;               // key=value metadata line
+  return false;
+}
+
+// ---- entry point -----------------------------------------------------------------------------------------------
+
+const PANIC_LINE_RE = /^(panic: |fatal error: |\[signal |goroutine \d+ \[|\t|created by |[\w./*()-]+\(.*\)$|exit status \d+$)/;
+
+/** Classify and parse one input line (without its newline). `state` carries what the previous lines said. */
+export function parseLine(raw: string, lineNo: number, state: ParserState): Parsed {
+  const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+  if (line.trim() === '') {
+    if (state.inPanic) return { kind: 'log', logKind: 'panic', text: line };
+    return { kind: 'blank' };
+  }
+  const c0 = line.charCodeAt(0);
+  if (state.format !== 'text' && c0 === 0x7b /* { */) {
+    state.inEvent = false;
+    const r = parseJsonLine(line, lineNo);
+    if (typeof r === 'string') return { kind: 'reject', reason: r };
+    state.inEvent = true;
+    return { kind: 'event', event: r };
+  }
+  if (state.format === 'json') {
+    state.inEvent = false;
+    return classifyNonEvent(line, state) ?? { kind: 'reject', reason: 'not a JSON object (--format json)' };
+  }
+  // Fast path: an event line starts with 0x (or an absolute-time prefix, then 0x).
+  const trimmed = c0 === 0x20 ? line.trimStart() : line;
+  let abs: Layout['abs'] = null;
+  let absTime: string | null = null;
+  let body = trimmed;
+  let prefixLen = line.length - trimmed.length;
+  const firstSpace = trimmed.indexOf(' ');
+  const first = firstSpace < 0 ? trimmed : trimmed.slice(0, firstSpace);
+  if (HMS_RE.test(first) || ISO_RE.test(first)) {
+    abs = first.length === 12 ? 'hms' : 'iso';
+    absTime = first;
+    body = trimmed.slice(firstSpace).trimStart();
+    prefixLen = line.length - body.length;
+  }
+  if (body.startsWith('0x') && /^0x[0-9a-fA-F]+\s/.test(body)) {
+    const hdr = state.header;
+    let r: PwruEvent | string;
+    // Bracketed process → eras A/C; else the fixed-column era.
+    const second = /^0x[0-9a-fA-F]+\s+(\S)(\S*)/.exec(body);
+    const bracketed = second !== null && (second[1] === '[' || (/^\d/.test(second[1]!) && /^\s*0x[0-9a-fA-F]+\s+\d+\s+\[/.test(body)));
+    if (bracketed || (hdr && (hdr.era === 'A' || hdr.era === 'C'))) r = parseBracketed(line, lineNo, hdr, abs, absTime, prefixLen);
+    else r = parseEraE(body.split(/\s+/), 0, lineNo, hdr && hdr.era === 'E' ? hdr : null, abs, absTime);
+    if (typeof r === 'string') {
+      state.inEvent = false;
+      return { kind: 'reject', reason: r };
+    }
+    state.inEvent = true;
+    state.inPanic = false;
+    return { kind: 'event', event: r };
+  }
+  const other = classifyNonEvent(line, state);
+  if (other) return other;
+  if (state.inEvent && looksLikeContinuation(line)) return { kind: 'continuation', text: line };
+  state.inEvent = false;
+  return { kind: 'reject', reason: describeUnknown(line) };
+}
+
+function classifyNonEvent(line: string, state: ParserState): Parsed | null {
+  const hdr = parseHeader(line);
+  if (hdr) {
+    state.header = hdr;
+    state.headerText = line;
+    state.inEvent = false;
+    state.inPanic = false;
+    return { kind: 'log', logKind: 'header', text: line };
+  }
+  if (PROGRESS_RE.test(line)) { state.inEvent = false; return { kind: 'log', logKind: 'progress', text: line }; }
+  if (GOLOG_RE.test(line) || BARE_LOG_RE.test(line) || /^\^C\s*$/.test(line)) {
+    state.inEvent = false;
+    const signal = /Received signal|Printed (\d+ )?events/.test(line);
+    return { kind: 'log', logKind: signal ? 'signal' : 'log', text: line };
+  }
+  if (/^(panic: |fatal error: )/.test(line)) {
+    state.inPanic = true;
+    state.inEvent = false;
+    return { kind: 'log', logKind: 'panic', text: line };
+  }
+  if (state.inPanic && PANIC_LINE_RE.test(line)) return { kind: 'log', logKind: 'panic', text: line };
+  return null;
+}
+
+function describeUnknown(line: string): string {
+  if (/[\u0000-\u0008\u000e-\u001f]/.test(line)) return 'binary data, not pwru output';
+  if (line.includes('\uFFFD')) return 'invalid UTF-8, not pwru output';
+  if (line.length > 4096) return `line of ${line.length} characters, not pwru output`;
+  return 'not a pwru event, header or log line';
+}

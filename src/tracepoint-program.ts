@@ -1,0 +1,309 @@
+// The tracepoint source for kernels without kprobes (so without pwru): writes a bpftrace program that prints one
+// line per skb tracepoint hit in pwru's exact `--output-json` layout, so the pwru JSON line parser records it
+// unchanged. Building the program is pure; spawning bpftrace and reading its stdout is the recorder's job.
+
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { UserError, fsUserError } from './errors.js';
+
+/**
+ * The one line the program prints from BEGIN, before any event. bpftrace delivers BEGIN's output through the same
+ * perf buffers as the events and only starts reading them once every probe is attached and enabled (checked with
+ * strace on bpftrace 0.17), so seeing this line means the probes are live: it plays pwru's `--ready-file` role.
+ * Run bpftrace with `-q`, or it first prints `Attaching N probes...`, which is written *before* attaching.
+ */
+export const TRACEPOINT_READY_LINE = 'skbtape-tracepoints-ready';
+
+/**
+ * What bpftrace itself may write on stdout besides our lines: the ready line, the blank lines it prints on exit,
+ * `Lost N events` when a perf buffer overflowed (N counts lost printf records, i.e. lost lines here) and, without
+ * `-q`, `Attaching N probes...`. A reader drops these before handing lines to the pwru parser.
+ */
+export function isBpftraceNoise(line: string): boolean {
+  return line === '' || line === TRACEPOINT_READY_LINE || /^Lost \d+ events$/.test(line) || /^Attaching \d+ probes?\.\.\.$/.test(line);
+}
+
+/** `Lost N events` -> N, else undefined. */
+export function lostEvents(line: string): number | undefined {
+  const m = /^Lost (\d+) events$/.exec(line);
+  return m ? Number(m[1]) : undefined;
+}
+
+/**
+ * Where `skb->dev` can be believed. `dev` shares a union with `dev_scratch` (UDP receive queue) and with `rbnode`
+ * (TCP out-of-order and retransmit queues), so on socket-side hooks it holds a stale pointer: there we take the netns
+ * from `skb->sk` and print iface "0", as pwru does for a NULL dev.
+ */
+type DevTrust = 'dev' | 'sk-only';
+
+/** Tracepoints that carry an `skbaddr`, in path order (rx, tx, socket, free). Only those present are used. */
+const SKB_TRACEPOINTS: ReadonlyArray<readonly [string, DevTrust]> = [
+  ['net:napi_gro_receive_entry', 'dev'],
+  ['net:napi_gro_frags_entry', 'dev'],
+  ['net:netif_rx_entry', 'dev'],
+  ['net:netif_rx', 'dev'],
+  ['net:netif_receive_skb_entry', 'dev'],
+  ['net:netif_receive_skb_list_entry', 'dev'],
+  ['net:netif_receive_skb', 'dev'],
+  ['tcp:tcp_bad_csum', 'dev'],
+  ['tcp:tcp_send_reset', 'dev'],
+  ['icmp:icmp_send', 'dev'],
+  ['skb:skb_copy_datagram_iovec', 'sk-only'],
+  ['tcp:tcp_retransmit_skb', 'sk-only'],
+  ['net:net_dev_queue', 'dev'],
+  ['qdisc:qdisc_enqueue', 'dev'],
+  ['qdisc:qdisc_dequeue', 'dev'],
+  ['net:net_dev_start_xmit', 'dev'],
+  ['net:net_dev_xmit', 'dev'],
+  ['skb:kfree_skb', 'dev'],
+  ['skb:consume_skb', 'dev'],
+];
+
+/** The default set: the tracepoints above that exist on the running kernel (their tracefs format names `skbaddr`). */
+export function availableSkbTracepoints(tracefsEventsDir = '/sys/kernel/tracing/events'): string[] {
+  return SKB_TRACEPOINTS.map(([tp]) => tp).filter((tp) => {
+    const [category, name] = tp.split(':') as [string, string];
+    const format = join(tracefsEventsDir, category, name, 'format');
+    if (!existsSync(format)) return false;
+    try {
+      return /\bskbaddr;/.test(readFileSync(format, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Drop reasons of the `skb:kfree_skb` format file: number -> `SKB_DROP_REASON_<NAME>`. */
+export function readDropReasons(formatFile = '/sys/kernel/tracing/events/skb/kfree_skb/format'): Map<number, string> {
+  let text: string;
+  try {
+    text = readFileSync(formatFile, 'utf8');
+  } catch (err) {
+    throw fsUserError(err, formatFile);
+  }
+  return parseDropReasons(text);
+}
+
+/**
+ * The `__print_symbolic(REC->reason, { 2, "NOT_SPECIFIED" }, ...)` table of a kfree_skb format text. Empty when the
+ * kernel has no reason field (before 5.17): every drop then prints as `kfree_skb_reason (N)`.
+ */
+export function parseDropReasons(formatText: string): Map<number, string> {
+  const reasons = new Map<number, string>();
+  const start = formatText.indexOf('__print_symbolic(REC->reason');
+  if (start < 0) return reasons;
+  // The table ends at the first `)` after the last `}` of the pairs; names and numbers hold no parentheses.
+  const body = formatText.slice(start, formatText.indexOf(')', start + '__print_symbolic('.length));
+  for (const m of body.matchAll(/\{\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*"([A-Za-z0-9_]+)"\s*\}/g)) {
+    reasons.set(Number(m[1]), `SKB_DROP_REASON_${m[2]}`);
+  }
+  return reasons;
+}
+
+export interface TracepointProgramOptions {
+  /** `category:name`, e.g. `net:netif_receive_skb`; usually `availableSkbTracepoints()`. */
+  tracepoints: string[];
+  /** Keep only skbs whose netns inode (of skb->dev, else skb->sk) is this. */
+  netnsInode?: number;
+  /** Keep only skbs whose skb->dev has this ifindex (like pwru --filter-ifname, resolved). */
+  ifindex?: number;
+  /** number -> `SKB_DROP_REASON_<NAME>` (readDropReasons); unknown reasons print `kfree_skb_reason (N)` like pwru. */
+  dropReasons?: Map<number, string>;
+}
+
+const KNOWN_TRUST = new Map(SKB_TRACEPOINTS);
+
+/** The bpftrace (0.17+) program text. Run it as `bpftrace -q <file>`; see TRACEPOINT_READY_LINE. */
+export function buildTracepointProgram(opts: TracepointProgramOptions): string {
+  if (opts.tracepoints.length === 0) throw new UserError('no tracepoints to attach', '--tracepoints');
+  for (const tp of opts.tracepoints) {
+    if (!/^[a-z0-9_]+:[a-z0-9_]+$/.test(tp)) {
+      throw new UserError(`tracepoint must be category:name, got ${JSON.stringify(tp)}`, '--tracepoints');
+    }
+  }
+  checkU32(opts.netnsInode, '--netns');
+  checkU32(opts.ifindex, '--ifindex');
+  const reasons = [...(opts.dropReasons ?? new Map<number, string>())];
+  for (const [num, name] of reasons) {
+    if (!Number.isInteger(num) || num < 0 || !/^[A-Z0-9_]+$/.test(name)) {
+      throw new UserError(`bad drop reason ${num}=${JSON.stringify(name)}`, 'kfree_skb format');
+    }
+  }
+
+  const out: string[] = [
+    '// Generated by skbtape (src/tracepoint-program.ts): one pwru --output-json line per skb tracepoint hit.',
+    'BEGIN',
+    '{',
+    ...reasons.map(([num, name]) => `  @skbt_reason[${num}] = "${name}";`),
+    `  printf("${TRACEPOINT_READY_LINE}\\n");`,
+    '}',
+    '',
+  ];
+  for (const tp of [...new Set(opts.tracepoints)]) out.push(probe(tp, KNOWN_TRUST.get(tp) ?? 'dev', opts), '');
+  // Without this bpftrace prints every non-empty map on exit, in its own text format, into our JSON stream.
+  out.push('END', '{', '  clear(@skbt_reason);', '}', '');
+  return out.join('\n');
+}
+
+function checkU32(v: number | undefined, flag: string): void {
+  if (v === undefined) return;
+  if (!Number.isInteger(v) || v < 0 || v > 0xffffffff) throw new UserError(`expected an unsigned 32-bit integer, got ${v}`, flag);
+}
+
+/** A bpftrace string literal. */
+function lit(s: string): string {
+  return `"${s.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n')}"`;
+}
+
+// An omitempty number costs two printf arguments: a key string that is `,"k":` or "" and the value printed with
+// `%.0llu`, which C's printf renders as nothing for 0. That keeps each line a single printf: several printf calls
+// per event would be separate perf records, which bpftrace may print with another CPU's records in between, or lose
+// one of (a full buffer drops records, not events).
+interface Field {
+  fmt: string;
+  args: string[];
+}
+
+function omitempty(key: string, value: string, keyVar: string): { set: string; field: Field } {
+  return {
+    set: `  ${keyVar} = ""; if (${value} != 0) { ${keyVar} = ${lit(`,"${key}":`)}; }`,
+    field: { fmt: '%s%.0llu', args: [keyVar, value] },
+  };
+}
+
+function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): string {
+  const name = tp.split(':')[1]!;
+  const isKfree = tp === 'skb:kfree_skb';
+  const body: string[] = [];
+  const emit = (...lines: string[]) => body.push(...lines);
+
+  emit(
+    '  $skb = (struct sk_buff *)args->skbaddr;',
+    '  $ns = (uint64)0; $ifindex = (int64)0; $mtu = (uint64)0;',
+  );
+  if (trust === 'dev') {
+    emit(
+      '  $dev = $skb->dev;',
+      '  if ($dev != 0) {',
+      '    $ns = (uint64)$dev->nd_net.net->ns.inum; $ifindex = (int64)$dev->ifindex; $mtu = (uint64)$dev->mtu;',
+      '  } else if ($skb->sk != 0) {',
+      '    $ns = (uint64)$skb->sk->__sk_common.skc_net.net->ns.inum;',
+      '  }',
+    );
+  } else {
+    emit('  if ($skb->sk != 0) { $ns = (uint64)$skb->sk->__sk_common.skc_net.net->ns.inum; }');
+  }
+  const conds: string[] = [];
+  if (opts.netnsInode !== undefined) conds.push(`$ns == ${opts.netnsInode}`);
+  if (opts.ifindex !== undefined) conds.push(`$ifindex == ${opts.ifindex}`);
+  const filter = conds.length > 0 ? conds.join(' && ') : '1';
+
+  const inner: string[] = [];
+  const add = (...lines: string[]) => inner.push(...lines);
+  add(
+    '  $cpu = (uint64)cpu;',
+    // pwru prints `<exe path>:<tgid>`; bpftrace 0.17 cannot resolve the exe path from a tracepoint, so we print
+    // `<comm>:<tgid>`, the short form pwru itself prints when the path has no directory, and `<empty>:0` for
+    // the idle task as pwru does. A comm containing `"` or `\` makes the line invalid JSON (a reject, not a crash).
+    '  $proc = comm; if (pid == 0) { $proc = "<empty>"; }',
+    '  $pid = (uint64)pid;',
+    '  $time = nsecs;',
+    '  $mark = (uint64)$skb->mark;',
+    '  $len = (uint64)$skb->len;',
+    '  $p = (uint64)$skb->protocol;',
+    '  $proto = (($p & 0xff) << 8) | ($p >> 8);',
+  );
+  const cpu = omitempty('cpu', '$cpu', '$kcpu');
+  const netns = omitempty('netns', '$ns', '$kns');
+  const mark = omitempty('mark', '$mark', '$kmark');
+  const proto = omitempty('proto', '$proto', '$kproto');
+  const mtu = omitempty('mtu', '$mtu', '$kmtu');
+  const len = omitempty('len', '$len', '$klen');
+  add(cpu.set, netns.set, mark.set, proto.set, mtu.set, len.set);
+
+  let func: Field;
+  if (isKfree) {
+    // pwru: kfree_skb_reason(SKB_DROP_REASON_X), or `kfree_skb_reason (N)` (with a space) for an unknown reason.
+    add(
+      '  $r = (uint64)args->reason;',
+      '  $fa = "kfree_skb_reason("; $fb = @skbt_reason[$r]; $fn = (uint64)0;',
+      '  if ($fb == "") { $fa = "kfree_skb_reason ("; $fn = $r; }',
+    );
+    func = { fmt: ',"func":"%s%s%.0llu)"', args: ['$fa', '$fb', '$fn'] };
+  } else {
+    func = { fmt: `,"func":"${name}"`, args: [] };
+  }
+
+  // Tuple: decoded only when skb->protocol says IPv4/IPv6 and network_header is set, lies after the MAC header and
+  // inside the linear data, and the version nibble agrees. Ports come from network_header + IHL (as pwru does; the
+  // transport_header is not yet set on rx hooks), only for TCP/UDP, unfragmented, and inside the linear data.
+  add(
+    '  $l3 = (uint64)0; $l4p = (uint64)0; $sport = (uint64)0; $dport = (uint64)0; $l4 = (uint64)0;',
+    '  $sa = (uint32)0; $da = (uint32)0;',
+    '  $head = (uint64)$skb->head;',
+    '  $nh = (uint64)$skb->network_header; $mh = (uint64)$skb->mac_header; $tail = (uint64)$skb->tail;',
+    '  if (($proto == 0x0800 || $proto == 0x86dd) && $nh != 0xffff && ($mh == 0xffff || $nh >= $mh) && $nh + 20 <= $tail) {',
+    '    $vb = (uint64)*(uint8 *)($head + $nh);',
+    '    if ($proto == 0x0800 && ($vb >> 4) == 4 && ($vb & 0xf) >= 5) {',
+    '      $l3 = 4;',
+    '      $sa = *(uint32 *)($head + $nh + 12); $da = *(uint32 *)($head + $nh + 16);',
+    '      $l4p = (uint64)*(uint8 *)($head + $nh + 9);',
+    '      $fr = (uint64)*(uint16 *)($head + $nh + 6);',
+    '      $fragoff = ((($fr & 0xff) << 8) | ($fr >> 8)) & 0x1fff;',
+    '      if ($fragoff == 0) { $l4 = $nh + ($vb & 0xf) * 4; }',
+    '    } else if ($proto == 0x86dd && ($vb >> 4) == 6 && $nh + 40 <= $tail) {',
+    '      $l3 = 6;',
+    '      $l4p = (uint64)*(uint8 *)($head + $nh + 6);',
+    '      $l4 = $nh + 40;',
+    '    }',
+    '    if (($l4p == 6 || $l4p == 17) && $l4 != 0 && $l4 + 4 <= $tail) {',
+    '      $s = (uint64)*(uint16 *)($head + $l4); $d = (uint64)*(uint16 *)($head + $l4 + 2);',
+    '      $sport = (($s & 0xff) << 8) | ($s >> 8); $dport = (($d & 0xff) << 8) | ($d >> 8);',
+    '    }',
+    '  }',
+  );
+  const sport = omitempty('sport', '$sport', '$ksport');
+  const dport = omitempty('dport', '$dport', '$kdport');
+  const tproto = omitempty('proto', '$l4p', '$ktproto');
+  add(sport.set, dport.set, tproto.set);
+  // The tuple's keys after daddr all have a leading comma, so an empty tuple part never leaves a dangling one.
+  const tupleTail: Field[] = [sport.field, dport.field, tproto.field];
+
+  const head: Field[] = [
+    { fmt: '{"skb":"0x%llx"', args: ['(uint64)$skb'] },
+    cpu.field,
+    { fmt: ',"process":"%s:%llu"', args: ['$proc', '$pid'] },
+    func,
+    { fmt: ',"time":%llu', args: ['$time'] },
+    netns.field,
+    mark.field,
+    { fmt: ',"iface":"%lld"', args: ['$ifindex'] },
+    proto.field,
+    mtu.field,
+    len.field,
+  ];
+  const v4: Field[] = [
+    { fmt: ',"tuple":{"saddr":"%s","daddr":"%s"', args: ['ntop($sa)', 'ntop($da)'] },
+    ...tupleTail,
+    { fmt: '}', args: [] },
+  ];
+  const v6addr = (which: string) => `ntop(((struct ipv6hdr *)($head + $nh))->${which}.in6_u.u6_addr8)`;
+  const v6: Field[] = [
+    { fmt: ',"tuple":{"saddr":"[%s]","daddr":"[%s]"', args: [v6addr('saddr'), v6addr('daddr')] },
+    ...tupleTail,
+    { fmt: '}', args: [] },
+  ];
+  const printf = (fields: Field[]) => {
+    const all = [...fields, { fmt: '}\n', args: [] }];
+    const args = all.flatMap((f) => f.args);
+    return `printf(${lit(all.map((f) => f.fmt).join(''))}, ${args.join(', ')});`;
+  };
+  add(
+    `  if ($l3 == 4) { ${printf([...head, ...v4])} }`,
+    `  else if ($l3 == 6) { ${printf([...head, ...v6])} }`,
+    `  else { ${printf(head)} }`,
+  );
+
+  emit(`  if (${filter}) {`, ...inner.map((l) => `  ${l}`), '  }');
+  return [`tracepoint:${tp}`, '/args->skbaddr != 0/', '{', ...body, '}'].join('\n');
+}
