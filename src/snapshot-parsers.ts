@@ -248,10 +248,14 @@ function isNoise(text: string): boolean {
 const NO_ENTRIES = /^No entries found\.?$/;
 
 class Warnings {
-  readonly list: ParseWarning[] = [];
+  private readonly items: ParseWarning[] = [];
+  /** In line order (cells and rows are checked in two passes). */
+  get list(): ParseWarning[] {
+    return [...this.items].sort((a, b) => a.line - b.line);
+  }
   constructor(private readonly source: string | undefined) {}
   add(line: number, text: string, reason: string): void {
-    this.list.push(this.source === undefined ? { line, text, reason } : { line, text, reason, source: this.source });
+    this.items.push(this.source === undefined ? { line, text, reason } : { line, text, reason, source: this.source });
   }
 }
 
@@ -311,6 +315,10 @@ function keyValueCells(
   let prevKey: string | null = null;
   for (const line of splitLines(text)) {
     const t = line.text;
+    if (t.trim() === '') {
+      prevKey = null; // tabwriter never prints a blank line inside a table: a continuation must follow its key
+      continue;
+    }
     if (isNoise(t) || NO_ENTRIES.test(t.trim())) continue;
     if (isHeader(t.trim())) {
       onHeader?.(t.trim());

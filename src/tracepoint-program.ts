@@ -166,7 +166,9 @@ interface Field {
 
 function omitempty(key: string, value: string, keyVar: string): { set: string; field: Field } {
   return {
-    set: `  ${keyVar} = ""; if (${value} != 0) { ${keyVar} = ${lit(`,"${key}":`)}; }`,
+    // The key literal is assigned first: bpftrace 0.17 sizes a string variable by its first assignment, and the
+    // printf arguments live on the 512-byte BPF stack, so a 64-byte string per key would not fit.
+    set: `  ${keyVar} = ${lit(`,"${key}":`)}; if (${value} == 0) { ${keyVar} = ""; }`,
     field: { fmt: '%s%.0llu', args: [keyVar, value] },
   };
 }
@@ -226,10 +228,10 @@ function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): str
     // pwru: kfree_skb_reason(SKB_DROP_REASON_X), or `kfree_skb_reason (N)` (with a space) for an unknown reason.
     add(
       '  $r = (uint64)args->reason;',
-      '  $fa = "kfree_skb_reason("; $fb = @skbt_reason[$r]; $fn = (uint64)0;',
-      '  if ($fb == "") { $fa = "kfree_skb_reason ("; $fn = $r; }',
+      '  $fa = " ("; $fb = @skbt_reason[$r]; $fn = $r;',
+      '  if ($fb != "") { $fa = "("; $fn = 0; }',
     );
-    func = { fmt: ',"func":"%s%s%.0llu)"', args: ['$fa', '$fb', '$fn'] };
+    func = { fmt: ',"func":"kfree_skb_reason%s%s%.0llu)"', args: ['$fa', '$fb', '$fn'] };
   } else {
     func = { fmt: `,"func":"${name}"`, args: [] };
   }

@@ -1,5 +1,5 @@
 // `skbtape import <file|-> -o <dir>`: saved pwru output → capture directory, with a one-screen summary.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { importCapture } from '../importer.js';
 import type { InputFormat } from '../line-parser.js';
@@ -15,9 +15,12 @@ export function register(program: Command): void {
     .option('--format <format>', 'input format: auto, text or json', 'auto')
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the summary as JSON', false)
-    .action(async (file: string, o: { output: string; format: string; force: boolean; json: boolean }) => {
+    .addOption(new Option('--batch-rows <n>', 'rows per Arrow batch').default('65536').hideHelp())
+    .action(async (file: string, o: { output: string; format: string; force: boolean; json: boolean; batchRows: string }) => {
       if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
-      const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force });
+      const batchRows = Number(o.batchRows);
+      if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
+      const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force, batchRows });
       const s = captureSummary(r.dir, r.manifest);
       if (o.json) printJson(s);
       else process.stdout.write(renderSummary(s));

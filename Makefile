@@ -1,0 +1,44 @@
+# Two commands do all the set-up on a fresh machine (see README.md):
+#   make demo   - installs what is needed, then records (or, where it cannot, imports) a capture and analyzes it
+#   make test   - installs what is needed, then runs every test (what .ci/run calls)
+.PHONY: setup deps-system deps-node demo test bench clean
+
+NODE_STAMP := node_modules/.package-lock.json
+
+setup: deps-system deps-node
+
+# Debian tools the live source and the end-to-end tests use. Installed only when missing and we are root;
+# without them those tests skip and say why.
+SYSTEM_TOOLS := bpftrace:bpftrace bpftool:bpftool ethtool:ethtool nft:nftables ip:iproute2 curl:curl nsenter:util-linux
+deps-system:
+	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
+	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "installing Debian packages:$$missing"; \
+	    (DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null 2>&1 || \
+	     (apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing >/dev/null)) || \
+	     echo "warning: could not install$$missing; tests that need them will skip"; \
+	  else echo "warning: missing$$missing (not root or no apt); tests that need them will skip"; fi; \
+	fi
+
+deps-node: $(NODE_STAMP) dist/cli.js
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+dist/cli.js: $(NODE_STAMP) $(wildcard src/*.ts src/*/*.ts) tsconfig.json
+	npx tsc -p tsconfig.json
+	node bin/link-local.mjs
+
+demo: setup
+	@bash bin/demo.sh
+
+test: setup
+	npx vitest run
+
+bench: setup
+	node bench/ingest.mjs
+
+clean:
+	rm -rf dist node_modules tmp
