@@ -431,7 +431,7 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
     state.inEvent = false;
     const r = parseJsonLine(line, lineNo);
     if (typeof r === 'string') return { kind: 'reject', reason: r };
-    state.inEvent = true;
+    // JSON events carry stack and dumps inside the object: no continuation lines follow them.
     return { kind: 'event', event: r };
   }
   if (state.format === 'json') {
@@ -470,7 +470,8 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
   }
   const other = classifyNonEvent(line, state);
   if (other) return other;
-  if (state.inEvent && looksLikeContinuation(line)) return { kind: 'continuation', text: line };
+  // A BTF dump line or a symbol is never this long; such a line is not part of the event above.
+  if (state.inEvent && line.length <= 4096 && looksLikeContinuation(line)) return { kind: 'continuation', text: line };
   state.inEvent = false;
   return { kind: 'reject', reason: describeUnknown(line) };
 }

@@ -155,7 +155,9 @@ export function renderJson(e: PwruEvent): string {
     if (skbMeta) put('skb_metadata', JSON.stringify(skbMeta));
     if (shinfo !== undefined) parts.splice(1, 0, `"skb_shared_info":${JSON.stringify(shinfo)}`);
   }
-  if (e.attachment) {
+  // For JSON events the attachment holds keys this version of skbtape does not know; text continuation lines
+  // (stack frames, dumps) have no faithful JSON place and are left out.
+  if (e.attachment && e.layout.startsWith('J:')) {
     const extra = JSON.parse(e.attachment) as Record<string, unknown>;
     for (const [k, v] of Object.entries(extra)) put(k, JSON.stringify(v));
   }

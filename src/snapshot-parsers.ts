@@ -1,7 +1,6 @@
-// Raw snapshot text (cilium-dbg bpf endpoint/ipcache/metrics list, bpftool net; text or JSON) -> typed rows. Pure:
-// no I/O, never throws on input. A line that cannot be read becomes a ParseWarning with its line number; running the
-// tools, keeping the raw output and loading rows into DuckDB are left to snapshots.ts and duckdb-loader.ts.
-// Layouts and their eras: /work/shared/formats/CILIUM_DBG_FORMATS.md (section numbers below refer to it).
+// Raw snapshot text (cilium-dbg bpf endpoint/ipcache/metrics list, bpftool net; text or JSON) -> typed rows, pure and
+// never throwing: an unreadable line becomes a ParseWarning with its line number. Running the tools is snapshots.ts's
+// job, loading rows is duckdb-loader.ts's. Layouts by era: shared/formats/CILIUM_DBG_FORMATS.md (§ numbers below).
 
 export interface ParseWarning {
   line: number;

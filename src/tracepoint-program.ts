@@ -205,9 +205,9 @@ function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): str
   add(
     '  $cpu = (uint64)cpu;',
     // pwru prints `<exe path>:<tgid>`; bpftrace 0.17 cannot resolve the exe path from a tracepoint, so we print
-    // `<comm>:<tgid>`, the short form pwru itself prints when the path has no directory, and `<empty>:0` for
-    // the idle task as pwru does. A comm containing `"` or `\` makes the line invalid JSON (a reject, not a crash).
-    '  $proc = comm; if (pid == 0) { $proc = "<empty>"; }',
+    // `<comm>:<tgid>`, the short form pwru itself prints when the path has no directory. The idle task shows as
+    // `swapper/N:0` where pwru says `<empty>:0`: choosing between two strings costs BPF stack we do not have.
+    // A comm containing `"` or `\` makes the line invalid JSON (the parser rejects it; nothing crashes).
     '  $pid = (uint64)pid;',
     '  $time = nsecs;',
     '  $mark = (uint64)$skb->mark;',
@@ -274,7 +274,7 @@ function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): str
   const head: Field[] = [
     { fmt: '{"skb":"0x%llx"', args: ['(uint64)$skb'] },
     cpu.field,
-    { fmt: ',"process":"%s:%llu"', args: ['$proc', '$pid'] },
+    { fmt: ',"process":"%s:%llu"', args: ['comm', '$pid'] },
     func,
     { fmt: ',"time":%llu', args: ['$time'] },
     netns.field,

@@ -1,0 +1,179 @@
+// `skbtape import`, `replay` and `info` as a user runs them: the built CLI as a child process, real files,
+// real Arrow batches on disk. Bad input must give one line naming the file and a non-zero exit, never a stack.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync, statSync, mkdirSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { ROOT, realFiles, readLines, SEED } from './helpers/real.js';
+
+const CLI = join(ROOT, 'bin/skbtape.js');
+const tmp = mkdtempSync(join(tmpdir(), 'skbt-import-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+let n = 0;
+const out = () => join(tmp, `cap${++n}`);
+const cli = (args: string[], input?: string) => execa('node', [CLI, ...args], { reject: false, input, cwd: ROOT });
+const norm = (s: string) => s.trim().split(/\s+/).join(' ');
+const isEventLine = (l: string) => /^\s*0x[0-9a-fA-F]+\s/.test(l);
+
+async function info(dir: string) {
+  const r = await cli(['info', dir, '--json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+}
+
+describe('import → info → replay', () => {
+  const files = realFiles('pwru-');
+  it.skipIf(files.length === 0)('every real file: line invariant holds and replay is token-exact', async () => {
+    for (const f of files) {
+      const dir = out();
+      const imp = await cli(['import', f, '-o', dir]);
+      expect(imp.exitCode, `${f}: ${imp.stderr}`).toBe(0);
+      const s = await info(dir);
+      const c = s.counts;
+      expect(c.events + c.continuationLines + c.logLines + c.rejects + c.blankLines, f).toBe(c.inputLines);
+      expect(c.inputLines, f).toBe(readLines(f).length);
+      const rp = await cli(['replay', dir]);
+      expect(rp.exitCode, rp.stderr).toBe(0);
+      const want = readLines(f).filter(isEventLine).map(norm);
+      expect(rp.stdout.split('\n').filter(isEventLine).map(norm), f).toEqual(want);
+    }
+  });
+
+  it.skipIf(SEED === null)('the whole seed article imports: prose lines are rejects with line numbers, the event replays', async () => {
+    const dir = out();
+    const imp = await cli(['import', SEED!, '-o', dir]);
+    expect(imp.exitCode, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/events\s+1 from/);
+    expect(imp.stdout).toMatch(/rejects\s+\d+ \(first at lines 1, 2, 3/);
+    const rejects = readFileSync(join(dir, 'rejects.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects[0]).toMatchObject({ line: 1, reason: expect.any(String) });
+    const rp = await cli(['replay', dir]);
+    expect(rp.stdout).toContain('10.244.2.173:54864->10.244.2.61:80(tcp) __netif_rx');
+  });
+
+  it('replay --skb filters, --json prints pwru JSON, stdin import works', async () => {
+    const text = [
+      'SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC',
+      '0xffff91ba905e1ce8 1   ~bin/curl:272299 4026531840 0       ~3a6f7d4e8c73:26 0x0800 9001  60    10.244.2.173:54864->10.244.2.61:80(tcp) __netif_rx',
+      '0xffff91ba905e1d00 0   <empty>:0        4026531840 0       ~3a6f7d4e8c73:26 0x0800 9001  60    10.244.2.173:54864->10.244.2.61:80(tcp) netif_receive_skb',
+    ].join('\n');
+    const dir = out();
+    expect((await cli(['import', '-', '-o', dir], text)).exitCode).toBe(0);
+    const one = await cli(['replay', dir, '--skb', '0xffff91ba905e1d00']);
+    expect(one.stdout.split('\n').filter(isEventLine)).toHaveLength(1);
+    const js = await cli(['replay', dir, '--json']);
+    const objs = js.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(objs[0]).toMatchObject({ skb: '0xffff91ba905e1ce8', cpu: 1, iface: '~3a6f7d4e8c73:26', proto: 2048, tuple: { saddr: '10.244.2.173', dport: 80, proto: 6 } });
+    expect(objs[1].cpu).toBeUndefined();
+    // JSON lines re-import to the same events.
+    const jsonFile = join(tmp, 'replayed.json');
+    writeFileSync(jsonFile, js.stdout);
+    const dir2 = out();
+    expect((await cli(['import', jsonFile, '-o', dir2])).exitCode).toBe(0);
+    expect((await cli(['replay', dir2, '--json'])).stdout).toBe(js.stdout);
+    const bad = await cli(['replay', dir, '--skb', 'nope']);
+    expect(bad.exitCode).not.toBe(0);
+    expect(bad.stderr.trim()).toBe("skbtape: --skb wants a hex address like 0xffff91ba905e1ce8, not 'nope' (--skb)");
+  });
+
+  it('a pwru log with no events imports with a warning; refuses a non-empty output without --force', async () => {
+    const f = join(tmp, 'startup-only.txt');
+    writeFileSync(f, '2023/10/25 14:16:03 Attaching kprobes (via kprobe)...\n2023/10/25 14:16:07 Listening for events..\n');
+    const dir = out();
+    const r = await cli(['import', f, '-o', dir]);
+    expect(r.exitCode).toBe(0);
+    expect(r.stderr).toMatch(/warning: no events/);
+    const again = await cli(['import', f, '-o', dir]);
+    expect(again.exitCode).toBe(2);
+    expect(again.stderr.trim()).toMatch(/^skbtape: output directory .* is not empty \(use --force to replace it\) \(-o\)$/);
+    expect((await cli(['import', f, '-o', dir, '--force'])).exitCode).toBe(0);
+  });
+});
+
+describe('bad input: one line naming the file, non-zero exit, no stack', () => {
+  const cases: [string, () => string, RegExp][] = [
+    ['missing file', () => join(tmp, 'nope.txt'), /no such file or directory/],
+    ['a directory', () => tmp, /is a directory/],
+    ['binary garbage', () => { const f = join(tmp, 'garbage.bin'); writeFileSync(f, Buffer.from(Array.from({ length: 5000 }, (_, i) => (i * 7919) % 256))); return f; }, /looks like pwru output/],
+    ['an empty file', () => { const f = join(tmp, 'empty.txt'); writeFileSync(f, ''); return f; }, /it is empty/],
+    ['prose', () => { const f = join(tmp, 'prose.txt'); writeFileSync(f, 'hello\nworld\n'); return f; }, /2 of 2 lines unreadable \(first: line 1/],
+  ];
+  for (const [name, make, msg] of cases) {
+    it(name, async () => {
+      const f = make();
+      const r = await cli(['import', f, '-o', out()]);
+      expect(r.exitCode).not.toBe(0);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^skbtape: /);
+      expect(r.stderr).toContain(f);
+      expect(r.stderr).toMatch(msg);
+    });
+  }
+
+  it('a 10 MB line, invalid UTF-8 and truncated JSON are rejects with their line numbers; the rest imports', async () => {
+    const f = join(tmp, 'mixed.txt');
+    const good = '0xffff91ba905e1ce8 1   ~bin/curl:272299 4026531840 0       ~3a6f7d4e8c73:26 0x0800 9001  60    10.244.2.173:54864->10.244.2.61:80(tcp) __netif_rx\n';
+    const parts = [Buffer.from(good), Buffer.from('x'.repeat(10 * 1024 * 1024) + '\n'), Buffer.from([0xff, 0xfe, 0x30, 0x78, 0x0a]),
+      Buffer.from('{"skb":"0xffff8b7d9462c600","func":"ip_rcv","tim\n'), Buffer.from(good)];
+    writeFileSync(f, Buffer.concat(parts));
+    const dir = out();
+    const r = await cli(['import', f, '-o', dir, '--json']);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.counts).toMatchObject({ events: 2, rejects: 3, inputLines: 5 });
+    const rejects = readFileSync(join(dir, 'rejects.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rejects.map((x: { line: number }) => x.line)).toEqual([2, 3, 4]);
+    expect(rejects[0].reason).toMatch(/10485760 characters/);
+    expect(rejects[1].reason).toMatch(/UTF-8/);
+    expect(rejects[2].reason).toMatch(/invalid JSON/);
+  });
+
+  it('bad flags name the flag', async () => {
+    const r = await cli(['import', '-', '-o', out(), '--format', 'xml'], '');
+    expect(r.stderr.trim()).toBe("skbtape: --format must be auto, text or json, not 'xml' (--format)");
+    const r2 = await cli(['info', join(tmp, 'nothing-here')]);
+    expect(r2.exitCode).toBe(2);
+    expect(r2.stderr.trim()).toMatch(/^skbtape: not a capture directory: no manifest.json in .*nothing-here/);
+  });
+});
+
+describe('crash safety of the batch files', () => {
+  it('a batch file cut at any point loses at most that batch; .tmp files are ignored', async () => {
+    const lines: string[] = ['SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC'];
+    for (let i = 0; i < 100; i++) {
+      lines.push(`0xffff91ba905e${(0x1000 + i).toString(16)} ${i % 4}   <empty>:0        4026531840 0          eth0:2       0x0800 1500  60    10.0.0.${i % 250}:${1000 + i}->10.0.1.1:80(tcp) f${i % 7}`);
+    }
+    const f = join(tmp, 'batches.txt');
+    writeFileSync(f, lines.join('\n') + '\n');
+    const dir = out();
+    expect((await cli(['import', f, '-o', dir, '--batch-rows', '10'])).exitCode).toBe(0);
+    const evDir = join(dir, 'events');
+    const batches = readdirSync(evDir).sort();
+    expect(batches).toHaveLength(10);
+    const last = join(evDir, batches.at(-1)!);
+    const size = statSync(last).size;
+    const pristine = readFileSync(last);
+    // Cut the last batch at its start, inside the schema, inside the data, one byte short; also leave a .tmp behind.
+    for (const cut of [0, 8, Math.floor(size / 3), Math.floor(size / 2), size - 9, size - 1]) {
+      const copy = join(tmp, `trunc${++n}`);
+      mkdirSync(join(copy, 'events'), { recursive: true });
+      copyFileSync(join(dir, 'manifest.json'), join(copy, 'manifest.json'));
+      for (const b of batches) copyFileSync(join(evDir, b), join(copy, 'events', b));
+      writeFileSync(join(copy, 'events', batches.at(-1)!), pristine.subarray(0, cut));
+      writeFileSync(join(copy, 'events', '000011.arrows.tmp'), pristine.subarray(0, 100));
+      const rp = await cli(['replay', copy]);
+      expect(rp.exitCode, rp.stderr).toBe(0);
+      const got = rp.stdout.split('\n').filter(isEventLine).length;
+      // The EOS marker is the last 8 bytes: cutting only it keeps the batch.
+      expect(got, `cut at ${cut}/${size}`).toBe(cut >= size - 8 ? 100 : 90);
+      if (cut < size - 8) expect(rp.stderr).toMatch(/cut short|no complete batch/);
+    }
+    // Every earlier batch boundary: dropping whole later files leaves exactly the earlier batches.
+    for (let k = 0; k < batches.length; k++) {
+      truncateSync(join(evDir, batches[batches.length - 1 - k]!), 0);
+      const rp = await cli(['replay', dir]);
+      expect(rp.stdout.split('\n').filter(isEventLine).length).toBe(100 - (k + 1) * 10);
+    }
+  });
+});
