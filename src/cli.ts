@@ -7,6 +7,9 @@ import { SKBTAPE_VERSION } from './version.js';
 import * as importCmd from './commands/import.js';
 import * as infoCmd from './commands/info.js';
 import * as replayCmd from './commands/replay.js';
+import * as recordCmd from './commands/record.js';
+import * as snapshotCmd from './commands/snapshot.js';
+import * as attachCmd from './commands/attach.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -16,7 +19,7 @@ export function buildProgram(): Command {
     .version(SKBTAPE_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const cmd of [importCmd, infoCmd, replayCmd]) cmd.register(program);
+  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, snapshotCmd, attachCmd]) cmd.register(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
