@@ -5,6 +5,7 @@
 import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
+import { CAPTURE_COMPRESSION } from './arrow-codec.js';
 import { batchFileName, capturePaths } from './capture-dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
 import type { Parsed } from './line-parser.js';
@@ -105,6 +106,7 @@ export class CaptureWriter {
   private logBuf: string[] = [];
   private rejectBuf: string[] = [];
   private readonly skbs = new Set<bigint>();
+  private readonly pids = new Set<number>();
   private readonly layouts = new Set<string>();
   private minKtime: bigint | null = null;
   private maxKtime: bigint | null = null;
@@ -169,6 +171,7 @@ export class CaptureWriter {
     for (const col of this.cols) col.set(r, e[col.spec.field]);
     this.rows++;
     this.skbs.add(e.skb);
+    if (e.pid !== null && this.pids.size < 10_000) this.pids.add(e.pid);
     this.layouts.add(e.layout);
     if (e.ktime !== null && !e.layout.includes('abs') && !this.isRelative(e)) {
       if (this.minKtime === null || e.ktime < this.minKtime) this.minKtime = e.ktime;
@@ -193,7 +196,10 @@ export class CaptureWriter {
     const children = this.cols.map((c) => c.data(length));
     const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
     const batch = new A.RecordBatch(this.schema, struct);
-    const bytes = A.RecordBatchStreamWriter.writeAll([batch]).toUint8Array(true);
+    const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
+    w.write(batch);
+    w.finish();
+    const bytes = w.toUint8Array(true);
     const n = ++this.manifest.counts.batches;
     const final = join(capturePaths(this.dir).eventsDir, batchFileName(n));
     writeFileSync(`${final}.tmp`, bytes);
@@ -225,6 +231,15 @@ export class CaptureWriter {
       tr.firstKtime = this.minKtime.toString();
       tr.lastKtime = this.maxKtime!.toString();
     }
+  }
+
+  skbCount(): number {
+    return this.skbs.size;
+  }
+
+  /** Distinct pids seen in PROCESS (capped), for the pid → comm name table. */
+  seenPids(): number[] {
+    return [...this.pids];
   }
 
   /** Flush everything and write the final status. */

@@ -4,6 +4,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
+import './arrow-codec.js';
 import { capturePaths, isBatchFile } from './capture-dir.js';
 import { COLUMNS, type PwruEvent } from './event-schema.js';
 import { UserError } from './errors.js';

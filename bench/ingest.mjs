@@ -1,0 +1,82 @@
+// bench/ingest: import throughput against bare split2 line splitting of the same file, measured in the same run
+// (the machine is shared and noisy: only ratios mean anything). Also capture size / text size and peak RSS.
+//
+//   node bench/ingest.mjs [--lines 2000000] [--big 10000000] [--keep]
+//
+// Needs dist/ (make setup). Files go to bench/out/ (git-ignored).
+import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import split2 from 'split2';
+
+const root = join(fileURLToPath(import.meta.url), '../..');
+const out = join(root, 'bench/out');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : dflt;
+};
+const LINES = opt('lines', 2_000_000);
+const BIG = opt('big', 0);
+mkdirSync(out, { recursive: true });
+
+async function gen(format, lines) {
+  const file = join(out, `gen-${lines}.${format === 'json' ? 'json' : 'txt'}`);
+  try {
+    if (statSync(file).size > 0) return file;
+  } catch {}
+  await execa('node', [join(root, 'bench/gen-pwru.mjs'), '--lines', String(lines), '--format', format, '--timestamp', 'current', '--out', file], { stdio: 'inherit' });
+  return file;
+}
+
+/** Bare split2 over the file: the floor any line-based importer has to pay. */
+async function splitOnly(file) {
+  const t0 = process.hrtime.bigint();
+  let n = 0;
+  await new Promise((resolve, reject) => {
+    createReadStream(file).pipe(split2()).on('data', () => { n++; }).on('end', resolve).on('error', reject);
+  });
+  return { lines: n, s: Number(process.hrtime.bigint() - t0) / 1e9 };
+}
+
+/** `skbtape import` in a fresh process (as a user runs it), reporting its own wall time and peak RSS. */
+async function importRun(file) {
+  const dir = join(out, 'cap');
+  rmSync(dir, { recursive: true, force: true });
+  const script = `
+    const { importCapture } = await import(${JSON.stringify(join(root, 'dist/importer.js'))});
+    const t0 = process.hrtime.bigint();
+    const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false });
+    const s = Number(process.hrtime.bigint() - t0) / 1e9;
+    console.log(JSON.stringify({ s, events: r.manifest.counts.events, rejects: r.manifest.counts.rejects, lines: r.manifest.counts.inputLines, maxRssKb: process.resourceUsage().maxRSS }));
+  `;
+  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: root });
+  const res = JSON.parse(String(r.stdout).trim().split('\n').pop());
+  const capBytes = readdirSync(join(dir, 'events')).reduce((a, f) => a + statSync(join(dir, 'events', f)).size, 0)
+    + ['manifest.json', 'logs.ndjson', 'rejects.ndjson'].reduce((a, f) => a + statSync(join(dir, f)).size, 0);
+  return { ...res, capBytes };
+}
+
+const fmt = (n) => Math.round(n).toLocaleString('en-US');
+async function one(format, lines) {
+  const file = await gen(format, lines);
+  const size = statSync(file).size;
+  const base = await splitOnly(file);
+  const imp = await importRun(file);
+  const baseRate = base.lines / base.s;
+  const impRate = imp.lines / imp.s;
+  console.log(`${format.padEnd(4)} ${fmt(lines)} lines, ${(size / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`  split2 only      ${fmt(baseRate)} lines/s`);
+  console.log(`  skbtape import   ${fmt(impRate)} lines/s   ratio ${(impRate / baseRate).toFixed(2)}x split2 (target >= 0.50)`);
+  console.log(`  capture size     ${(imp.capBytes / 2 ** 20).toFixed(1)} MiB = ${(imp.capBytes / size).toFixed(3)}x the input (target <= 0.35)`);
+  console.log(`  peak RSS         ${(imp.maxRssKb / 1024).toFixed(0)} MB (target <= 150)   events ${fmt(imp.events)}, rejects ${fmt(imp.rejects)}`);
+  return { format, lines, baseRate, impRate, ratio: impRate / baseRate, sizeRatio: imp.capBytes / size, rssMb: imp.maxRssKb / 1024 };
+}
+
+const results = [];
+results.push(await one('text', LINES));
+results.push(await one('json', LINES));
+if (BIG) results.push(await one('text', BIG));
+console.log(JSON.stringify({ bench: 'ingest', results }));
+if (!args.includes('--keep')) rmSync(join(out, 'cap'), { recursive: true, force: true });
