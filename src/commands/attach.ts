@@ -1,4 +1,125 @@
-// `skbtape attach`: placeholder, being written.
+// `skbtape attach <capture> --endpoints F ...`: adds saved cilium-dbg / bpftool outputs (from a bug report, or taken
+// by hand) to a capture, verbatim, as snapshots/<phase>/<kind>.<json|txt> with manifest status `attached`.
+// Each file is checked with its parser first; one that is clearly a different kind is refused before anything is written.
+import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture-dir.js';
+import { fsUserError, UserError } from '../errors.js';
+import { readManifest, writeManifest, type SnapshotEntry } from '../manifest.js';
+import { printJson, renderTable } from '../render.js';
+import {
+  detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
+} from '../snapshot-parsers.js';
 
-export function register(_program: Command): void {}
+export const KIND_FLAGS: Record<SnapshotKind, string> = {
+  endpoints: '--endpoints',
+  ipcache: '--ipcache',
+  metrics: '--metrics',
+  'bpftool-net': '--bpftool-net',
+};
+
+const PARSERS: Record<SnapshotKind, (text: string, source?: string) => { rows: unknown[]; warnings: ParseWarning[] }> = {
+  endpoints: parseEndpointList,
+  ipcache: parseIpcacheList,
+  metrics: parseMetricsList,
+  'bpftool-net': parseBpftoolNet,
+};
+
+export interface AttachedFile {
+  kind: SnapshotKind;
+  source: string;
+  file: string;
+  rows: number;
+  warnings: ParseWarning[];
+}
+
+export interface AttachResult {
+  dir: string;
+  phase: Phase;
+  attached: AttachedFile[];
+}
+
+export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>): AttachResult {
+  if (phase !== 'start' && phase !== 'end') throw new UserError(`--phase wants start or end, not '${String(phase)}'`, '--phase');
+  const given = SNAPSHOT_KINDS.filter((k) => files[k] !== undefined);
+  if (given.length === 0) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}`, 'attach');
+  const m = readManifest(dir);
+
+  // Read and check everything before writing anything, so a refused file leaves the capture as it was.
+  const checked = given.map((kind) => {
+    const source = files[kind]!;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(source);
+    } catch (e) {
+      throw fsUserError(e, source);
+    }
+    const text = bytes.toString('utf8');
+    const detected = detectSnapshotKind(text);
+    if (detected !== null && detected !== kind) {
+      throw new UserError(`${source} looks like ${detected} output, not ${kind} (use ${KIND_FLAGS[detected]} for it)`, KIND_FLAGS[kind]);
+    }
+    const parsed = PARSERS[kind](text, source);
+    const ext: 'json' | 'txt' = isJson(text) ? 'json' : 'txt';
+    const warnings = [...parsed.warnings];
+    if (parsed.rows.length === 0 && warnings.length === 0) warnings.push({ line: 1, text: '', reason: `no ${kind} rows found`, source });
+    return { kind, source, bytes, ext, rows: parsed.rows.length, warnings };
+  });
+
+  const attached: AttachedFile[] = [];
+  for (const c of checked) {
+    const file = capturePaths(dir).snapshot(phase, c.kind, c.ext);
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+      // One file per kind and phase: an attached file replaces a taken one of either form.
+      rmSync(capturePaths(dir).snapshot(phase, c.kind, c.ext === 'json' ? 'txt' : 'json'), { force: true });
+      writeFileSync(file, c.bytes);
+    } catch (e) {
+      throw fsUserError(e, file, 'cannot write');
+    }
+    const entry: SnapshotEntry = {
+      phase,
+      kind: c.kind,
+      status: 'attached',
+      file: relative(dir, file),
+      reason: `attached from ${resolve(c.source)}`,
+      takenAt: new Date().toISOString(),
+    };
+    m.snapshots = [...m.snapshots.filter((s) => !(s.phase === phase && s.kind === c.kind)), entry];
+    attached.push({ kind: c.kind, source: c.source, file: entry.file!, rows: c.rows, warnings: c.warnings });
+  }
+  writeManifest(dir, m);
+  return { dir, phase, attached };
+}
+
+function isJson(text: string): boolean {
+  if (!/^\s*[[{]/.test(text)) return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export const formatParseWarning = (w: ParseWarning, file: string) => `skbtape: warning: ${w.source ?? file}:${w.line}: ${w.reason}`;
+
+export function register(program: Command): void {
+  program
+    .command('attach')
+    .description('add saved cilium-dbg / bpftool outputs to a capture as snapshots (copied verbatim, then checked)')
+    .argument('<capture>', 'capture directory')
+    .option('--phase <phase>', 'start or end', 'start')
+    .option('--endpoints <file>', 'output of `cilium-dbg bpf endpoint list [-o json]`')
+    .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
+    .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
+    .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
+    .option('--json', 'print the result as JSON', false)
+    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean }) => {
+      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet });
+      if (o.json) printJson(r);
+      else process.stdout.write(renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])));
+      for (const a of r.attached) for (const w of a.warnings) process.stderr.write(formatParseWarning(w, a.source) + '\n');
+    });
+}

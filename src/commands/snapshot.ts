@@ -1,4 +1,81 @@
-// `skbtape snapshot`: placeholder, being written.
+// `skbtape snapshot -o <dir>`: a capture directory holding only Cilium/bpftool snapshots and the host's name tables,
+// for comparing datapath state without recording packets. snapshotCapture does the work and returns data;
+// register only parses flags and renders.
 import type { Command } from 'commander';
+import { claimOutputDir } from '../output-dir.js';
+import { UserError } from '../errors.js';
+import { newManifest, writeManifest, type Manifest, type SnapshotEntry } from '../manifest.js';
+import { takeNameTables } from '../name-tables.js';
+import { printJson, renderTable } from '../render.js';
+import { takeSnapshots } from '../snapshots.js';
 
-export function register(_program: Command): void {}
+export interface SnapshotCaptureOptions {
+  mode: 'local' | 'kubectl';
+  node?: string;
+  ciliumPod?: string;
+  force?: boolean;
+  timeoutMs?: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface SnapshotCaptureResult {
+  dir: string;
+  manifest: Manifest;
+  snapshots: SnapshotEntry[];
+  /** Human lines for stderr: what could not be taken and why. */
+  warnings: string[];
+}
+
+export async function snapshotCapture(dir: string, o: SnapshotCaptureOptions): Promise<SnapshotCaptureResult> {
+  claimOutputDir(dir, o.force ?? false);
+  const m = newManifest({ kind: 'live', format: 'snapshots' });
+  writeManifest(dir, m); // a crash mid-way leaves a recognisable (status recording) capture, not a bare directory
+  const [snapshots, names] = await Promise.all([
+    takeSnapshots(dir, 'start', { mode: o.mode, node: o.node, ciliumPod: o.ciliumPod, timeoutMs: o.timeoutMs, env: o.env }),
+    takeNameTables(dir, 'start', null, {}, { env: o.env }),
+  ]);
+  const warnings = [
+    ...snapshots.filter((s) => s.status !== 'ok').map((s) => `${s.kind} ${s.status}: ${s.reason ?? ''}`),
+    ...names.warnings.map((w) => `name tables: ${w}`),
+  ];
+  m.snapshots = snapshots;
+  m.warnings.push(...warnings);
+  m.status = 'complete';
+  m.finishedAt = new Date().toISOString();
+  writeManifest(dir, m);
+  return { dir, manifest: m, snapshots, warnings };
+}
+
+export function renderSnapshots(entries: SnapshotEntry[]): string {
+  return renderTable(['KIND', 'STATUS', 'FILE OR REASON'], entries.map((e) => [e.kind, e.status, e.file ?? e.reason ?? '']));
+}
+
+export function register(program: Command): void {
+  program
+    .command('snapshot')
+    .description('take cilium-dbg and bpftool snapshots (no packets) into a new capture directory')
+    .requiredOption('-o, --output <dir>', 'capture directory to create')
+    .option('--snapshots <mode>', 'where cilium-dbg runs: local, or kubectl (exec into the node\'s agent pod)', 'local')
+    .option('--node <name>', 'node whose cilium pod to use with --snapshots kubectl (default: this host\'s name)')
+    .option('--cilium-pod <pod>', 'the cilium agent pod to use with --snapshots kubectl (skips the lookup)')
+    .option('--force', 'replace a non-empty output directory', false)
+    .option('--json', 'print the result as JSON', false)
+    .action(async (o: { output: string; snapshots: string; node?: string; ciliumPod?: string; force: boolean; json: boolean }) => {
+      if (o.snapshots !== 'local' && o.snapshots !== 'kubectl') {
+        throw new UserError(`--snapshots wants local or kubectl, not '${o.snapshots}'`, '--snapshots');
+      }
+      if ((o.node || o.ciliumPod) && o.snapshots !== 'kubectl') {
+        throw new UserError(`${o.node ? '--node' : '--cilium-pod'} only applies with --snapshots kubectl`, o.node ? '--node' : '--cilium-pod');
+      }
+      const r = await snapshotCapture(o.output, { mode: o.snapshots, node: o.node, ciliumPod: o.ciliumPod, force: o.force });
+      const taken = r.snapshots.filter((s) => s.status === 'ok').length;
+      if (o.json) printJson({ dir: r.dir, snapshots: r.snapshots, warnings: r.warnings });
+      else process.stdout.write(`${r.dir}: ${taken} of ${r.snapshots.length} snapshots taken\n${renderSnapshots(r.snapshots)}`);
+      for (const w of r.warnings) process.stderr.write(`skbtape: warning: ${w}\n`);
+      // Degrade, don't die: some snapshots are still a result. None at all is worth a non-zero exit.
+      if (taken === 0) {
+        process.stderr.write('skbtape: no snapshot could be taken (the capture directory records why)\n');
+        process.exitCode = 1;
+      }
+    });
+}
