@@ -120,8 +120,11 @@ export class RawEventAppender {
   missing = 0;
 
   constructor(private readonly appender: DuckDBAppender, enumOrder: Map<string, Map<string, number> | null>, captureCount: number) {
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i));
-    this.chunk = DuckDBDataChunk.create(types);
+    // The chunk must carry the table's own logical types: an ENUM rebuilt from its values is another type, and the
+    // appender would then cast every value through VARCHAR (10x slower).
+    const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
+    const types = Array.from({ length: appender.columnCount }, (_, i) => duckdb.appender_column_type(raw, i));
+    this.chunk = new DuckDBDataChunk(duckdb.create_data_chunk(types));
     this.capWidth = enumWidth(captureCount);
     this.plans = COLUMNS.map((c, i) => {
       const order = c.kind === 'dict' ? enumOrder.get(c.name) ?? null : null;

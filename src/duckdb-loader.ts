@@ -7,6 +7,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import * as A from 'apache-arrow';
+import './arrow-codec.js';
 import { batchFiles } from './capture-reader.js';
 import { capturePaths } from './capture-dir.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './duckdb-append.js';
@@ -108,8 +109,11 @@ function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, capt
 // ---------------------------------------------------------------------------------------------------------------
 // Events
 
-/** Batches are kept between the dictionary pass and the append pass when they fit; above this they are re-read. */
-const KEEP_BYTES = 256 * 1024 * 1024;
+/**
+ * Batches are kept between the dictionary pass and the append pass when their files fit under this; above it they
+ * are read twice. Files are LZ4-compressed (about 5x), so this is roughly 320 MB of decoded columns.
+ */
+const KEEP_BYTES = 64 * 1024 * 1024;
 
 function* batchesOfFile(file: string, warn: (m: string) => void): Generator<A.RecordBatch> {
   let bytes: Uint8Array;
@@ -305,12 +309,12 @@ async function openCached(s: CaptureSrc, viewsDir: string, warn: (m: string) => 
   }
   renameSync(tmp, dbPath);
   rmSync(`${tmp}.wal`, { force: true });
-  const reopened = await tryOpenCache(dbPath, fp, s.id);
+  const reopened = await tryOpenCache(dbPath, fp, s.id, 'loaded');
   if (!reopened) throw new Error(`${dbPath}: cache written but not readable`);
   return reopened;
 }
 
-async function tryOpenCache(dbPath: string, fp: string, id: string): Promise<Analysis | null> {
+async function tryOpenCache(dbPath: string, fp: string, id: string, origin: 'loaded' | 'cache' = 'cache'): Promise<Analysis | null> {
   let instance: DuckDBInstance;
   try {
     instance = await DuckDBInstance.create(dbPath, { ...DB_CONFIG, access_mode: 'READ_ONLY' });
@@ -321,7 +325,7 @@ async function tryOpenCache(dbPath: string, fp: string, id: string): Promise<Ana
   try {
     const r = await conn.runAndReadAll('SELECT fingerprint FROM skbtape_cache');
     const rows = r.getRowObjectsJS();
-    if (rows.length === 1 && rows[0]!['fingerprint'] === fp) return analysisOf(instance, conn, [id], 'cache');
+    if (rows.length === 1 && rows[0]!['fingerprint'] === fp) return analysisOf(instance, conn, [id], origin);
   } catch {
     // An old or foreign file: rebuilt below.
   }
