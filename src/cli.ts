@@ -10,6 +10,12 @@ import * as replayCmd from './commands/replay.js';
 import * as recordCmd from './commands/record.js';
 import * as snapshotCmd from './commands/snapshot.js';
 import * as attachCmd from './commands/attach.js';
+import * as queryCmd from './commands/query.js';
+import * as reportsCmd from './commands/reports.js';
+import * as pathsCmd from './commands/paths.js';
+import * as exportCmd from './commands/export.js';
+import * as diffCmd from './commands/diff.js';
+import * as checkCmd from './commands/check.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -19,7 +25,7 @@ export function buildProgram(): Command {
     .version(SKBTAPE_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, snapshotCmd, attachCmd]) cmd.register(program);
+  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, queryCmd, reportsCmd, pathsCmd, diffCmd, checkCmd, exportCmd, snapshotCmd, attachCmd]) cmd.register(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

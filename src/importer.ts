@@ -5,7 +5,7 @@ import type { Readable } from 'node:stream';
 import split2 from 'split2';
 import { CaptureWriter } from './batch-writer.js';
 import { fsUserError, UserError } from './errors.js';
-import { newParserState, parseLine, type InputFormat } from './line-parser.js';
+import { newParserState, parseLine, type InputFormat, type LogKind } from './line-parser.js';
 import { newManifest, type Manifest } from './manifest.js';
 import { claimOutputDir } from './output-dir.js';
 import { fmtBytes, fmtRate, progress } from './progress.js';
@@ -23,8 +23,11 @@ export interface ImportResult {
   warnings: string[];
 }
 
+/** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
+export type OwnLineClassifier = (line: string) => LogKind | null;
+
 /** Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder. */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void): Promise<void> {
+export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier): Promise<void> {
   const state = newParserState(format);
   let lineNo = 0;
   return new Promise((resolve, reject) => {
@@ -33,7 +36,8 @@ export function pumpLines(input: Readable, writer: CaptureWriter, format: InputF
     lines.on('error', reject);
     lines.on('data', (line: string) => {
       lineNo++;
-      writer.add(parseLine(line, lineNo, state), lineNo, line);
+      const k = own?.(line);
+      writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
       onLine?.(lineNo);
     });
     lines.on('end', resolve);

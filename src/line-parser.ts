@@ -14,7 +14,7 @@ export type Parsed =
   | { kind: 'blank' }
   | { kind: 'reject'; reason: string };
 
-export type LogKind = 'header' | 'log' | 'progress' | 'panic' | 'signal';
+export type LogKind = 'header' | 'log' | 'progress' | 'panic' | 'signal' | 'tracer';
 
 export interface ParserState {
   format: InputFormat;

@@ -28,7 +28,10 @@ export interface Manifest {
   statusReason?: string;
   source: { kind: 'file' | 'stdin' | 'live'; path?: string; format: string; tool?: 'pwru' | 'bpftrace' };
   pwru?: { version?: string; argv?: string[]; path?: string; stderrTail?: string[] };
-  tracepoint?: { tracepoints: string[]; bpftraceVersion?: string; argv?: string[] };
+  tracepoint?: {
+    tracepoints: string[]; bpftraceVersion?: string; argv?: string[]; program?: string; notes?: string[];
+    netnsInode?: number; ifindex?: number; lostEvents?: number;
+  };
   host: { hostname: string; kernel: string };
   /** wall-clock ns minus CLOCK_MONOTONIC ns at record time (decimal string: it needs 64 bits). */
   clock?: { monotonicToWallNs: string; measuredAt: string };

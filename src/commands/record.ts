@@ -1,4 +1,187 @@
-// `skbtape record`: placeholder, being written.
-import type { Command } from 'commander';
+// `skbtape record -o <dir> [target] [pwru options] [-- command]`: a live recording. Parses flags, resolves the
+// target, asks the tracer source for a plan, wires Ctrl-C to the recorder and prints the summary.
+import { statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Option, type Command } from 'commander';
+import { execa } from 'execa';
+import { UserError } from '../errors.js';
+import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../pwru-args.js';
+import { startRecording, type RecordOptions, type TracerPlan } from '../recorder.js';
+import { printJson } from '../render.js';
+import { captureSummary, renderSummary } from '../summary.js';
+import { pwruTargetArgs, resolveTarget, type ResolvedTarget, type TargetSpec } from '../target-resolver.js';
+import { tracepointPlan } from '../tracepoint-source.js';
 
-export function register(_program: Command): void {}
+/** `10`, `10s`, `500ms`, `2m` → milliseconds. */
+export function parseDuration(v: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
+  if (!m) throw new UserError(`${flag} wants a duration like 10, 10s, 500ms or 2m, not '${v}'`, flag);
+  const n = Number(m[1]);
+  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+}
+
+function positiveInt(v: string, flag: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1) throw new UserError(`${flag} wants a positive integer, not '${v}'`, flag);
+  return n;
+}
+
+interface RecordFlags {
+  output: string; force: boolean; json: boolean; source: string;
+  netns?: string; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
+  pcapFilter?: string; pwru: string; pwruArg: string[]; format: string; tracepoints?: string;
+  snapshots: string; node?: string; ciliumPod?: string;
+  readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
+  progress?: boolean;
+  [k: string]: unknown;
+}
+
+const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('record')
+    .description('record pwru (or kernel tracepoints) into a capture directory, optionally while a test command runs')
+    .argument('[command...]', 'test command to run once probes are attached (after --)')
+    .requiredOption('-o, --output <dir>', 'capture directory to create')
+    .option('--force', 'replace a non-empty output directory', false)
+    .option('--json', 'print the summary as JSON', false)
+    .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
+    .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N')
+    .option('--ifname <name>', 'filter by interface name')
+    .option('--pod <name>', 'target a pod: crictl → PID → netns and host-side veth')
+    .option('--namespace <ns>', 'namespace of --pod')
+    .option('--container <id>', 'target a container by id')
+    .option('--pod-iface <name>', 'interface inside the pod whose host peer is the veth', 'eth0')
+    .addOption(new Option('--target <which>', 'filters pwru gets for --pod/--container: the host-side veth (ifname), the pod netns, or both (pod netns + pod-side interface)').choices(['netns', 'ifname', 'both']).default('ifname'))
+    .option('--tracepoints <list>', 'with --source tracepoint: comma-separated category:name list (default: a core set)')
+    .option('--pcap-filter <expr>', "pwru's pcap filter expression (e.g. 'tcp and port 80')")
+    .option('--pwru <path>', 'pwru binary', 'pwru')
+    .option('--pwru-arg <arg>', 'extra argument passed to pwru verbatim (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .addOption(new Option('--format <format>', 'pwru output format to record').choices(['auto', 'text', 'json']).default('auto'))
+    .addOption(new Option('--snapshots <mode>', 'how to take Cilium/bpftool snapshots').choices(['local', 'kubectl', 'none']).default('local'))
+    .option('--node <name>', 'node name for --snapshots kubectl (default: this host)')
+    .option('--cilium-pod <name>', 'cilium agent pod for --snapshots kubectl')
+    .option('--ready-timeout <dur>', 'how long to wait for probes to attach', '60s')
+    .option('--grace <dur>', 'keep recording this long after the test command exits', '1s')
+    .option('--kill-grace <dur>', 'after SIGTERM, how long the tracer gets before SIGKILL', '5s')
+    .option('--duration <dur>', 'stop after this long')
+    .option('--max-events <n>', 'stop after this many events')
+    .option('--flush-ms <ms>', 'flush events to disk at least this often', '1000')
+    .option('--flush-events <n>', 'flush events to disk every N events', '65536')
+    .option('--no-progress', 'no live status line even on a TTY');
+  for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
+    cmd.option(takesValue ? `--${flag} <value>` : `--${flag}`, `passed to pwru as --${flag}`);
+  }
+  cmd.action(async (command: string[], o: RecordFlags) => {
+    const result = await record(command, o);
+    const s = captureSummary(o.output, result.manifest);
+    if (o.json) printJson(s);
+    else process.stdout.write(renderSummary(s));
+    if (result.manifest.status === 'failed') process.exitCode = 1;
+  });
+}
+
+async function record(command: string[], o: RecordFlags) {
+  const passThrough: string[] = [];
+  for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
+    const v = o[camel(flag)];
+    if (v === undefined || v === false) continue;
+    passThrough.push(`--${flag}`);
+    if (takesValue) passThrough.push(String(v));
+  }
+  const opts: RecordOptions = {
+    outDir: o.output,
+    force: o.force,
+    target: null,
+    snapshots: { mode: o.snapshots as 'local' | 'kubectl' | 'none', node: o.node, ciliumPod: o.ciliumPod },
+    readyTimeoutMs: parseDuration(o.readyTimeout, '--ready-timeout'),
+    graceMs: parseDuration(o.grace, '--grace'),
+    killGraceMs: parseDuration(o.killGrace, '--kill-grace'),
+    durationMs: o.duration !== undefined ? parseDuration(o.duration, '--duration') : undefined,
+    maxEvents: o.maxEvents !== undefined ? positiveInt(o.maxEvents, '--max-events') : undefined,
+    flushMs: positiveInt(o.flushMs, '--flush-ms'),
+    flushEvents: positiveInt(o.flushEvents, '--flush-events'),
+    command: command.length ? command : undefined,
+    showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
+  };
+  const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns, ifname: o.ifname, podIface: o.podIface };
+  let target: ResolvedTarget | null = null;
+  if (o.pod || o.container || o.netns || o.ifname) {
+    target = await resolveTarget(spec);
+    opts.target = target;
+    if (!o.json && (o.pod || o.container)) {
+      process.stderr.write(`skbtape: target ${o.pod ?? o.container}: pid ${target.pid}, netns ${target.netnsInode}, veth ${target.hostVeth ?? '?'} (ifindex ${target.hostVethIfindex ?? '?'})\n`);
+    }
+  }
+  let plan: TracerPlan;
+  if (o.source === 'tracepoint') {
+    if (passThrough.length || o.pwruArg.length || o.pcapFilter) throw new UserError('pwru options do not apply to --source tracepoint', '--source');
+    plan = await tracepointPlan(tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
+  } else {
+    plan = await pwruPlan(o, target, passThrough);
+  }
+  const { control, done } = startRecording(plan, opts);
+  let signals = 0;
+  const onSignal = (sig: NodeJS.Signals) => {
+    signals++;
+    if (signals === 1) process.stderr.write(`\nskbtape: ${sig}: stopping ${plan.tool} and saving the capture (again to stop at once)\n`);
+    control.requestStop('signal', signals > 1);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    return await done;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+}
+
+async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrough: string[]): Promise<TracerPlan> {
+  const v = await execa(o.pwru, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
+  if ((v as { code?: string }).code === 'ENOENT') throw new UserError(`pwru not found: '${o.pwru}' (install pwru, or point --pwru at it; without kprobes try --source tracepoint)`, '--pwru');
+  if ((v as { code?: string }).code === 'EACCES') throw new UserError(`pwru is not executable: '${o.pwru}'`, '--pwru');
+  const version = v.exitCode === 0 ? parsePwruVersion(String(v.stdout)) : null;
+  const caps = capsOf(version);
+  const targetArgs = pwruFilterArgs(target, o);
+  const readyFile = join(tmpdir(), `skbtape-ready-${process.pid}-${Date.now()}`);
+  const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.format as 'auto' | 'text' | 'json' }, caps);
+  return {
+    tool: 'pwru',
+    cmd: o.pwru,
+    args: p.argv,
+    format: p.json ? 'json' : 'text',
+    readyFile: p.readyFile,
+    // Older pwru has no --ready-file; "Listening for events.." is logged once probes are attached.
+    readyPattern: /Listening for events/,
+    manifestPatch: { pwru: { version: version?.raw, argv: [o.pwru, ...p.argv], path: o.pwru } },
+  };
+}
+
+/** pwru filters: --pod/--container go through --target; a bare --netns/--ifname is passed as the user wrote it. */
+function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags): string[] {
+  if (!target) return [];
+  if (o.pod || o.container) return pwruTargetArgs(target, o.target as 'netns' | 'ifname' | 'both');
+  const args: string[] = [];
+  if (o.netns) args.push('--filter-netns', o.netns);
+  if (o.ifname) args.push('--filter-ifname', o.ifname);
+  return args;
+}
+
+/** The same choice for the tracepoint source, which filters in the kernel by netns inode and/or ifindex. */
+function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netnsInode?: number; ifindex?: number } {
+  if (!target) return {};
+  const hostNetns = statSync('/proc/self/ns/net').ino;
+  if (o.pod || o.container) {
+    if (o.target === 'netns') return { netnsInode: target.netnsInode };
+    if (o.target === 'ifname') {
+      if (target.hostVethIfindex === undefined) throw new UserError('--target ifname needs the host-side veth, and none was found for the target', '--target');
+      return { netnsInode: hostNetns, ifindex: target.hostVethIfindex };
+    }
+    throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
+  }
+  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.hostVethIfindex };
+  return { netnsInode: target.netnsInode };
+}
