@@ -15,75 +15,126 @@ export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
 const FIRST_REJECTS_KEPT = 20;
 
-/** One column's buffer for the batch in progress. */
-class ColumnBuffer {
-  readonly spec: ColumnSpec;
-  readonly type: A.DataType;
-  private valid: Uint8Array;
-  private nulls = 0;
-  private num?: Uint8Array | Uint16Array | Uint32Array | Int32Array | BigUint64Array;
-  private codes?: Int32Array;
-  private dict?: Map<string, number>;
-  private dictValues?: string[];
-  private strings?: (string | null)[];
-  private cb?: Uint32Array;
-
-  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
-    this.spec = spec;
-    this.type = type;
+/** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
+abstract class ColumnBuffer {
+  protected valid: Uint8Array;
+  protected nulls = 0;
+  constructor(readonly spec: ColumnSpec, readonly type: A.DataType, cap: number) {
     this.valid = new Uint8Array((cap + 7) >> 3);
-    switch (spec.kind) {
-      case 'u8': this.num = new Uint8Array(cap); break;
-      case 'u16': this.num = new Uint16Array(cap); break;
-      case 'u32': this.num = new Uint32Array(cap); break;
-      case 'i32': this.num = new Int32Array(cap); break;
-      case 'u64': this.num = new BigUint64Array(cap); break;
-      case 'dict': this.codes = new Int32Array(cap); this.dict = new Map(); this.dictValues = []; break;
-      case 'utf8': this.strings = []; break;
-      case 'cb5': this.cb = new Uint32Array(cap * 5); break;
-    }
   }
-
-  set(row: number, v: unknown): void {
-    if (v === null || v === undefined) {
-      this.nulls++;
-      if (this.strings) this.strings.push(null);
-      return;
-    }
-    this.valid[row >> 3]! |= 1 << (row & 7);
-    if (this.codes) {
-      const s = v as string;
-      let code = this.dict!.get(s);
-      if (code === undefined) {
-        code = this.dictValues!.length;
-        this.dict!.set(s, code);
-        this.dictValues!.push(s);
-      }
-      this.codes[row] = code;
-    } else if (this.strings) this.strings.push(v as string);
-    else if (this.cb) this.cb.set(v as number[], row * 5);
-    else (this.num as { [i: number]: number | bigint })[row] = v as number | bigint;
-  }
-
-  data(length: number): A.Data {
-    const nullCount = this.nulls;
-    const nullBitmap = nullCount ? this.valid.slice(0, (length + 7) >> 3) : undefined;
-    const t = this.type;
-    if (this.codes) {
-      const dictionary = A.makeVector(A.vectorFromArray(this.dictValues!, new A.Utf8()).data[0]!);
-      return A.makeData({ type: t as A.Dictionary<A.Utf8, A.Int32>, length, nullCount, nullBitmap, data: this.codes.slice(0, length), dictionary });
-    }
-    if (this.strings) {
-      if (nullCount === length) return A.makeData({ type: t as A.Utf8, length, nullCount, nullBitmap, valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
-      return A.vectorFromArray(this.strings, new A.Utf8()).data[0]! as A.Data;
-    }
-    if (this.cb) {
-      const child = A.makeData({ type: new A.Uint32(), length: length * 5, nullCount: 0, data: this.cb.slice(0, length * 5) });
-      return A.makeData({ type: t as A.FixedSizeList<A.Uint32>, length, nullCount, nullBitmap, child });
-    }
-    return A.makeData({ type: t as A.Int, length, nullCount, nullBitmap, data: (this.num as Uint32Array).slice(0, length) } as never);
+  abstract set(row: number, v: unknown): void;
+  abstract data(length: number): A.Data;
+  protected bitmap(length: number): Uint8Array | undefined {
+    return this.nulls ? this.valid.slice(0, (length + 7) >> 3) : undefined;
   }
 }
+
+type NumArray = Uint8Array | Uint16Array | Uint32Array | Int32Array;
+
+class NumColumn extends ColumnBuffer {
+  private readonly values: NumArray;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = spec.kind === 'u8' ? new Uint8Array(cap) : spec.kind === 'u16' ? new Uint16Array(cap) : spec.kind === 'i32' ? new Int32Array(cap) : new Uint32Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values[row] = v as number;
+  }
+  data(length: number): A.Data {
+    return A.makeData({ type: this.type as A.Int, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+  }
+}
+
+class U64Column extends ColumnBuffer {
+  private readonly values: BigUint64Array;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = new BigUint64Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values[row] = v as bigint;
+  }
+  data(length: number): A.Data {
+    return A.makeData({ type: this.type as A.Uint64, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+  }
+}
+
+class DictColumn extends ColumnBuffer {
+  private readonly codes: Int32Array;
+  private readonly dict = new Map<string, number>();
+  private readonly values: string[] = [];
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.codes = new Int32Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    let code = this.dict.get(v as string);
+    if (code === undefined) {
+      code = this.values.length;
+      this.dict.set(v as string, code);
+      this.values.push(v as string);
+    }
+    this.codes[row] = code;
+  }
+  data(length: number): A.Data {
+    const dictionary = A.makeVector(A.vectorFromArray(this.values, new A.Utf8()).data[0]!);
+    return A.makeData({ type: this.type as A.Dictionary<A.Utf8, A.Int32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.codes.subarray(0, length), dictionary });
+  }
+}
+
+class Utf8Column extends ColumnBuffer {
+  private readonly strings: (string | null)[] = [];
+  set(_row: number, v: unknown): void {
+    if (v === null) this.nulls++;
+    this.strings.push(v as string | null);
+  }
+  data(length: number): A.Data {
+    if (this.nulls === length) return A.makeData({ type: this.type as A.Utf8, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3), valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
+    return A.vectorFromArray(this.strings, new A.Utf8()).data[0]! as A.Data;
+  }
+}
+
+class CbColumn extends ColumnBuffer {
+  private readonly values: Uint32Array;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = new Uint32Array(cap * 5);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values.set(v as number[], row * 5);
+  }
+  data(length: number): A.Data {
+    const child = A.makeData({ type: new A.Uint32(), length: length * 5, nullCount: 0, data: this.values.subarray(0, length * 5) });
+    return A.makeData({ type: this.type as A.FixedSizeList<A.Uint32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), child });
+  }
+}
+
+function makeColumn(spec: ColumnSpec, type: A.DataType, cap: number): ColumnBuffer {
+  switch (spec.kind) {
+    case 'u64': return new U64Column(spec, type, cap);
+    case 'dict': return new DictColumn(spec, type, cap);
+    case 'utf8': return new Utf8Column(spec, type, cap);
+    case 'cb5': return new CbColumn(spec, type, cap);
+    default: return new NumColumn(spec, type, cap);
+  }
+}
+
+type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
+
+/**
+ * One straight-line function that copies every field of an event into its column, generated from COLUMNS so the
+ * schema stays defined in one place; direct property reads are several times faster than e[field] over 34 keys.
+ */
+const commitRow: RowCommitter = new Function('cols', 'row', 'e',
+  COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
 
 export interface WriterOptions {
   batchRows?: number;
@@ -126,7 +177,7 @@ export class CaptureWriter {
   }
 
   private resetColumns(): void {
-    this.cols = COLUMNS.map((c, i) => new ColumnBuffer(c, this.schema.fields[i]!.type, this.batchRows));
+    this.cols = COLUMNS.map((c, i) => makeColumn(c, this.schema.fields[i]!.type, this.batchRows));
     this.rows = 0;
   }
 
@@ -168,7 +219,7 @@ export class CaptureWriter {
     if (!e) return;
     this.pending = null;
     const r = this.rows;
-    for (const col of this.cols) col.set(r, e[col.spec.field]);
+    commitRow(this.cols, r, e);
     this.rows++;
     this.skbs.add(e.skb);
     if (e.pid !== null && this.pids.size < 10_000) this.pids.add(e.pid);

@@ -35,8 +35,20 @@ export const baseLayout = (era: Era): Layout => ({
   cb: false, nsNames: 0, tuple: false, caller: false, tunnel: false,
 });
 
-/** Canonical key: era, then the flags that are on, in a fixed order. `E:ts,meta,tuple`. */
+const keyOfCache = new Map<string, string>();
+
+/** Canonical key: era, then the flags that are on, in a fixed order. `E:ts,meta,tuple`. Memoised: hot path. */
 export function layoutKey(l: Layout): string {
+  const sig = `${l.era}${l.abs ?? ''}${+l.ts}${+l.meta}${+l.kvNetns}${+l.kvIface}${+l.protoRaw}${+l.narrowProcess}${+l.cb}${l.nsNames}${+l.tuple}${+l.caller}${+l.tunnel}`;
+  let k = keyOfCache.get(sig);
+  if (k === undefined) {
+    k = computeLayoutKey(l);
+    keyOfCache.set(sig, k);
+  }
+  return k;
+}
+
+function computeLayoutKey(l: Layout): string {
   const f: string[] = [];
   if (l.abs) f.push(`abs-${l.abs}`);
   if (l.ts) f.push('ts');
