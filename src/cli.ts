@@ -16,6 +16,7 @@ import * as pathsCmd from './commands/paths.js';
 import * as exportCmd from './commands/export.js';
 import * as diffCmd from './commands/diff.js';
 import * as checkCmd from './commands/check.js';
+import * as demoCmd from './commands/demo.js';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .version(SKBTAPE_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, queryCmd, reportsCmd, pathsCmd, diffCmd, checkCmd, exportCmd, snapshotCmd, attachCmd]) cmd.register(program);
+  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, queryCmd, reportsCmd, pathsCmd, diffCmd, checkCmd, exportCmd, snapshotCmd, attachCmd, demoCmd]) cmd.register(program);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }

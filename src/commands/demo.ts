@@ -1,0 +1,15 @@
+// `skbtape demo`: record a live curl in a throwaway namespace lab (where root + bpftrace allow), else analyze the
+// sample captures. See demo.ts.
+import { Option, type Command } from 'commander';
+import { runDemo } from '../demo.js';
+
+export function register(program: Command): void {
+  program
+    .command('demo')
+    .description('record a real curl between two throwaway namespaces (root + bpftrace), or analyze the samples, then show paths and a diff')
+    .option('-o, --output <dir>', 'where the demo captures go', 'tmp/demo')
+    .addOption(new Option('--live <when>', 'live recording: auto (when possible), yes (or fail), no (samples only)').choices(['auto', 'yes', 'no']).default('auto'))
+    .action(async (o: { output: string; live: 'auto' | 'yes' | 'no' }) => {
+      await runDemo({ out: o.output, live: o.live });
+    });
+}

@@ -1,0 +1,82 @@
+// `skbtape demo`: the main job on an embedded default. Where this machine allows it (root, bpftrace, tracefs) it
+// builds a two-namespace lab, records the real curl through the kernel's skb tracepoints, records it again behind
+// an nft drop, and shows the journey and the diff. Elsewhere it says why and runs the same analysis on the
+// hand-built sample captures. It drives skbtape's own CLI, exactly as a user would type it.
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import { canRunBpftrace, createTestNet, type TestNet } from './lab-net.js';
+
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const CLI = join(ROOT, 'bin/skbtape.js');
+const SAMPLES = join(ROOT, 'samples');
+
+export interface DemoOptions { out: string; live: 'auto' | 'yes' | 'no' }
+
+const say = (s: string) => process.stdout.write(`${s}\n`);
+
+async function skbtape(args: string[], allowFail = false): Promise<number> {
+  say(`\n$ skbtape ${args.join(' ')}`);
+  const r = await execa(process.execPath, [CLI, ...args], { stdio: 'inherit', reject: false });
+  if (r.exitCode !== 0 && !allowFail) throw new Error(`skbtape ${args[0]} exited ${r.exitCode}`);
+  return r.exitCode ?? 1;
+}
+
+export async function runDemo(o: DemoOptions): Promise<void> {
+  mkdirSync(o.out, { recursive: true });
+  const can = canRunBpftrace();
+  if (o.live === 'yes' && !can.ok) throw new Error(`cannot record live here: ${can.why}`);
+  if (o.live !== 'no' && can.ok) return liveDemo(o.out);
+  say(`skbtape demo: no live recording on this machine (${o.live === 'no' ? '--live no' : can.why}); using the hand-built sample captures of the seed's Cilium scenario.`);
+  return sampleDemo(o.out);
+}
+
+async function liveDemo(out: string): Promise<void> {
+  say('skbtape demo: live recording through the kernel\'s skb tracepoints (bpftrace), in a throwaway two-namespace lab.');
+  let net: TestNet | null = null;
+  try {
+    net = await createTestNet();
+    say(`lab: ${net.clientNs} ${net.clientIp} (${net.clientVeth}, ifindex ${net.clientIfindex}, netns ${net.clientNetnsInode}) ⇄ ` +
+      `${net.serverNs} ${net.serverIp}:${net.port} (${net.serverVeth}, ifindex ${net.serverIfindex}, netns ${net.serverNetnsInode})`);
+    const a = join(out, 'delivered');
+    const b = join(out, 'dropped');
+    const rec = (dir: string, curl: string[]) =>
+      skbtape(['record', '-o', dir, '--force', '--source', 'tracepoint', '--snapshots', 'none', '--grace', '500ms', '--', ...curl]);
+    await rec(a, net.curlArgv());
+    await skbtape(['paths', a, '--flow', `port ${net.port}`, '--limit', '4']);
+    say(`\nadding an nft rule in ${net.serverNs} that drops tcp dport ${net.port}, and recording the same curl again`);
+    await net.addDropRule();
+    const curl = net.curlArgv().map((x) => (x === '5' ? '2' : x)); // --max-time 2: the SYN is dropped, curl times out
+    await rec(b, curl);
+    await skbtape(['diff', a, b, '--by', 'ip'], true);
+  } finally {
+    await net?.destroy();
+  }
+  say(`\ncaptures kept in ${out}/delivered and ${out}/dropped; try: skbtape query ${out}/delivered --report drops`);
+}
+
+async function sampleDemo(out: string): Promise<void> {
+  const snaps = join(SAMPLES, 'demo-snapshots');
+  const a = join(out, 'sample-delivered');
+  const b = join(out, 'sample-dropped');
+  for (const [dir, file] of [[a, 'demo-delivered.pwru.txt'], [b, 'demo-netfilter-drop.pwru.txt']] as const) {
+    rmSync(dir, { recursive: true, force: true });
+    await skbtape(['import', join(SAMPLES, file), '-o', dir]);
+    if (existsSync(snaps)) {
+      const f = (n: string) => join(snaps, n);
+      const args = ['attach', dir, '--phase', 'start'];
+      for (const [flag, name] of [['--endpoints', 'endpoints.txt'], ['--ipcache', 'ipcache.txt'], ['--bpftool-net', 'bpftool-net.txt'], ['--metrics', 'metrics-start.txt']]) {
+        if (existsSync(f(name!))) args.push(flag!, f(name!));
+      }
+      await skbtape(args);
+      if (existsSync(f('metrics-end.txt'))) await skbtape(['attach', dir, '--phase', 'end', '--metrics', f('metrics-end.txt')]);
+    }
+  }
+  await skbtape(['paths', a, '--limit', '4']);
+  await skbtape(['diff', a, b], true);
+  say(`\ncaptures kept in ${out}; try: skbtape query ${a} --report drops   (skbtape reports lists them all)`);
+}
+
+/** For tests: the capture directories a demo run left. */
+export const demoCaptures = (out: string) => (existsSync(out) ? readdirSync(out).map((d) => join(out, d)) : []);
