@@ -136,44 +136,45 @@ type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
 const commitRow: RowCommitter = new Function('cols', 'row', 'e',
   COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
 
-export interface WriterOptions {
-  batchRows?: number;
-  /** Called after each flush (progress display). */
-  onFlush?: (m: Manifest) => void;
+/** Counters the manifest keeps; an accumulator adds to the object it is given. */
+export type LineCounts = Manifest['counts'];
+
+export const newCounts = (): LineCounts => ({ inputLines: 0, events: 0, continuationLines: 0, logLines: 0, rejects: 0, blankLines: 0, batches: 0, skbs: 0 });
+
+/** What the accumulated events say about the capture as a whole (merged across workers by the importer). */
+export interface EventStats {
+  skbs: Set<bigint>;
+  pids: Set<number>;
+  layouts: Set<string>;
+  minKtime: bigint | null;
+  maxKtime: bigint | null;
+  firstAbs: string | null;
+  lastAbs: string | null;
 }
 
+export const newEventStats = (): EventStats => ({ skbs: new Set(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null });
+
 /**
- * Takes parser results in input order and keeps the capture directory consistent after every flush:
- * batches on disk, logs/rejects appended, manifest counts updated.
+ * Takes parser results in input order and turns them into Arrow batch bytes, NDJSON log/reject lines and counts.
+ * No I/O: the capture writer persists what it produces, and import workers hand it back to the main thread.
  */
-export class CaptureWriter {
-  readonly dir: string;
-  readonly manifest: Manifest;
+export class LineAccumulator {
   private readonly schema = eventArrowSchema();
-  private readonly batchRows: number;
   private cols!: ColumnBuffer[];
   private rows = 0;
   private pending: PwruEvent | null = null;
-  private logBuf: string[] = [];
-  private rejectBuf: string[] = [];
-  private readonly skbs = new Set<bigint>();
-  private readonly pids = new Set<number>();
-  private readonly layouts = new Set<string>();
-  private minKtime: bigint | null = null;
-  private maxKtime: bigint | null = null;
-  private readonly onFlush?: (m: Manifest) => void;
+  logBuf: string[] = [];
+  rejectBuf: string[] = [];
+  readonly ready: Uint8Array[] = [];
+  readonly stats = newEventStats();
 
-  constructor(dir: string, manifest: Manifest, opts: WriterOptions = {}) {
-    this.dir = dir;
-    this.manifest = manifest;
-    this.batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
-    this.onFlush = opts.onFlush;
-    const p = capturePaths(dir);
-    mkdirSync(p.eventsDir, { recursive: true });
-    writeFileSync(p.logs, '');
-    writeFileSync(p.rejects, '');
+  constructor(
+    readonly counts: LineCounts,
+    readonly headers: { line: number; text: string }[],
+    readonly firstRejects: { line: number; reason: string }[],
+    private readonly batchRows = DEFAULT_BATCH_ROWS,
+  ) {
     this.resetColumns();
-    writeManifest(dir, manifest);
   }
 
   private resetColumns(): void {
@@ -183,7 +184,7 @@ export class CaptureWriter {
 
   /** Feed one parsed input line. */
   add(p: Parsed, lineNo: number, text: string): void {
-    const c = this.manifest.counts;
+    const c = this.counts;
     c.inputLines++;
     switch (p.kind) {
       case 'event':
@@ -199,7 +200,7 @@ export class CaptureWriter {
         break;
       case 'log':
         c.logLines++;
-        if (p.logKind === 'header') this.manifest.headers.push({ line: lineNo, text });
+        if (p.logKind === 'header') this.headers.push({ line: lineNo, text });
         this.logBuf.push(JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
         break;
       case 'blank':
@@ -207,7 +208,7 @@ export class CaptureWriter {
         break;
       case 'reject':
         c.rejects++;
-        if (this.manifest.firstRejects.length < FIRST_REJECTS_KEPT) this.manifest.firstRejects.push({ line: lineNo, reason: p.reason });
+        if (this.firstRejects.length < FIRST_REJECTS_KEPT) this.firstRejects.push({ line: lineNo, reason: p.reason });
         this.rejectBuf.push(JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
         break;
     }
@@ -218,79 +219,135 @@ export class CaptureWriter {
     const e = this.pending;
     if (!e) return;
     this.pending = null;
-    const r = this.rows;
-    commitRow(this.cols, r, e);
+    commitRow(this.cols, this.rows, e);
     this.rows++;
-    this.skbs.add(e.skb);
-    if (e.pid !== null && this.pids.size < 10_000) this.pids.add(e.pid);
-    this.layouts.add(e.layout);
-    if (e.ktime !== null && !e.layout.includes('abs') && !this.isRelative(e)) {
-      if (this.minKtime === null || e.ktime < this.minKtime) this.minKtime = e.ktime;
-      if (this.maxKtime === null || e.ktime > this.maxKtime) this.maxKtime = e.ktime;
+    const st = this.stats;
+    st.skbs.add(e.skb);
+    if (e.pid !== null && st.pids.size < 10_000) st.pids.add(e.pid);
+    st.layouts.add(e.layout);
+    // A relative timestamp is a small per-skb delta; absolute ktimes are ns since boot (≥ 1 s after boot).
+    if (e.ktime !== null && e.ktime >= 1_000_000_000n && e.absTime === null) {
+      if (st.minKtime === null || e.ktime < st.minKtime) st.minKtime = e.ktime;
+      if (st.maxKtime === null || e.ktime > st.maxKtime) st.maxKtime = e.ktime;
     }
     if (e.absTime !== null) {
-      const tr = (this.manifest.timeRange ??= {});
-      tr.firstAbs ??= e.absTime;
-      tr.lastAbs = e.absTime;
+      st.firstAbs ??= e.absTime;
+      st.lastAbs = e.absTime;
     }
-    if (this.rows >= this.batchRows) this.flushBatch();
+    if (this.rows >= this.batchRows) this.sealBatch();
   }
 
-  private isRelative(e: PwruEvent): boolean {
-    // A relative timestamp is a small per-skb delta; absolute ktimes are ns since boot (≥ 1 s after boot).
-    return e.ktime !== null && e.ktime < 1_000_000_000n;
-  }
-
-  private flushBatch(): void {
+  private sealBatch(): void {
     if (this.rows === 0) return;
     const length = this.rows;
     const children = this.cols.map((c) => c.data(length));
     const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
-    const batch = new A.RecordBatch(this.schema, struct);
     const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
-    w.write(batch);
+    w.write(new A.RecordBatch(this.schema, struct));
     w.finish();
-    const bytes = w.toUint8Array(true);
-    const n = ++this.manifest.counts.batches;
-    const final = join(capturePaths(this.dir).eventsDir, batchFileName(n));
-    writeFileSync(`${final}.tmp`, bytes);
-    renameSync(`${final}.tmp`, final);
+    this.ready.push(w.toUint8Array(true));
     this.resetColumns();
   }
 
   /**
-   * Make everything received so far durable. With `includePending`, the last event is written too
-   * (its continuation lines may still be coming: only do that at the end, or on a timer in live mode
-   * where a late continuation line is then kept as a reject-free attachment of nothing).
+   * Everything complete so far: sealed batches, log and reject lines. With `includePending`, the last event goes
+   * in too (its continuation lines may still be coming: only at the end, or when the input has gone quiet).
    */
-  flush(includePending = false): void {
+  take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     if (includePending) this.commitPending();
-    this.flushBatch();
+    this.sealBatch();
+    const out = { batches: this.ready.splice(0), logs: this.logBuf, rejects: this.rejectBuf };
+    this.logBuf = [];
+    this.rejectBuf = [];
+    return out;
+  }
+}
+
+/** Persists batches, logs and rejects into a capture directory, in order. */
+export class CaptureFiles {
+  constructor(readonly dir: string, private readonly counts: LineCounts) {
+    const p = capturePaths(dir);
+    mkdirSync(p.eventsDir, { recursive: true });
+    writeFileSync(p.logs, '');
+    writeFileSync(p.rejects, '');
+  }
+
+  write(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
     const p = capturePaths(this.dir);
-    if (this.logBuf.length) { appendFileSync(p.logs, this.logBuf.join('\n') + '\n'); this.logBuf = []; }
-    if (this.rejectBuf.length) { appendFileSync(p.rejects, this.rejectBuf.join('\n') + '\n'); this.rejectBuf = []; }
-    this.updateManifestStats();
+    for (const bytes of out.batches) {
+      const final = join(p.eventsDir, batchFileName(++this.counts.batches));
+      writeFileSync(`${final}.tmp`, bytes);
+      renameSync(`${final}.tmp`, final);
+    }
+    if (out.logs.length) appendFileSync(p.logs, out.logs.join('\n') + '\n');
+    if (out.rejects.length) appendFileSync(p.rejects, out.rejects.join('\n') + '\n');
+  }
+}
+
+/** Folds event statistics into the manifest (counts.skbs, layouts, time range). */
+export function applyStats(m: Manifest, st: EventStats): void {
+  m.counts.skbs = st.skbs.size;
+  m.layouts = [...st.layouts];
+  if (st.minKtime !== null || st.firstAbs !== null) {
+    const tr = (m.timeRange ??= {});
+    if (st.minKtime !== null) {
+      tr.firstKtime = st.minKtime.toString();
+      tr.lastKtime = st.maxKtime!.toString();
+    }
+    if (st.firstAbs !== null) {
+      tr.firstAbs = st.firstAbs;
+      tr.lastAbs = st.lastAbs!;
+    }
+  }
+}
+
+export interface WriterOptions {
+  batchRows?: number;
+  /** Called after each flush (progress display). */
+  onFlush?: (m: Manifest) => void;
+}
+
+/**
+ * Takes parser results in input order and keeps the capture directory consistent after every flush:
+ * batches on disk, logs/rejects appended, manifest counts updated.
+ */
+export class CaptureWriter {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  private readonly acc: LineAccumulator;
+  private readonly files: CaptureFiles;
+  private readonly onFlush?: (m: Manifest) => void;
+
+  constructor(dir: string, manifest: Manifest, opts: WriterOptions = {}) {
+    this.dir = dir;
+    this.manifest = manifest;
+    this.onFlush = opts.onFlush;
+    this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
+    this.files = new CaptureFiles(dir, manifest.counts);
+    writeManifest(dir, manifest);
+  }
+
+  /** Feed one parsed input line. */
+  add(p: Parsed, lineNo: number, text: string): void {
+    this.acc.add(p, lineNo, text);
+    if (this.acc.ready.length) this.files.write({ batches: this.acc.ready.splice(0), logs: [], rejects: [] });
+  }
+
+  /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */
+  flush(includePending = false): void {
+    this.files.write(this.acc.take(includePending));
+    applyStats(this.manifest, this.acc.stats);
     writeManifest(this.dir, this.manifest);
     this.onFlush?.(this.manifest);
   }
 
-  private updateManifestStats(): void {
-    this.manifest.counts.skbs = this.skbs.size;
-    this.manifest.layouts = [...this.layouts];
-    if (this.minKtime !== null) {
-      const tr = (this.manifest.timeRange ??= {});
-      tr.firstKtime = this.minKtime.toString();
-      tr.lastKtime = this.maxKtime!.toString();
-    }
-  }
-
   skbCount(): number {
-    return this.skbs.size;
+    return this.acc.stats.skbs.size;
   }
 
   /** Distinct pids seen in PROCESS (capped), for the pid → comm name table. */
   seenPids(): number[] {
-    return [...this.pids];
+    return [...this.acc.stats.pids];
   }
 
   /** Flush everything and write the final status. */
