@@ -3,10 +3,11 @@
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import split2 from 'split2';
-import { CaptureWriter } from './batch-writer.js';
+import { applyStats, CaptureFiles, CaptureWriter, DEFAULT_BATCH_ROWS } from './batch-writer.js';
+import { parallelImport, workerScript } from './parallel-import.js';
 import { fsUserError, UserError } from './errors.js';
 import { newParserState, parseLine, type InputFormat, type LogKind } from './line-parser.js';
-import { newManifest, type Manifest } from './manifest.js';
+import { newManifest, writeManifest, type Manifest } from './manifest.js';
 import { claimOutputDir } from './output-dir.js';
 import { fmtBytes, fmtRate, progress } from './progress.js';
 
@@ -15,6 +16,10 @@ export interface ImportOptions {
   force: boolean;
   batchRows?: number;
   showProgress?: boolean;
+  /** Worker threads for parsing: undefined = one per core, 0 = parse on this thread. */
+  workers?: number;
+  /** Bytes per parallel chunk (tests make it tiny to exercise chunk boundaries). */
+  chunkBytes?: number;
 }
 
 export interface ImportResult {
@@ -61,32 +66,46 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   }
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
-  const writer = new CaptureWriter(outDir, manifest, { batchRows: opts.batchRows });
   const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
   const t0 = Date.now();
-  let bytesRead = 0;
-  stream.on('data', (b: Buffer | string) => { bytesRead += b.length; });
+  const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
+  const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
+  let finish: (status: Manifest['status'], reason?: string) => void;
   try {
-    await pumpLines(stream, writer, opts.format, (n) => {
-      if ((n & 0x3fff) === 0) {
-        bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}, ${fmtBytes(bytesRead)}${size ? ` of ${fmtBytes(size)}` : ''}`);
-      }
-    });
+    if (opts.workers !== 0 && workerScript() !== null) {
+      // Worker threads parse; this thread cuts chunks and writes results in order.
+      const files = new CaptureFiles(outDir, manifest.counts);
+      writeManifest(outDir, manifest);
+      finish = (status, reason) => {
+        manifest.status = status;
+        if (reason) manifest.statusReason = reason;
+        manifest.finishedAt = new Date().toISOString();
+        writeManifest(outDir, manifest);
+      };
+      const stats = await parallelImport(stream, files, manifest, { format: opts.format, batchRows, workers: opts.workers, chunkBytes: opts.chunkBytes, onProgress: show });
+      applyStats(manifest, stats);
+    } else {
+      const writer = new CaptureWriter(outDir, manifest, { batchRows });
+      finish = (status, reason) => void writer.finish(status, reason);
+      await pumpLines(stream, writer, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); });
+    }
   } catch (e) {
     bar.done();
-    writer.finish('failed', `reading ${input}: ${(e as Error).message}`);
+    manifest.status = 'failed';
+    manifest.statusReason = `reading ${input}: ${(e as Error).message}`;
+    writeManifest(outDir, manifest);
     throw fsUserError(e, input);
   }
   bar.done();
   const warnings: string[] = [];
   const c = manifest.counts;
   if (c.events === 0 && c.logLines === 0) {
-    writer.finish('failed', 'nothing in the input looks like pwru output');
+    finish('failed', 'nothing in the input looks like pwru output');
     throw new UserError(`nothing in ${input === '-' ? 'stdin' : input} looks like pwru output: ${describeInput(manifest)}`, input === '-' ? 'stdin' : input);
   }
   if (c.events === 0) warnings.push(`no events in ${input}: only ${c.logLines} header/log line(s)`);
-  writer.finish('complete');
   manifest.warnings.push(...warnings);
+  finish('complete');
   return { manifest, dir: outDir, warnings };
 }
 
