@@ -1,4 +1,37 @@
-// `skbtape check`: placeholder, being written.
+// `skbtape check <capture> <rules>`: CI assertions over a capture. Prints each rule pass/fail with a few offending
+// rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check.ts's.
 import type { Command } from 'commander';
+import { runCheck, type CheckResult } from '../check.js';
+import { UserError } from '../errors.js';
+import { renderTable, toJson } from '../render.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+export function renderCheckText(r: CheckResult): string {
+  const out: string[] = [];
+  for (const x of r.rules) {
+    out.push(`${x.pass ? 'PASS' : 'FAIL'}  ${x.name}  (${r.rulesFile}:${x.line})`);
+    if (!x.pass && x.rows.length) {
+      const cols = Object.keys(x.rows[0]!);
+      out.push(renderTable(cols, x.rows.map((row) => cols.map((c) => row[c]))).trimEnd().split('\n').map((l) => `      ${l}`).join('\n'));
+      if (x.total > x.rows.length) out.push(`      … ${x.total - x.rows.length} more rows`);
+    }
+  }
+  out.push(`${r.passed} passed, ${r.failed} failed`);
+  return out.join('\n') + '\n';
+}
+
+export function register(program: Command): void {
+  program
+    .command('check')
+    .description('run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; exit 1 on any failure')
+    .argument('<capture>', 'capture directory')
+    .argument('<rules>', 'rules file (YAML)')
+    .option('--format <fmt>', 'text or json', 'text')
+    .action(async (capture: string, rules: string, o: { format: string }) => {
+      if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const r = await runCheck(capture, rules, { warn });
+      await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderCheckText(r));
+      process.exitCode = r.failed > 0 ? 1 : 0;
+    });
+}

@@ -1,4 +1,35 @@
-// `skbtape diff`: placeholder, being written.
+// `skbtape diff <A> <B>`: where the paths of two captures part. Exit status like diff(1): 0 no difference,
+// 1 differences (not allowed by --baseline), 2 error. The work is diff.ts's; the text is diff-render.ts's.
 import type { Command } from 'commander';
+import { diffCaptures } from '../diff.js';
+import { renderDiffText } from '../diff-render.js';
+import { UserError } from '../errors.js';
+import { toJson } from '../render.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string }
+
+export function register(program: Command): void {
+  program
+    .command('diff')
+    .description('compare the flows of two captures: paths only in A / only in B, first divergent function, verdicts, drops, latency (exit 0 same, 1 different, 2 error)')
+    .argument('<a>', 'capture directory (before / known good)')
+    .argument('<b>', 'capture directory (after)')
+    .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip)')
+    .option('--flow <filter>', "only tracks matching e.g. 'port 80', 'dport 80 tcp', 'host 10.244.2.61', 'id 9764', 'flow *:80/tcp'")
+    .option('--format <fmt>', 'text or json', 'text')
+    .option('--max-flows <n>', 'show at most n flows (changed first)')
+    .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1')
+    .action(async (a: string, b: string, o: Opts) => {
+      if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
+      let maxFlows: number | undefined;
+      if (o.maxFlows !== undefined) {
+        if (!/^\d+$/.test(o.maxFlows)) throw new UserError(`--max-flows wants a whole number, not '${o.maxFlows}'`, '--max-flows');
+        maxFlows = Number(o.maxFlows);
+      }
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
+      await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
+      process.exitCode = r.summary.changes > 0 ? 1 : 0;
+    });
+}

@@ -1,0 +1,39 @@
+-- Grain: one row per skb lifetime (skb_tracks) of every loaded capture, with what a flow key is built from.
+-- Inputs: skb_tracks, raw_events (SYN flags, the first event's process), addr_identity, addr_endpoint.
+-- Rules:
+--   * s_id/d_id: the security identity of each tuple address (ipcache longest prefix, else the endpoint map's
+--     sec_id), kept only when >= 256: reserved identities (1 host, 2 world, 4 health, ...) name no workload, so
+--     those sides are keyed by their address instead.
+--   * s_ep/d_ep: the local endpoint id of each address (NULL for remote addresses and `(localhost)`).
+--   * syn_dst / syn_src: the track's destination (source) address:port received a bare SYN (SYN without ACK) in the
+--     same capture, i.e. it is the server side of a connection seen opening.
+--   * process: pwru's PROCESS text without its `:pid` (pids change between runs); NULL for `<empty>`.
+--   * drop_at: the function just before the drop function (kfree_skb_reason's caller as far as the path shows).
+CREATE OR REPLACE TABLE flow_tracks AS
+WITH syn AS (
+  SELECT DISTINCT capture::VARCHAR AS capture, daddr::VARCHAR AS addr, dport AS port
+  FROM raw_events
+  WHERE tcp_flags IS NOT NULL AND tcp_flags & 18 = 2 AND dport IS NOT NULL
+), t AS (
+  SELECT s.capture, s.track_id, s.skb, s.track_no, s.first_seq, s.first_ktime, s.hops, s.funcs, s.path_sig,
+         s.ifaces, s.netns_crossed, s.verdict, s.drop_reason, s.drop_func,
+         CASE WHEN s.drop_func IS NOT NULL AND list_position(s.funcs, s.drop_func) > 1
+              THEN s.funcs[list_position(s.funcs, s.drop_func) - 1] END AS drop_at,
+         nullif(s.tuple.saddr, '') AS saddr, s.tuple.sport AS sport, nullif(s.tuple.daddr, '') AS daddr,
+         s.tuple.dport AS dport, nullif(s.tuple.l4, '') AS l4
+  FROM skb_tracks s
+)
+SELECT t.*,
+       CASE WHEN coalesce(si.identity, se.endpoint_identity) >= 256 THEN coalesce(si.identity, se.endpoint_identity) END AS s_id,
+       CASE WHEN coalesce(di.identity, de.endpoint_identity) >= 256 THEN coalesce(di.identity, de.endpoint_identity) END AS d_id,
+       se.endpoint_id AS s_ep, de.endpoint_id AS d_ep,
+       (sd.addr IS NOT NULL) AS syn_dst, (ss.addr IS NOT NULL) AS syn_src,
+       nullif(regexp_replace(r.process::VARCHAR, ':\d+$', ''), '<empty>') AS process
+FROM t
+JOIN raw_events r ON r.capture = t.capture AND r.seq = t.first_seq
+LEFT JOIN addr_identity si ON si.capture = t.capture AND si.addr = t.saddr
+LEFT JOIN addr_identity di ON di.capture = t.capture AND di.addr = t.daddr
+LEFT JOIN addr_endpoint se ON se.capture = t.capture AND se.addr = t.saddr
+LEFT JOIN addr_endpoint de ON de.capture = t.capture AND de.addr = t.daddr
+LEFT JOIN syn sd ON sd.capture = t.capture AND sd.addr = t.daddr AND sd.port = t.dport
+LEFT JOIN syn ss ON ss.capture = t.capture AND ss.addr = t.saddr AND ss.port = t.sport;

@@ -1,0 +1,41 @@
+-- Grain: one row per skb lifetime of captures $a and $b that passes the flow filter, with its flow key and direction.
+-- Inputs: flow_tracks; $by ('identity' | 'endpoint' | 'ip' | 'process' | 'capture'); the filter predicate is put
+-- in place of the FILTER marker by diff.ts (its values are parameters too).
+-- Rules:
+--   * side label: identity -> 'id:<n>' when the address has a (non-reserved) identity, else the address;
+--     endpoint -> 'ep:<id>' when it is a local endpoint, else the address; ip -> the address.
+--   * direction: the server side is the side that received a bare SYN in that capture; failing that the side with
+--     the lower port (well-known and listening ports sit below the ephemeral range); on equal ports the side whose
+--     label sorts first. dir = 'request' when the track goes towards the server, else 'reply'.
+--   * flow = '<client label>-><server label>:<server port>/<l4>' (IPv6 labels bracketed); 'process:<name>' or '*'
+--     for the process/capture keys; '(no tuple)' for tuple-less tracks of a capture keyed by addresses.
+CREATE OR REPLACE TABLE diff_tracks AS
+WITH k AS (
+  SELECT f.*,
+    CASE $by WHEN 'identity' THEN coalesce('id:' || s_id, saddr) WHEN 'endpoint' THEN coalesce('ep:' || s_ep, saddr) ELSE saddr END AS s_label,
+    CASE $by WHEN 'identity' THEN coalesce('id:' || d_id, daddr) WHEN 'endpoint' THEN coalesce('ep:' || d_ep, daddr) ELSE daddr END AS d_label
+  FROM flow_tracks f
+  WHERE f.capture IN ($a, $b) AND (/*FILTER*/ true)
+), d AS (
+  SELECT k.*,
+    CASE WHEN saddr IS NULL OR daddr IS NULL THEN 'request'
+         WHEN syn_dst AND NOT syn_src THEN 'request'
+         WHEN syn_src AND NOT syn_dst THEN 'reply'
+         WHEN coalesce(dport, 0) < coalesce(sport, 0) THEN 'request'
+         WHEN coalesce(sport, 0) < coalesce(dport, 0) THEN 'reply'
+         WHEN d_label <= s_label THEN 'request'
+         ELSE 'reply' END AS dir
+  FROM k
+)
+SELECT d.*,
+  CASE WHEN $by = 'process' THEN 'process:' || coalesce(process, '<empty>')
+       WHEN $by = 'capture' THEN '*'
+       WHEN saddr IS NULL OR daddr IS NULL THEN '(no tuple)'
+       WHEN dir = 'request' THEN s_label || '->' || CASE WHEN d_label LIKE '%:%:%' AND d_label NOT LIKE 'id:%' AND d_label NOT LIKE 'ep:%' THEN '[' || d_label || ']' ELSE d_label END
+                                  || ':' || coalesce(dport, 0) || '/' || coalesce(l4, '?')
+       ELSE d_label || '->' || CASE WHEN s_label LIKE '%:%:%' AND s_label NOT LIKE 'id:%' AND s_label NOT LIKE 'ep:%' THEN '[' || s_label || ']' ELSE s_label END
+                                  || ':' || coalesce(sport, 0) || '/' || coalesce(l4, '?')
+  END AS flow,
+  CASE WHEN dir = 'request' THEN saddr ELSE daddr END AS client_ip,
+  CASE WHEN dir = 'request' THEN daddr ELSE saddr END AS server_ip
+FROM d;

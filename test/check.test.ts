@@ -1,0 +1,86 @@
+// `skbtape check` over the demo captures: the example rules pass on the delivered capture and fail (with offending
+// rows) on the netfilter drop; malformed rules files give one line naming file:line and exit 2. Real DuckDB.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execa } from 'execa';
+import { ROOT } from './helpers/real.js';
+import { importCapture } from '../src/importer.js';
+import { parseRules, runCheck } from '../src/check.js';
+import { UserError, formatUserError } from '../src/errors.js';
+
+const CLI = join(ROOT, 'bin/skbtape.js');
+const EXAMPLE = join(ROOT, 'samples/check-example.yaml');
+const tmp = mkdtempSync(join(tmpdir(), 'skbt-check-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const cli = (args: string[]) => execa('node', [CLI, ...args], { reject: false, cwd: ROOT });
+let delivered: string, dropped: string;
+
+beforeAll(async () => {
+  delivered = join(tmp, 'delivered');
+  dropped = join(tmp, 'dropped');
+  await importCapture(join(ROOT, 'samples/demo-delivered.pwru.txt'), delivered, { format: 'auto', force: false, showProgress: false });
+  await importCapture(join(ROOT, 'samples/demo-netfilter-drop.pwru.txt'), dropped, { format: 'auto', force: false, showProgress: false });
+});
+
+const errorOf = (f: () => unknown): string => {
+  try { f(); } catch (e) { if (e instanceof UserError) return formatUserError(e); throw e; }
+  throw new Error('no error');
+};
+
+describe('check', () => {
+  it('the example rules pass on the delivered capture', async () => {
+    const r = await runCheck(delivered, EXAMPLE);
+    expect(r.rules.map((x) => [x.name, x.pass])).toEqual([
+      ["curl's SYN reaches the server's TCP stack", true], ['nothing in the flow is dropped', true], ['netfilter never frees a packet', true],
+      ['the step into tcp_v4_rcv stays fast', true], ['no skb crosses more than three network namespaces', true],
+    ]);
+    expect(r.failed).toBe(0);
+  });
+
+  it('and fail on the netfilter drop, with the offending rows', async () => {
+    const r = await runCheck(dropped, EXAMPLE);
+    expect(r.rules.map((x) => x.pass)).toEqual([false, false, false, false, true]);
+    expect(r.rules[0]!.rows[0]).toMatchObject({ matching_tracks: 3n, problem: 'no track reaches tcp_v4_rcv', drops: ['NETFILTER_DROP at nf_hook_slow'] });
+    expect(r.rules[1]!.total).toBe(3);
+    expect(r.rules[1]!.rows[0]).toMatchObject({ drop_reason: 'NETFILTER_DROP', drop_at: 'nf_hook_slow', tuple: '10.244.2.173:54864->10.244.2.61:80/tcp' });
+    expect(r.rules[2]!.line).toBe(10);
+  });
+
+  it('latency limits and plain SQL rules', async () => {
+    const rules = join(tmp, 'lat.yaml');
+    writeFileSync(rules, [
+      '- max_hop_latency_us: { func: tcp_v4_rcv, median: 0.001 }',
+      '- max_hop_latency_us: { func: tcp_v4_rcv, flow: "dport 80", max: 100 }',
+      "- sql: SELECT track_id FROM skb_tracks WHERE verdict = 'unknown'",
+    ].join('\n'));
+    const r = await runCheck(delivered, rules);
+    expect(r.rules.map((x) => x.pass)).toEqual([false, true, true]);
+    expect(String(r.rules[0]!.rows[0]!['problem'])).toMatch(/^median [\d.]+µs > 0\.001µs$/);
+  });
+
+  it('malformed rules files: one line naming file:line', () => {
+    expect(errorOf(() => parseRules('rules:\n  - name: x\n    reach: { func: a }\n', 'r.yaml'))).toBe(
+      "skbtape: bad rules file: unknown key 'reach' in rule 1 (name, sql, reaches, no_drops, no_func, max_hop_latency_us) (r.yaml:2)");
+    expect(errorOf(() => parseRules('rules:\n  - no_drops: true\n  - reaches: { flow: port 80 }\n', 'r.yaml'))).toBe(
+      "skbtape: bad rules file: reaches needs 'func:' (a string) (r.yaml:3)");
+    expect(errorOf(() => parseRules('rules:\n  - reaches: { func: a\n', 'r.yaml'))).toMatch(/^skbtape: bad rules file: .* \(r\.yaml:\d\)$/);
+    expect(errorOf(() => parseRules('- no_func: { func: x, flow: "via eth0" }\n', 'r.yaml'))).toMatch(/unknown word 'via'.*\(r\.yaml:1\)$/);
+  });
+
+  it('the CLI: exit 0 pass, 1 fail, 2 on a bad rules file or a rule whose SQL does not run', async () => {
+    const ok = await cli(['check', delivered, EXAMPLE]);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('5 passed, 0 failed');
+    const bad = await cli(['check', dropped, EXAMPLE]);
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stdout).toMatch(/^FAIL {2}curl's SYN reaches the server's TCP stack/m);
+    expect(bad.stdout).toContain('1 passed, 4 failed');
+    const broken = join(tmp, 'broken.yaml');
+    writeFileSync(broken, 'rules:\n  - no_drops: true\n  - name: typo\n    sql: SELECT * FROM skb_trakcs\n');
+    const e = await cli(['check', delivered, broken]);
+    expect(e.exitCode).toBe(2);
+    expect(e.stderr.trim()).toMatch(new RegExp(`^skbtape: bad rules file: rule 'typo': .*skb_trakcs.* \\(${broken.replace(/[.]/g, '\\.')}:3\\)$`));
+  });
+});
