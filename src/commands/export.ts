@@ -1,4 +1,27 @@
-// `skbtape export`: placeholder, being written.
+// `skbtape export <capture...> --parquet <dir>`: hive-partitioned Parquet of events, tracks and snapshot tables for
+// Spark / Trino / DuckDB. The work is src/parquet-export.ts; this prints what was written.
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { exportParquet } from '../parquet-export.js';
+import { printJson, renderTable } from '../render.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('export')
+    .description('write captures as hive-partitioned Parquet: <dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/')
+    .argument('<captures...>', 'capture directories')
+    .option('--parquet <dir>', 'output directory (other captures already there are kept)')
+    .option('--json', 'print the result as JSON', false)
+    .addHelpText('after', `
+Read it back with, e.g.:
+  duckdb -c "SELECT capture, node, count(*) FROM read_parquet('<dir>/events/**/*.parquet', hive_partitioning=true) GROUP BY ALL"`)
+    .action(async (captures: string[], o: { parquet?: string; json: boolean }) => {
+      if (o.parquet === undefined) throw new UserError('say where to write: --parquet <dir>', '--parquet');
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const r = await exportParquet(captures, o.parquet, { warn });
+      if (o.json) return printJson(r);
+      await writeOut(renderTable(['TABLE', 'ROWS', 'FILES', 'PATH'], r.tables.map((t) => [t.table, t.rows, t.files.length, t.files.length ? `${t.table}/` : ''])));
+      await writeOut(`wrote ${r.dir} for ${r.captures.map((c) => `${c.capture} (node=${c.node}, date=${c.date})`).join(', ')}\n`);
+    });
+}

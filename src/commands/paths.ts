@@ -1,4 +1,24 @@
-// `skbtape paths`: placeholder, being written.
+// `skbtape paths <capture> [--flow F] [--limit N] [--json]`: the journey view. skb lifetimes grouped by kernel path,
+// most common first, each with one example hop by hop. The work is src/paths.ts.
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { capturePaths, formatJourneys, FLOW_SYNTAX } from '../paths.js';
+import { toJson } from '../render.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('paths')
+    .description('group skb lifetimes by the path they took through the kernel; show one example of each, hop by hop')
+    .argument('<capture>', 'capture directory')
+    .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_SYNTAX})`)
+    .option('--limit <n>', 'path groups to show', '10')
+    .option('--json', 'print the groups, tuples and hops as JSON', false)
+    .option('--no-cache', 'do not read or write <capture>/.cache')
+    .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
+      if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn });
+      await writeOut(o.json ? toJson(r, 2) + '\n' : formatJourneys(r));
+    });
+}

@@ -1,4 +1,43 @@
-// `skbtape query`: placeholder, being written.
+// `skbtape query <capture...> <sql> | -f file.sql | --report name`: SQL over captures, printed as a table (terminal)
+// or NDJSON (pipe), or --format json/csv. The work is src/query.ts; this parses options and writes.
 import type { Command } from 'commander';
+import { UserError } from '../errors.js';
+import { defaultFormat, formatResult, parseFormat, parseParams, runQuery, type QuerySource } from '../query.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
+
+export function register(program: Command): void {
+  program
+    .command('query')
+    .description('run SQL (or a canned report) over one or more captures; tables: events, skb_tracks, track_hops, events_enriched, tracks_enriched, endpoints, ipcache, metrics_delta, … (see `skbtape reports`)')
+    .argument('<args...>', 'capture directories, then the SQL text (unless -f or --report is given)')
+    .option('-f, --file <file.sql>', 'read the SQL from a file')
+    .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
+    .option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson when piped)')
+    .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--no-cache', 'do not read or write <capture>/.cache (single capture)')
+    .addHelpText('after', `
+Examples:
+  skbtape query cap/ "SELECT verdict, count(*) FROM skb_tracks GROUP BY ALL"
+  skbtape query cap/ --report drops --format table
+  skbtape query node1/ node2/ -p port=80 "SELECT capture, count(*) FROM events WHERE dport = \\$port GROUP BY ALL"
+Rows from several captures carry their capture id in the \`capture\` column.`)
+    .action(async (args: string[], o: Opts) => {
+      const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
+      const params = parseParams(o.param);
+      let captures = args;
+      let source: QuerySource;
+      if (o.file !== undefined && o.report !== undefined) throw new UserError('give -f or --report, not both', '--report');
+      if (o.file !== undefined) source = { file: o.file };
+      else if (o.report !== undefined) source = { report: o.report };
+      else {
+        if (args.length < 2) throw new UserError('give capture directories and then the SQL (or -f file.sql, or --report name)', 'query');
+        captures = args.slice(0, -1);
+        source = { sql: args.at(-1)! };
+      }
+      const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const r = await runQuery(captures, source, { params, cache: o.cache, warn });
+      for (const chunk of formatResult(r, format)) await writeOut(chunk);
+    });
+}

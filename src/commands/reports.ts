@@ -1,4 +1,17 @@
-// `skbtape reports`: placeholder, being written.
+// `skbtape reports [--json]`: lists the canned reports (queries/reports/*.sql) with their one-line descriptions.
 import type { Command } from 'commander';
+import { printJson, renderTable } from '../render.js';
+import { listReports } from '../reports.js';
+import { writeOut } from '../stdout.js';
 
-export function register(_program: Command): void {}
+export function register(program: Command): void {
+  program
+    .command('reports')
+    .description('list the canned reports for `skbtape query <capture> --report <name>`')
+    .option('--json', 'print name, description and file as JSON', false)
+    .action(async (o: { json: boolean }) => {
+      const reports = listReports();
+      if (o.json) printJson(reports);
+      else await writeOut(renderTable(['REPORT', 'DESCRIPTION'], reports.map((r) => [r.name, r.description])));
+    });
+}

@@ -1,0 +1,120 @@
+// paths: the journey view on the demo captures (golden text, JSON structure, verdict and identity labels) and the
+// --flow filter language. Real DuckDB over real Arrow captures with the seed-derived snapshots.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
+import { capturePaths, emptyFlow, formatJourneys, journeys, parseFlowFilter } from '../src/paths.js';
+import { buildDemoCapture } from './helpers/captures.js';
+import { ROOT } from './helpers/real.js';
+
+const CLI = join(ROOT, 'bin/skbtape.js');
+const GOLDEN = join(ROOT, 'test/golden');
+
+function expectGolden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (!existsSync(file)) {
+    if (process.env['CI'] === 'true') throw new Error(`golden file missing: test/golden/${name} (run the tests locally and commit it)`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    console.warn(`wrote golden file test/golden/${name}`);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+describe('--flow filter', () => {
+  it('parses terms joined by and', () => {
+    expect(parseFlowFilter('host 10.244.2.61 and port 80 and tcp')).toEqual({ ...emptyFlow(), hosts: ['10.244.2.61'], ports: [80], protos: ['tcp'] });
+    expect(parseFlowFilter('src 10.244.2.173 and dst host 10.244.2.61 and dst port 80 and src port 54864')).toEqual({
+      ...emptyFlow(), srcs: ['10.244.2.173'], dsts: ['10.244.2.61'], dports: [80], sports: [54864],
+    });
+    expect(parseFlowFilter('identity 9764 and src identity 26328 and verdict dropped and proto UDP')).toEqual({
+      ...emptyFlow(), identities: [9764], srcIdentities: [26328], verdicts: ['dropped'], protos: ['udp'],
+    });
+    expect(parseFlowFilter('host fd00::1')).toEqual({ ...emptyFlow(), hosts: ['fd00::1'] });
+    expect(parseFlowFilter('  ')).toEqual(emptyFlow());
+  });
+
+  it('rejects what it does not know, naming the flag and echoing the filter', () => {
+    const err = (f: string) => { try { parseFlowFilter(f); return ''; } catch (e) { return `${(e as Error).message} | ${(e as { where?: string }).where}`; } };
+    expect(err('host 10.244.2.x')).toMatch(/^--flow 'host 10.244.2.x': '10.244.2.x' is not an IP address \(terms: .*\) \| --flow$/);
+    expect(err('port 99999')).toMatch(/'99999' is not a port number/);
+    expect(err('tcp or udp')).toMatch(/'or' is not supported, only 'and'/);
+    expect(err('tcp udp')).toMatch(/expected 'and' before 'udp'/);
+    expect(err('host')).toMatch(/expected an address after host at the end/);
+    expect(err('vlan 5')).toMatch(/unknown term 'vlan'/);
+    expect(err('verdict lost')).toMatch(/unknown verdict 'lost'/);
+  });
+});
+
+describe('journeys on the demo captures', () => {
+  let tmp: string;
+  let drop: string;
+  let delivered: string;
+  let a: Analysis;
+
+  beforeAll(async () => {
+    tmp = mkdtempSync(join(tmpdir(), 'skbtape-paths-'));
+    drop = await buildDemoCapture('drop', join(tmp, 'demo-drop'));
+    delivered = await buildDemoCapture('delivered', join(tmp, 'demo-delivered'));
+    a = await openAnalysis([delivered]);
+  });
+  afterAll(() => {
+    a?.close();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('drop capture: one path of 3 skbs, dropped by netfilter, with identity and endpoint labels (golden)', async () => {
+    const r = await capturePaths(drop, { cache: false });
+    expect(r).toMatchObject({ capture: 'demo-drop', totalSkbs: 3, matchedSkbs: 3, totalGroups: 1 });
+    const g = r.groups[0]!;
+    expect(g.verdictText).toBe('dropped: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) on eth0:27');
+    expect(g.example.tupleText).toBe('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
+    expect(g.example.hops).toHaveLength(37);
+    // Truncated pwru names (~3a6f7d4e8c73) come back whole from bpftool net; the pod netns entry is marked.
+    expect(g.example.hops[0]).toMatchObject({ hop: 1, relNs: 0, func: '__netif_rx', iface: 'lxc3a6f7d4e8c73:26', netns: 4026531840, netnsChange: false });
+    expect(g.example.hops.filter((h) => h.netnsChange).map((h) => [h.func, h.iface, h.netns])).toEqual([['__netif_rx', 'eth0:27', 4026532745]]);
+    expectGolden('paths/demo-drop.txt', formatJourneys(r));
+  });
+
+  it('delivered capture: 9 distinct paths, the server replies reach the client netns (golden, --limit 3)', async () => {
+    const r = await journeys(a, emptyFlow(), 3);
+    expect(r).toMatchObject({ totalSkbs: 9, matchedSkbs: 9, totalGroups: 9 });
+    expect(r.groups).toHaveLength(3);
+    expect(r.groups.every((g) => g.verdictText === 'delivered')).toBe(true);
+    expectGolden('paths/demo-delivered-limit3.txt', formatJourneys(r));
+  });
+
+  it('--flow narrows the lifetimes: direction, identity, verdict', async () => {
+    const count = async (f: string) => (await journeys(a, parseFlowFilter(f), 1, f)).matchedSkbs;
+    expect(await count('src 10.244.2.61 and tcp')).toBe(3);
+    expect(await count('dst port 80')).toBe(6);
+    expect(await count('host 10.244.2.61 and port 54864')).toBe(9);
+    expect(await count('src identity 26328 and dst identity 9764')).toBe(6);
+    expect(await count('identity 9764 and verdict delivered')).toBe(9);
+    expect(await count('verdict dropped')).toBe(0);
+    expect(await count('udp')).toBe(0);
+    const none = await journeys(a, parseFlowFilter('host 192.0.2.1'), 10, 'host 192.0.2.1');
+    expect(formatJourneys(none)).toBe("demo-delivered: 0 of 9 skb lifetimes match 'host 192.0.2.1', 0 distinct path(s)\n\nno skb lifetime matches the filter\n");
+  });
+
+  it('CLI: --json has groups with tuples and hops; a bad --flow is one line, exit 2', async () => {
+    const [ok, bad] = await Promise.all([
+      execa('node', [CLI, 'paths', drop, '--json', '--no-cache', '--flow', 'identity 9764'], { reject: false, cwd: ROOT }),
+      execa('node', [CLI, 'paths', drop, '--flow', 'host nope'], { reject: false, cwd: ROOT }),
+    ]);
+    expect(ok.exitCode).toBe(0);
+    const j = JSON.parse(ok.stdout);
+    expect(j).toMatchObject({ capture: 'demo-drop', flow: 'identity 9764', totalSkbs: 3, matchedSkbs: 3, totalGroups: 1 });
+    expect(j.groups[0].example).toMatchObject({
+      trackId: 'demo-drop:0xffff91ba905e1ce8:1', skb: '0xffff91ba905e1ce8',
+      src: { addr: '10.244.2.173', port: 54864, identity: 26328, endpoint: 1617 },
+      dst: { addr: '10.244.2.61', port: 80, identity: 9764, endpoint: 133 }, l4: 'tcp',
+    });
+    expect(j.groups[0].example.hops.find((h: { dropReason: string | null }) => h.dropReason)).toMatchObject({ func: 'kfree_skb_reason', dropReason: 'SKB_DROP_REASON_NETFILTER_DROP', iface: 'eth0:27' });
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^skbtape: --flow 'host nope': 'nope' is not an IP address \(terms: [^\n]*\) \(--flow\)$/);
+  });
+});

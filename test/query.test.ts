@@ -1,0 +1,206 @@
+// query / reports: every canned report on both demo captures against committed golden tables (real DuckDB over real
+// Arrow captures with the seed-derived snapshots), output formats, parameters, and the CLI's one-line errors and
+// quiet `| head` exit. Golden files are written on first local run; under CI=true a missing one fails.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
+import { formatResult, parseParams, runQuery, runSql, uniqueKeys } from '../src/query.js';
+import { describe as describeSql, findReport, listReports } from '../src/reports.js';
+import { importCapture } from '../src/importer.js';
+import { journeys, emptyFlow } from '../src/paths.js';
+import { buildDemoCapture, SAMPLES, type DemoKind } from './helpers/captures.js';
+import { realFiles, ROOT } from './helpers/real.js';
+
+const CLI = join(ROOT, 'bin/skbtape.js');
+const GOLDEN = join(ROOT, 'test/golden');
+
+function expectGolden(name: string, actual: string): void {
+  const file = join(GOLDEN, name);
+  if (!existsSync(file)) {
+    if (process.env['CI'] === 'true') throw new Error(`golden file missing: test/golden/${name} (run the tests locally and commit it)`);
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, actual);
+    console.warn(`wrote golden file test/golden/${name}`);
+  }
+  expect(actual).toBe(readFileSync(file, 'utf8'));
+}
+
+const tableText = (r: { columns: string[]; rows: unknown[][] }) => [...formatResult(r, 'table')].join('');
+
+let tmp: string;
+const cap: Record<DemoKind, string> = { delivered: '', drop: '' };
+const an: Partial<Record<DemoKind, Analysis>> = {};
+
+beforeAll(async () => {
+  tmp = mkdtempSync(join(tmpdir(), 'skbtape-query-'));
+  // The directory names are the capture ids that appear in the golden files.
+  cap.delivered = await buildDemoCapture('delivered', join(tmp, 'demo-delivered'));
+  cap.drop = await buildDemoCapture('drop', join(tmp, 'demo-drop'));
+  an.delivered = await openAnalysis([cap.delivered]);
+  an.drop = await openAnalysis([cap.drop]);
+});
+
+afterAll(() => {
+  an.delivered?.close();
+  an.drop?.close();
+  if (tmp) rmSync(tmp, { recursive: true, force: true });
+});
+
+describe('reports', () => {
+  const REQUIRED = ['drops', 'paths', 'functions', 'talkers', 'metrics-delta', 'rejects', 'interfaces', 'verdicts'];
+
+  it('lists every report with its one-line description; internal _ files are not listed', () => {
+    const all = listReports();
+    expect(all.map((r) => r.name)).toEqual([...REQUIRED].sort());
+    for (const r of all) {
+      expect(r.description.length, r.name).toBeGreaterThan(20);
+      const lines = readFileSync(r.file, 'utf8').split('\n');
+      // Description first, then the grain / inputs / rules block.
+      expect(lines[1], r.name).toMatch(/^-- Grain: /);
+      expect(lines.slice(2, 6).join('\n'), r.name).toMatch(/^-- Inputs: /m);
+      expect(lines.slice(3, 8).join('\n'), r.name).toMatch(/^-- Rules: /m);
+    }
+    expect(describeSql('\n-- first line\n-- second\nSELECT 1')).toBe('first line');
+  });
+
+  it('an unknown report is one UserError that lists the names', () => {
+    expect(() => findReport('nope')).toThrow(/^unknown report 'nope'; reports: drops, functions, interfaces, metrics-delta, paths, rejects, talkers, verdicts$/);
+  });
+
+  for (const kind of ['delivered', 'drop'] as const) {
+    for (const name of REQUIRED) {
+      it(`${name} on the ${kind} capture matches test/golden/reports/${name}.${kind}.txt`, async () => {
+        const r = await runSql(an[kind]!, findReport(name).sql, name);
+        expectGolden(`reports/${name}.${kind}.txt`, tableText(r));
+      });
+    }
+  }
+
+  it('drops names the netfilter drop between identities 26328 and 9764; metrics-delta shows Cilium counted Success', async () => {
+    const drops = await runSql(an.drop!, findReport('drops').sql, 'drops');
+    const row = Object.fromEntries(drops.columns.map((c, i) => [c, drops.rows[0]![i]]));
+    expect(drops.rows).toHaveLength(1);
+    expect(row).toMatchObject({ reason: 'NETFILTER_DROP', func: 'kfree_skb_reason', after_func: 'nf_hook_slow', src_identity: 26328, dst_identity: 9764, drops: 3n, skbs: 3n });
+    const m = await runSql(an.drop!, findReport('metrics-delta').sql, 'metrics-delta');
+    expect(m.rows.map((r) => [r[1], r[2], r[7], r[8]])).toEqual([['Success', 'EGRESS', 3n, 222n], ['Success', 'INGRESS', 3n, 222n]]);
+    expect((await runSql(an.delivered!, findReport('drops').sql, 'drops')).rows).toEqual([]);
+  });
+});
+
+describe('reports on other inputs', () => {
+  it('rejects: unreadable lines by reason with their first example', async () => {
+    const f = join(tmp, 'with-garbage.txt');
+    writeFileSync(f, readFileSync(join(SAMPLES, 'demo-netfilter-drop.pwru.txt'), 'utf8') + 'this is not pwru output\n0xzz broken line\n');
+    await importCapture(f, join(tmp, 'garbage'), { format: 'auto', force: true, showProgress: false });
+    const r = await runQuery([join(tmp, 'garbage')], { report: 'rejects' }, { cache: false });
+    expect(r.rows.length).toBeGreaterThan(0);
+    expect(r.rows.reduce((n, row) => n + Number(row[2]), 0)).toBe(2);
+    expect(r.rows.map((row) => row[3]).sort()).toEqual([113, 114].slice(0, r.rows.length));
+  });
+
+  // A few real outputs with different layouts (v0.0.8 drop reason, v1.0.8 --output-caller, v1.0.10 tcp flags, v1.0.5).
+  const real = realFiles('pwru-').filter((f) => /dropreason-edited|caller-bpf-helpers|tcp-flags-cb|procname-before/.test(f));
+  it.skipIf(real.length === 0)('every report and the journey view run over real pwru outputs loaded at once', async () => {
+    const dirs: string[] = [];
+    for (const f of real) {
+      const d = join(tmp, 'real', f.split('/').pop()!.replace(/\.txt$/, ''));
+      try {
+        const res = await importCapture(f, d, { format: 'auto', force: true, showProgress: false });
+        if (res.manifest.counts.events > 0) dirs.push(d);
+      } catch {
+        // Outputs with no event at all (startup errors) are not captures.
+      }
+    }
+    expect(dirs.length).toBe(real.length);
+    const a = await openAnalysis(dirs);
+    try {
+      for (const r of listReports()) await runSql(a, readFileSync(r.file, 'utf8'), r.name);
+      const drops = await runSql(a, findReport('drops').sql, 'drops');
+      expect(drops.rows.map((r) => [r[0], r[1], r[2], r[3]])).toContainEqual(['pwru-commit-8426338-v0.0.8dev-dropreason-edited', 'NETFILTER_DROP', 'kfree_skb_reason', 'nf_hook_slow']);
+      const j = await journeys(a, emptyFlow(), 3);
+      expect(j.groups.length).toBeGreaterThan(0);
+    } finally {
+      a.close();
+    }
+  });
+});
+
+describe('formats and parameters', () => {
+  it('JSON is BigInt-safe: safe integers as numbers, larger ones as decimal strings; lists and structs stay JSON', async () => {
+    const r = await runSql(an.drop!, `SELECT 18446744073709551615::UBIGINT AS big, 42::BIGINT AS small, [1, 2] AS l,
+      {'a': 'x'} AS s, TIMESTAMP '2024-01-02 03:04:05' AS ts, NULL AS n, 1 AS dup, 2 AS dup`, 'query');
+    const json = JSON.parse([...formatResult(r, 'json')].join('')) as Record<string, unknown>[];
+    expect(json).toEqual([{ big: '18446744073709551615', small: 42, l: [1, 2], s: { a: 'x' }, ts: '2024-01-02T03:04:05.000Z', n: null, dup: 1, dup_2: 2 }]);
+    const nd = [...formatResult(r, 'ndjson')].join('');
+    expect(nd.split('\n')).toHaveLength(2);
+    expect(JSON.parse(nd.split('\n')[0]!)).toEqual(json[0]);
+    expect(uniqueKeys(['a', 'a', 'b', 'a'])).toEqual(['a', 'a_2', 'b', 'a_3']);
+  });
+
+  it('CSV quotes commas, quotes and newlines; table ends with a row count', async () => {
+    const r = await runSql(an.drop!, `SELECT 'a,b' AS x, 'say "hi"' AS y, E'two\\nlines' AS z, NULL AS n`, 'query');
+    expect([...formatResult(r, 'csv')].join('')).toBe('x,y,z,n\n"a,b","say ""hi""","two\nlines",\n');
+    expect(tableText(await runSql(an.drop!, 'SELECT 1 AS one WHERE false', 'q'))).toBe('one\n---\n(0 rows)\n');
+  });
+
+  it('--param values bind as $name with a type from their text', async () => {
+    const p = parseParams(['port=80', 'skb=0xffff91ba905e1ce8', 'v=dropped', "s='80'", 'f=1.5', 'b=true']);
+    expect(p).toEqual({ port: 80n, skb: 0xffff91ba905e1ce8n, v: 'dropped', s: '80', f: 1.5, b: true });
+    const r = await runSql(an.drop!, 'SELECT count(*) AS n FROM events WHERE dport = $port AND skb = $skb', 'query', { port: p['port']!, skb: p['skb']! });
+    expect(r.rows).toEqual([[111n]]);
+    expect(() => parseParams(['nope'])).toThrow(/--param wants name=value, not 'nope'/);
+    await expect(runSql(an.drop!, 'SELECT 1', 'query', { port: 80n })).rejects.toMatchObject({ message: '--param port given, but the SQL has no $port', where: '--param' });
+  });
+
+  it('two captures at once: every row carries its capture id', async () => {
+    const r = await runQuery([cap.delivered, cap.drop], { sql: 'SELECT capture, verdict, count(*) AS skbs FROM skb_tracks GROUP BY ALL ORDER BY ALL' }, { cache: false });
+    expect(r.captures).toEqual(['demo-delivered', 'demo-drop']);
+    expect(r.rows).toEqual([['demo-delivered', 'delivered', 9n], ['demo-drop', 'dropped', 3n]]);
+  });
+
+  it('bad SQL is one UserError: DuckDB first line, where = query / the file', async () => {
+    await expect(runSql(an.drop!, 'SELEC 1', 'query')).rejects.toMatchObject({ name: 'UserError', message: 'SQL error: Parser Error: syntax error at or near "SELEC"', where: 'query' });
+    const f = join(tmp, 'bad.sql');
+    writeFileSync(f, 'SELECT nope FROM events');
+    await expect(runQuery([cap.drop], { file: f }, { cache: false })).rejects.toMatchObject({ message: expect.stringMatching(/^SQL error: Binder Error: Referenced column "nope" not found/), where: f });
+  });
+});
+
+describe('skbtape query (child process)', () => {
+  const cli = (args: string[]) => execa('node', [CLI, ...args], { reject: false, cwd: ROOT });
+
+  it('errors are one line and exit 2: bad SQL, unknown report, missing capture', async () => {
+    const [bad, unknown, missing] = await Promise.all([
+      cli(['query', cap.drop, 'SELEC 1']),
+      cli(['query', cap.drop, '--report', 'nope']),
+      cli(['query', join(tmp, 'no-such-capture'), 'SELECT 1']),
+    ]);
+    expect([bad.exitCode, bad.stdout, bad.stderr]).toEqual([2, '', 'skbtape: SQL error: Parser Error: syntax error at or near "SELEC" (query)']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: drops, functions, interfaces, metrics-delta, paths, rejects, talkers, verdicts (--report)");
+    expect(missing.exitCode).toBe(2);
+    expect(missing.stderr).toMatch(/^skbtape: not a capture directory: no manifest\.json in .*no-such-capture \(.*\)$/);
+    for (const r of [bad, unknown, missing]) expect(r.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('`query … | head -n 1` exits 0 with nothing on stderr (EPIPE is a quiet end)', async () => {
+    // 200k NDJSON rows are megabytes: far past the pipe buffer, so the writer really meets a closed pipe.
+    const r = await execa('node', [CLI, 'query', cap.drop, '--no-cache', 'SELECT range AS n, repeat(\'x\', 40) AS pad FROM range(200000)'], { reject: false, cwd: ROOT })
+      .pipe('head', ['-n', '1']);
+    expect(r.stdout).toBe(`{"n":0,"pad":"${'x'.repeat(40)}"}`);
+    const src = r.pipedFrom[0]!;
+    expect(src.exitCode).toBe(0);
+    expect(src.stderr).toBe('');
+  });
+
+  it('--report with --format table prints the golden table; `reports --json` lists names and descriptions', async () => {
+    const [q, list] = await Promise.all([cli(['query', cap.drop, '--report', 'verdicts', '--format', 'table']), cli(['reports', '--json'])]);
+    expect(q.exitCode).toBe(0);
+    expect(q.stdout + '\n').toBe(readFileSync(join(GOLDEN, 'reports/verdicts.drop.txt'), 'utf8'));
+    const reports = JSON.parse(list.stdout) as { name: string; description: string }[];
+    expect(reports.find((r) => r.name === 'drops')?.description).toMatch(/^Drops by reason/);
+  });
+});
