@@ -79,9 +79,10 @@ export interface PwruPlan { argv: string[]; json: boolean; timestamp: boolean; r
 export function buildPwruArgv(o: PwruArgOptions, caps: PwruCaps): PwruPlan {
   const all = [...o.passThrough, ...o.extraArgs];
   const textOnly = all.some((a) => TEXT_ONLY.some((t) => a === t || a.startsWith(`${t}=`)));
-  const json = o.format === 'json' ? true : o.format === 'text' ? false : caps.json && !textOnly;
+  const userJson = all.includes('--output-json');
+  const json = userJson || (o.format === 'json' ? true : o.format === 'text' ? false : caps.json && !textOnly);
   const argv: string[] = [...o.targetArgs];
-  if (json) argv.push('--output-json');
+  if (json && !userJson) argv.push('--output-json');
   if (caps.needMetaTupleFlags) argv.push('--output-meta', '--output-tuple');
   const userTimestamp = all.some((a) => a === '--timestamp' || a.startsWith('--timestamp='));
   const timestamp = caps.timestamp && !userTimestamp;

@@ -1,8 +1,7 @@
 // `skbtape record -o <dir> [target] [pwru options] [-- command]`: a live recording. Parses flags, resolves the
 // target, asks the tracer source for a plan, wires Ctrl-C to the recorder and prints the summary.
 import { statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
@@ -80,6 +79,8 @@ export function register(program: Command): void {
     if (o.json) printJson(s);
     else process.stdout.write(renderSummary(s));
     if (result.manifest.status === 'failed') process.exitCode = 1;
+    // Stopped at once, or before the test command finished: the capture is usable but not the whole run.
+    else if (result.manifest.status === 'interrupted') process.exitCode = 130;
   });
 }
 
@@ -126,8 +127,9 @@ async function record(command: string[], o: RecordFlags) {
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
     signals++;
-    if (signals === 1) process.stderr.write(`\nskbtape: ${sig}: stopping ${plan.tool} and saving the capture (again to stop at once)\n`);
-    control.requestStop('signal', signals > 1);
+    if (signals === 1) process.stderr.write(`\nskbtape: ${sig}: stopping ${plan.tool} and saving the capture (${sig} again to stop at once)\n`);
+    else if (signals === 2) process.stderr.write(`skbtape: ${sig} again: stopping at once\n`);
+    control.requestStop('signal', signals > 1, sig);
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -146,7 +148,8 @@ async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrou
   const version = v.exitCode === 0 ? parsePwruVersion(String(v.stdout)) : null;
   const caps = capsOf(version);
   const targetArgs = pwruFilterArgs(target, o);
-  const readyFile = join(tmpdir(), `skbtape-ready-${process.pid}-${Date.now()}`);
+  // Inside the capture directory: removed once seen, and never left in /tmp when skbtape is killed.
+  const readyFile = resolve(o.output, '.pwru-ready');
   const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.format as 'auto' | 'text' | 'json' }, caps);
   return {
     tool: 'pwru',
