@@ -42,14 +42,15 @@ async function liveDemo(out: string): Promise<void> {
     const a = join(out, 'delivered');
     const b = join(out, 'dropped');
     const rec = (dir: string, curl: string[]) =>
-      skbtape(['record', '-o', dir, '--force', '--source', 'tracepoint', '--snapshots', 'none', '--grace', '500ms', '--', ...curl]);
+      skbtape(['record', '-o', dir, '--force', '--source', 'tracepoint', '--netns', `/run/netns/${net!.clientNs}`, '--netns', `/run/netns/${net!.serverNs}`,
+        '--snapshots', 'none', '--grace', '500ms', '--', ...curl]);
     await rec(a, net.curlArgv());
     await skbtape(['paths', a, '--flow', `port ${net.port}`, '--limit', '4']);
     say(`\nadding an nft rule in ${net.serverNs} that drops tcp dport ${net.port}, and recording the same curl again`);
     await net.addDropRule();
     const curl = net.curlArgv().map((x) => (x === '5' ? '2' : x)); // --max-time 2: the SYN is dropped, curl times out
     await rec(b, curl);
-    await skbtape(['diff', a, b, '--by', 'ip'], true);
+    await skbtape(['diff', a, b, '--by', 'ip', '--flow', `port ${net.port}`], true);
   } finally {
     await net?.destroy();
   }

@@ -30,7 +30,7 @@ export interface Manifest {
   pwru?: { version?: string; argv?: string[]; path?: string; stderrTail?: string[] };
   tracepoint?: {
     tracepoints: string[]; bpftraceVersion?: string; argv?: string[]; program?: string; notes?: string[];
-    netnsInode?: number; ifindex?: number; lostEvents?: number;
+    netnsInode?: number; netnsInodes?: number[]; ifindex?: number; lostEvents?: number;
   };
   host: { hostname: string; kernel: string };
   /** wall-clock ns minus CLOCK_MONOTONIC ns at record time (decimal string: it needs 64 bits). */

@@ -105,6 +105,8 @@ export interface TracepointProgramOptions {
   tracepoints: string[];
   /** Keep only skbs whose netns inode (of skb->dev, else skb->sk) is this. */
   netnsInode?: number;
+  /** Or any of these (e.g. both ends of a veth in two namespaces); combined with netnsInode. */
+  netnsInodes?: number[];
   /** Keep only skbs whose skb->dev has this ifindex (like pwru --filter-ifname, resolved). */
   ifindex?: number;
   /** number -> `SKB_DROP_REASON_<NAME>` (readDropReasons); unknown reasons print `kfree_skb_reason (N)` like pwru. */
@@ -122,6 +124,10 @@ export function buildTracepointProgram(opts: TracepointProgramOptions): string {
     }
   }
   checkU32(opts.netnsInode, '--netns');
+  for (const n of opts.netnsInodes ?? []) checkU32(n, '--netns');
+  // One inode is printed as a literal (saves stack); several are tested together and printed from $ns.
+  const inodes = [...new Set([...(opts.netnsInode !== undefined ? [opts.netnsInode] : []), ...(opts.netnsInodes ?? [])])];
+  opts = { ...opts, netnsInode: inodes.length === 1 ? inodes[0] : undefined, netnsInodes: inodes.length > 1 ? inodes : undefined };
   checkU32(opts.ifindex, '--ifindex');
   const reasons = [...(opts.dropReasons ?? new Map<number, string>())];
   for (const [num, name] of reasons) {
@@ -262,6 +268,7 @@ function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOption
     conds.push('$l3 != 0', shape === 'ports' ? '$sport != 0 && $dport != 0' : '($sport == 0 || $dport == 0)');
   }
   if (opts.netnsInode !== undefined) conds.push(`$ns == ${opts.netnsInode}`);
+  if (opts.netnsInodes?.length) conds.push(`(${opts.netnsInodes.map((n) => `$ns == ${n}`).join(' || ')})`);
   if (opts.ifindex !== undefined) conds.push(`$ifindex == ${opts.ifindex}`);
 
   const inner: string[] = [];
@@ -299,7 +306,9 @@ function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOption
     func,
     { fmt: ',"time":%llu', args: ['nsecs'] },
     // With a netns filter the value is known: a literal costs no stack (the kfree_skb programs need that room).
-    opts.netnsInode === undefined ? omitempty('netns', '$ns', '$ns')
+    // With several, $ns is one of them (never 0): no omitempty key string needed either.
+    opts.netnsInodes?.length ? { fmt: ',"netns":%llu', args: ['$ns'] }
+    : opts.netnsInode === undefined ? omitempty('netns', '$ns', '$ns')
     : { fmt: opts.netnsInode === 0 ? '' : `,"netns":${opts.netnsInode}`, args: [] },
     omitempty('mark', '$skb->mark', '(uint64)$skb->mark'),
     { fmt: ',"iface":"%lld"', args: ['$ifindex'] },

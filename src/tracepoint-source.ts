@@ -30,7 +30,7 @@ export const DEFAULT_TRACEPOINTS = [
   'net:net_dev_xmit', 'skb:skb_copy_datagram_iovec', 'skb:kfree_skb', 'skb:consume_skb',
 ];
 
-export async function tracepointPlan(filter: { netnsInode?: number; ifindex?: number }, wanted?: string[], bpftrace = 'bpftrace'): Promise<TracerPlan> {
+export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?: number[]; ifindex?: number }, wanted?: string[], bpftrace = 'bpftrace'): Promise<TracerPlan> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('--source tracepoint needs root (bpftrace loads BPF programs)', '--source');
   const v = await execa(bpftrace, ['--version'], { reject: false, stdin: 'ignore', timeout: 15_000 });
   if ((v as { code?: string }).code === 'ENOENT') throw new UserError(`bpftrace not found (apt-get install bpftrace; 'make setup' does it)`, '--source');
@@ -50,8 +50,8 @@ export async function tracepointPlan(filter: { netnsInode?: number; ifindex?: nu
   } catch (e) {
     notes.push(`drop reasons unavailable: ${(e as Error).message}`);
   }
-  const { netnsInode, ifindex } = filter;
-  const program = buildTracepointProgram({ tracepoints, netnsInode, ifindex, dropReasons });
+  const { netnsInode, netnsInodes, ifindex } = filter;
+  const program = buildTracepointProgram({ tracepoints, netnsInode, netnsInodes, ifindex, dropReasons });
   const dir = mkdtempSync(join(tmpdir(), 'skbtape-bt-'));
   const file = join(dir, 'skb-tracepoints.bt');
   writeFileSync(file, program);
@@ -76,7 +76,7 @@ export async function tracepointPlan(filter: { netnsInode?: number; ifindex?: nu
     },
     env: { ...process.env, BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '1024' },
     manifestPatch: {
-      tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program, notes, netnsInode, ifindex },
+      tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program, notes, netnsInode, netnsInodes, ifindex },
     },
   };
 }

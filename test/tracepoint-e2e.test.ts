@@ -22,7 +22,8 @@ describe.skipIf(!can.ok)('tracepoint source on the running kernel', () => {
   const a = join(tmp, 'delivered');
   const b = join(tmp, 'dropped');
   const record = (dir: string, curl: string[]) =>
-    execa(process.execPath, [CLI, 'record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json', '--', ...curl], { reject: false });
+    execa(process.execPath, [CLI, 'record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
+      '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...curl], { reject: false });
 
   beforeAll(async () => {
     net = await createTestNet();
@@ -42,6 +43,10 @@ describe.skipIf(!can.ok)('tracepoint source on the running kernel', () => {
     expect(readFileSync(join(a, 'command/stdout'), 'utf8')).toContain('skbtape');
     const manifest = JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8'));
     expect(manifest.tracepoint.tracepoints).toEqual(TPS.split(','));
+    expect([manifest.tracepoint.netnsInode, ...manifest.tracepoint.netnsInodes]).toEqual([net.clientNetnsInode, net.serverNetnsInode]);
+    // Filtered in the kernel: nothing from other namespaces.
+    const other = JSON.parse((await execa(process.execPath, [CLI, 'query', a, 'SELECT count(*) AS n FROM events WHERE netns NOT IN ($c, $s)', '-p', `c=${net.clientNetnsInode}`, '-p', `s=${net.serverNetnsInode}`, '--format', 'json'])).stdout);
+    expect(Number(other[0].n)).toBe(0);
 
     const an = await openAnalysis([a]);
     try {

@@ -28,7 +28,7 @@ function positiveInt(v: string, flag: string): number {
 
 interface RecordFlags {
   output: string; force: boolean; json: boolean; source: string;
-  netns?: string; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
+  netns: string[]; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
   pcapFilter?: string; pwru: string; pwruArg: string[]; format: string; tracepoints?: string;
   snapshots: string; node?: string; ciliumPod?: string;
   readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
@@ -47,7 +47,7 @@ export function register(program: Command): void {
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the summary as JSON', false)
     .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
-    .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N')
+    .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N (repeatable with --source tracepoint)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--ifname <name>', 'filter by interface name')
     .option('--pod <name>', 'target a pod: crictl → PID → netns and host-side veth')
     .option('--namespace <ns>', 'namespace of --pod')
@@ -107,9 +107,10 @@ async function record(command: string[], o: RecordFlags) {
     command: command.length ? command : undefined,
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
   };
-  const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns, ifname: o.ifname, podIface: o.podIface };
+  if (o.netns.length > 1 && o.source !== 'tracepoint') throw new UserError('pwru filters on one network namespace; several --netns need --source tracepoint', '--netns');
+  const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;
-  if (o.pod || o.container || o.netns || o.ifname) {
+  if (o.pod || o.container || o.netns.length || o.ifname) {
     target = await resolveTarget(spec);
     opts.target = target;
     if (!o.json && (o.pod || o.container)) {
@@ -168,13 +169,13 @@ function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags): string[]
   if (!target) return [];
   if (o.pod || o.container) return pwruTargetArgs(target, o.target as 'netns' | 'ifname' | 'both');
   const args: string[] = [];
-  if (o.netns) args.push('--filter-netns', o.netns);
+  if (o.netns[0]) args.push('--filter-netns', o.netns[0]);
   if (o.ifname) args.push('--filter-ifname', o.ifname);
   return args;
 }
 
 /** The same choice for the tracepoint source, which filters in the kernel by netns inode and/or ifindex. */
-function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netnsInode?: number; ifindex?: number } {
+function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netnsInode?: number; netnsInodes?: number[]; ifindex?: number } {
   if (!target) return {};
   const hostNetns = statSync('/proc/self/ns/net').ino;
   if (o.pod || o.container) {
@@ -186,5 +187,21 @@ function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netn
     throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
   }
   if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.hostVethIfindex };
-  return { netnsInode: target.netnsInode };
+  // Several --netns: the first was resolved with the target, the others are looked up here.
+  return { netnsInode: target.netnsInode, netnsInodes: o.netns.slice(1).map(netnsInodeOf) };
+}
+
+/** /proc/PID/ns/net, /run/netns/NAME, a bare /run/netns name, or inode:N → inode. */
+function netnsInodeOf(v: string): number {
+  if (v.startsWith('inode:')) {
+    const n = Number(v.slice(6));
+    if (!Number.isInteger(n) || n <= 0) throw new UserError(`--netns inode:N wants a number, not '${v}'`, '--netns');
+    return n;
+  }
+  const path = v.includes('/') ? v : `/run/netns/${v}`;
+  try {
+    return statSync(path).ino;
+  } catch (e) {
+    throw new UserError(`--netns ${v}: ${(e as Error).message}`, '--netns');
+  }
 }
