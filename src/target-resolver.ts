@@ -125,9 +125,9 @@ export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions = {})
     if (!link) throw new UserError(`interface ${spec.ifname} not found in the host network namespace (ran: ${t.steps.at(-1)})`, '--ifname');
     t.hostVeth = link.name;
     t.hostVethIfindex = link.ifindex;
-  } else if (enter && (spec.pod || spec.container)) {
-    // A --pod/--container target is a Cilium endpoint with a veth; a bare --netns may have none, so no search.
+  } else if (enter) {
     await findPeer(spec.podIface || 'eth0', enter, t, run);
+    // A --pod/--container target is a Cilium endpoint; a bare --netns may legitimately have no eth0 veth.
   }
   return t;
 }
