@@ -8,6 +8,7 @@
 //   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (target-resolver.ts)
 //   command/stdout, command/stderr  the test command's output (record -- cmd)
 //   pwru.stderr                   pwru's own stderr, verbatim
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const MANIFEST = 'manifest.json';
@@ -41,3 +42,17 @@ export const capturePaths = (dir: string) => ({
 /** Batch file name for sequence number n (1-based); sorts lexically in write order. */
 export const batchFileName = (n: number) => `${String(n).padStart(6, '0')}.arrows`;
 export const isBatchFile = (name: string) => /^\d{6,}\.arrows$/.test(name);
+
+/** The batch files of a capture, in write order (a missing events/ directory means none yet). */
+export function batchFiles(dir: string): string[] {
+  const eventsDir = capturePaths(dir).eventsDir;
+  let names: string[];
+  try {
+    names = readdirSync(eventsDir);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+  return names.filter(isBatchFile).sort().map((n) => join(eventsDir, n));
+}
+

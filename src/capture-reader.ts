@@ -5,23 +5,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import './arrow-codec.js';
-import { capturePaths, isBatchFile } from './capture-dir.js';
+import { batchFiles } from './capture-dir.js';
+
+export { batchFiles };
 import { COLUMNS, type PwruEvent } from './event-schema.js';
 import { UserError } from './errors.js';
 
 export interface BatchRead { file: string; batch: A.RecordBatch }
-
-export function batchFiles(dir: string): string[] {
-  const eventsDir = capturePaths(dir).eventsDir;
-  let names: string[];
-  try {
-    names = readdirSync(eventsDir);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return names.filter(isBatchFile).sort().map((n) => join(eventsDir, n));
-}
 
 /** Every complete record batch of a capture; `warn` hears about files cut short. */
 export function* readBatches(dir: string, warn: (msg: string) => void = () => {}): Generator<BatchRead> {

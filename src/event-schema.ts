@@ -3,7 +3,9 @@
 // Bump SCHEMA_VERSION whenever a column is added, removed or changes meaning.
 import * as A from 'apache-arrow';
 
-export const SCHEMA_VERSION = 1;
+// The version lives in version.ts so the manifest code does not load Arrow.
+import { SCHEMA_VERSION } from './version.js';
+export { SCHEMA_VERSION };
 
 /**
  * One pwru event: the first line of an event plus its continuation lines (stack, skb dump, …).

@@ -4,8 +4,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capturePaths } from './capture-dir.js';
 import { UserError } from './errors.js';
-import { SCHEMA_VERSION } from './event-schema.js';
-import { SKBTAPE_VERSION } from './version.js';
+import { SCHEMA_VERSION, SKBTAPE_VERSION } from './version.js';
 
 export type CaptureStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
 

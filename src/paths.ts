@@ -4,6 +4,7 @@
 import { INTEGER, LIST, UINTEGER, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis, type Row } from './duckdb-loader.js';
 import { UserError } from './errors.js';
+import { FLOW_HELP } from './flow-syntax.js';
 import { internalSql } from './reports.js';
 import { parseIp } from './snapshot-parsers.js';
 
@@ -35,7 +36,6 @@ export const emptyFlow = (): FlowFilter => ({
 
 const PROTOS = ['tcp', 'udp', 'icmp', 'icmp6', 'sctp', 'gre'];
 const VERDICTS = ['delivered', 'dropped', 'transmitted', 'unknown'];
-const FLOW_HELP = 'terms: [src|dst] host ADDR, src|dst ADDR, [src|dst] port N, [src|dst] identity N, tcp|udp|icmp|icmp6|sctp, verdict V; joined by "and"';
 
 export function parseFlowFilter(text: string): FlowFilter {
   const f = emptyFlow();

@@ -1,2 +1,5 @@
 // skbtape's own version, written into every manifest. Kept in step with package.json by a test.
 export const SKBTAPE_VERSION = '0.1.0';
+
+/** Capture schema version (see event-schema.ts): bump when a column is added, removed or changes meaning. */
+export const SCHEMA_VERSION = 1;

@@ -1,7 +1,7 @@
 // `skbtape check <capture> <rules>`: CI assertions over a capture. Prints each rule pass/fail with a few offending
 // rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check.ts's.
 import type { Command } from 'commander';
-import { runCheck, type CheckResult } from '../check.js';
+import type { CheckResult } from '../check.js';
 import { UserError } from '../errors.js';
 import { renderTable, toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
@@ -30,6 +30,7 @@ export function register(program: Command): void {
     .action(async (capture: string, rules: string, o: { format: string }) => {
       if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const { runCheck } = await import('../check.js'); // DuckDB loads only when needed
       const r = await runCheck(capture, rules, { warn });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderCheckText(r));
       process.exitCode = r.failed > 0 ? 1 : 0;

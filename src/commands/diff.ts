@@ -1,8 +1,6 @@
 // `skbtape diff <A> <B>`: where the paths of two captures part. Exit status like diff(1): 0 no difference,
 // 1 differences (not allowed by --baseline), 2 error. The work is diff.ts's; the text is diff-render.ts's.
 import type { Command } from 'commander';
-import { diffCaptures } from '../diff.js';
-import { renderDiffText } from '../diff-render.js';
 import { UserError } from '../errors.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
@@ -28,6 +26,8 @@ export function register(program: Command): void {
         maxFlows = Number(o.maxFlows);
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const { diffCaptures } = await import('../diff.js'); // DuckDB loads only when needed
+      const { renderDiffText } = await import('../diff-render.js');
       const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;

@@ -1,7 +1,6 @@
 // `skbtape import <file|-> -o <dir>`: saved pwru output → capture directory, with a one-screen summary.
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { importCapture } from '../importer.js';
 import type { InputFormat } from '../line-parser.js';
 import { captureSummary, renderSummary } from '../summary.js';
 import { printJson } from '../render.js';
@@ -20,6 +19,7 @@ export function register(program: Command): void {
       if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
       const batchRows = Number(o.batchRows);
       if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
+      const { importCapture } = await import('../importer.js'); // Arrow and the workers load only when needed
       const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force, batchRows });
       const s = captureSummary(r.dir, r.manifest);
       if (o.json) printJson(s);

@@ -1,6 +1,6 @@
 // `skbtape info <dir>`: the manifest summary of a capture.
 import type { Command } from 'commander';
-import { batchFiles } from '../capture-reader.js';
+import { batchFiles } from '../capture-dir.js';
 import { readManifest } from '../manifest.js';
 import { printJson } from '../render.js';
 import { captureSummary, renderSummary } from '../summary.js';

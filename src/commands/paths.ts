@@ -2,7 +2,7 @@
 // most common first, each with one example hop by hop. The work is src/paths.ts.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { capturePaths, formatJourneys, FLOW_SYNTAX } from '../paths.js';
+import { FLOW_HELP as FLOW_SYNTAX } from '../flow-syntax.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
 
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
       if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
+      const { capturePaths, formatJourneys } = await import('../paths.js'); // DuckDB loads only when needed
       const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn });
       await writeOut(o.json ? toJson(r, 2) + '\n' : formatJourneys(r));
     });

@@ -2,7 +2,7 @@
 // or NDJSON (pipe), or --format json/csv. The work is src/query.ts; this parses options and writes.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { defaultFormat, formatResult, parseFormat, parseParams, runQuery, type QuerySource } from '../query.js';
+import type { QuerySource } from '../query.js';
 import { writeOut } from '../stdout.js';
 
 interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
@@ -24,6 +24,8 @@ Examples:
   skbtape query node1/ node2/ -p port=80 "SELECT capture, count(*) FROM events WHERE dport = \\$port GROUP BY ALL"
 Rows from several captures carry their capture id in the \`capture\` column.`)
     .action(async (args: string[], o: Opts) => {
+      // Loaded when the command runs: DuckDB's native module costs half a second at start-up.
+      const { defaultFormat, formatResult, parseFormat, parseParams, runQuery } = await import('../query.js');
       const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
       const params = parseParams(o.param);
       let captures = args;

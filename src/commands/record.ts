@@ -3,14 +3,12 @@
 import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
-import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../pwru-args.js';
-import { startRecording, type RecordOptions, type TracerPlan } from '../recorder.js';
+import type { RecordOptions, TracerPlan } from '../recorder.js';
 import { printJson } from '../render.js';
 import { captureSummary, renderSummary } from '../summary.js';
-import { pwruTargetArgs, resolveTarget, type ResolvedTarget, type TargetSpec } from '../target-resolver.js';
-import { tracepointPlan } from '../tracepoint-source.js';
+import type { ResolvedTarget, TargetSpec } from '../target-resolver.js';
 
 /** `10`, `10s`, `500ms`, `2m` → milliseconds. */
 export function parseDuration(v: string, flag: string): number {
@@ -111,6 +109,7 @@ async function record(command: string[], o: RecordFlags) {
   const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;
   if (o.pod || o.container || o.netns.length || o.ifname) {
+    const { resolveTarget } = await import('../target-resolver.js');
     target = await resolveTarget(spec);
     opts.target = target;
     if (!o.json && (o.pod || o.container)) {
@@ -120,10 +119,12 @@ async function record(command: string[], o: RecordFlags) {
   let plan: TracerPlan;
   if (o.source === 'tracepoint') {
     if (passThrough.length || o.pwruArg.length || o.pcapFilter) throw new UserError('pwru options do not apply to --source tracepoint', '--source');
+    const { tracepointPlan } = await import('../tracepoint-source.js');
     plan = await tracepointPlan(tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
   } else {
     plan = await pwruPlan(o, target, passThrough);
   }
+  const { startRecording } = await import('../recorder.js');
   const { control, done } = startRecording(plan, opts);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -143,12 +144,14 @@ async function record(command: string[], o: RecordFlags) {
 }
 
 async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrough: string[]): Promise<TracerPlan> {
+  const { execa } = await import('execa');
   const v = await execa(o.pwru, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
   if ((v as { code?: string }).code === 'ENOENT') throw new UserError(`pwru not found: '${o.pwru}' (install pwru, or point --pwru at it; without kprobes try --source tracepoint)`, '--pwru');
   if ((v as { code?: string }).code === 'EACCES') throw new UserError(`pwru is not executable: '${o.pwru}'`, '--pwru');
   const version = v.exitCode === 0 ? parsePwruVersion(String(v.stdout)) : null;
   const caps = capsOf(version);
-  const targetArgs = pwruFilterArgs(target, o);
+  const { pwruTargetArgs } = await import('../target-resolver.js');
+  const targetArgs = pwruFilterArgs(target, o, pwruTargetArgs);
   // Inside the capture directory: removed once seen, and never left in /tmp when skbtape is killed.
   const readyFile = resolve(o.output, '.pwru-ready');
   const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.format as 'auto' | 'text' | 'json' }, caps);
@@ -165,7 +168,7 @@ async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrou
 }
 
 /** pwru filters: --pod/--container go through --target; a bare --netns/--ifname is passed as the user wrote it. */
-function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags): string[] {
+function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags, pwruTargetArgs: typeof import('../target-resolver.js').pwruTargetArgs): string[] {
   if (!target) return [];
   if (o.pod || o.container) return pwruTargetArgs(target, o.target as 'netns' | 'ifname' | 'both');
   const args: string[] = [];

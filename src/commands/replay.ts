@@ -1,6 +1,5 @@
 // `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines.
 import type { Command } from 'commander';
-import { readEvents } from '../capture-reader.js';
 import { UserError } from '../errors.js';
 import { parseLayoutKey } from '../layout.js';
 import { readManifest } from '../manifest.js';
@@ -26,6 +25,7 @@ export function register(program: Command): void {
       const st = newRenderState();
       let lastLayout = '';
       const out: string[] = [];
+      const { readEvents } = await import('../capture-reader.js'); // Arrow loads only when needed
       for (const e of readEvents(dir, warn)) {
         if (skb !== null && e.skb !== skb) continue;
         if (o.json) out.push(renderJson(e));
