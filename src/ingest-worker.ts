@@ -38,7 +38,8 @@ export function processChunk(job: ChunkJob): ChunkResult {
   const counts = newCounts();
   const headers: ChunkResult['headers'] = [];
   const firstRejects: ChunkResult['firstRejects'] = [];
-  const acc = new LineAccumulator(counts, headers, firstRejects, job.batchRows);
+  // Column buffers sized to the chunk, not to a full batch: a chunk is usually far smaller than a batch.
+  const acc = new LineAccumulator(counts, headers, firstRejects, Math.max(1, Math.min(job.batchRows, lines.length)));
   let lineNo = job.startLine;
   for (const raw of lines) {
     lineNo++;

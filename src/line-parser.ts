@@ -89,9 +89,11 @@ function memo<T>(fn: (k: string) => T, max = 50_000): (k: string) => T {
   return (k) => {
     let v = m.get(k);
     if (v === undefined && !m.has(k)) {
-      v = fn(k);
+      // Tokens are slices of the input chunk: keep a copy, or each cached key pins a whole 64 KB chunk in memory.
+      const own = (' ' + k).slice(1);
+      v = fn(own);
       if (m.size >= max) m = new Map();
-      m.set(k, v);
+      m.set(own, v);
     }
     return v as T;
   };

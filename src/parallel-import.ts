@@ -71,7 +71,8 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
   const script = workerScript();
   if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 4));
-  const workers = Array.from({ length: nWorkers }, () => new Worker(script));
+  // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
+  const workers = Array.from({ length: nWorkers }, () => new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
   const stats: EventStats = { skbs: new Set(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null };
   const done = new Map<number, ChunkResult>();
   let nextSeq = 0;
@@ -141,13 +142,21 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
     dispatch();
   };
 
+  // Reads are collected and joined once per chunk (joining on every read would copy the chunk ~64 times).
+  let parts: Buffer[] = [];
+  let partsLen = 0;
   let pending: Buffer = Buffer.alloc(0);
+  const chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
   try {
     for await (const chunk of input as AsyncIterable<Buffer | string>) {
       if (failed) throw failed;
       const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      pending = pending.length ? Buffer.concat([pending, b]) : b;
-      const chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
+      parts.push(b);
+      partsLen += b.length;
+      if (pending.length + partsLen < chunkBytes) continue;
+      pending = Buffer.concat([pending, ...parts]);
+      parts = [];
+      partsLen = 0;
       while (pending.length >= chunkBytes) {
         let cut = cutPoint(pending, pending.length - 1);
         // No event boundary in a huge run of continuation lines: cut at any line end rather than grow forever.
@@ -159,6 +168,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
       // Backpressure: never more than two chunks per worker in flight.
       while (inFlight >= nWorkers * 2 && !failed) await new Promise<void>((r) => (wake = r));
     }
+    if (partsLen) pending = Buffer.concat([pending, ...parts]);
     if (pending.length) submit(pending);
     while (inFlight > 0 && !failed) await new Promise<void>((r) => (wake = r));
     if (failed) throw failed;
