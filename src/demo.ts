@@ -16,9 +16,9 @@ export interface DemoOptions { out: string; live: 'auto' | 'yes' | 'no' }
 
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
-async function skbtape(args: string[], allowFail = false): Promise<number> {
+async function skbtape(args: string[], allowFail = false, env?: NodeJS.ProcessEnv): Promise<number> {
   say(`\n$ skbtape ${args.join(' ')}`);
-  const r = await execa(process.execPath, [CLI, ...args], { stdio: 'inherit', reject: false });
+  const r = await execa(process.execPath, [CLI, ...args], { stdio: 'inherit', reject: false, env, extendEnv: true });
   if (r.exitCode !== 0 && !allowFail) throw new Error(`skbtape ${args[0]} exited ${r.exitCode}`);
   return r.exitCode ?? 1;
 }
@@ -46,6 +46,7 @@ async function liveDemo(out: string): Promise<void> {
         '--snapshots', 'none', '--grace', '500ms', '--', ...curl]);
     await rec(a, net.curlArgv());
     await skbtape(['paths', a, '--flow', `port ${net.port}`, '--limit', '4']);
+    await podRecordDemo(out, net);
     say(`\nadding an nft rule in ${net.serverNs} that drops tcp dport ${net.port}, and recording the same curl again`);
     await net.addDropRule();
     const curl = net.curlArgv().map((x) => (x === '5' ? '2' : x)); // --max-time 2: the SYN is dropped, curl times out
@@ -54,7 +55,44 @@ async function liveDemo(out: string): Promise<void> {
   } finally {
     await net?.destroy();
   }
-  say(`\ncaptures kept in ${out}/delivered and ${out}/dropped; try: skbtape query ${out}/delivered --report drops`);
+  say(`\ncaptures kept in ${out}/delivered, ${out}/dropped and ${out}/pod-record; try: skbtape query ${out}/dropped --report drops`);
+}
+
+/**
+ * `record --pod` as on a Cilium node. pwru cannot run here (no kprobes) and there is no container runtime, so the
+ * test fixtures stand in for pwru (printing the hand-built sample's events), crictl and cilium-dbg. The rest is
+ * real: a "pod" netns with eth0 whose veth peer lxc… sits in the host netns, nsenter + ethtool + ip link finding
+ * that veth, and the curl.
+ */
+async function podRecordDemo(out: string, net: TestNet): Promise<void> {
+  const tag = net.clientNs.replace(/-c$/, '');
+  const podNs = `${tag}-pod`;
+  const hostVeth = `lxc${tag.slice(-6)}`;
+  const ip = (...args: string[]) => execa('ip', args);
+  let sleeper: ReturnType<typeof execa> | null = null;
+  say(`\npwru is not installed here (it needs kprobes; this kernel has none). Next, \`record --pod\` as on a Cilium node, with`);
+  say('the test fixtures (test/fixtures/bin) standing in for pwru, crictl and cilium-dbg: the fake pwru prints the');
+  say(`hand-built sample's events. Real: pod netns ${podNs} with eth0 ⇄ host veth ${hostVeth}, the nsenter/ethtool/ip`);
+  say('lookup of that veth, and the curl.');
+  try {
+    await ip('netns', 'add', podNs);
+    await ip('link', 'add', hostVeth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', podNs);
+    sleeper = execa('ip', ['netns', 'exec', podNs, 'sleep', '120'], { reject: false });
+    await new Promise((r) => setTimeout(r, 200));
+    const pods = { client: { containerId: 'c0ffee0123456789abcdef0123456789abcdef0123456789abcdef0123456789', pid: sleeper.pid, namespace: 'default' } };
+    const env = {
+      PATH: `${join(ROOT, 'test/fixtures/bin')}:${process.env.PATH ?? ''}`,
+      SKBTAPE_FAKE_CRICTL_PODS: JSON.stringify(pods),
+      SKBTAPE_FAKE_PWRU_EVENTS: join(SAMPLES, 'demo-delivered.events.json'),
+    };
+    const dir = join(out, 'pod-record');
+    await skbtape(['record', '-o', dir, '--force', '--pod', 'client', '--grace', '300ms', '--', ...net.curlArgv()], false, env);
+    await skbtape(['query', dir, '--report', 'verdicts', '--format', 'table']);
+  } finally {
+    sleeper?.kill('SIGKILL');
+    await execa('ip', ['netns', 'delete', podNs], { reject: false });
+    await execa('ip', ['link', 'delete', hostVeth], { reject: false });
+  }
 }
 
 async function sampleDemo(out: string): Promise<void> {

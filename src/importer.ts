@@ -94,7 +94,9 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
     manifest.status = 'failed';
     manifest.statusReason = `reading ${input}: ${(e as Error).message}`;
     writeManifest(outDir, manifest);
-    throw fsUserError(e, input);
+    // Errors reading the input are the user's (a path, a permission); anything else is a bug and keeps its stack.
+    if ((e as NodeJS.ErrnoException).code && (e as NodeJS.ErrnoException).syscall) throw fsUserError(e, input);
+    throw e;
   }
   bar.done();
   const warnings: string[] = [];

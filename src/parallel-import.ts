@@ -72,7 +72,11 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
   if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 4));
   // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
-  const workers = Array.from({ length: nWorkers }, () => new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 16 } }));
+  const workers = Array.from({ length: nWorkers }, () => new Worker(script, {
+    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    // Not the parent's flags: e.g. `node --input-type=module -e …` would make loading the worker file fail.
+    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+  }));
   const stats: EventStats = { skbs: new Set(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null };
   const done = new Map<number, ChunkResult>();
   let nextSeq = 0;
