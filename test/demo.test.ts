@@ -1,0 +1,19 @@
+// `skbtape demo` where no live recording is possible (--live no): the sample captures are imported, their
+// snapshots attached, and paths and diff name the netfilter drop. The live path is covered by tracepoint-e2e.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, expect, it } from 'vitest';
+import { ROOT } from './helpers/real.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'skbt-demo-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+it('demo --live no: imports the samples, shows paths with Cilium labels, and the diff names the drop', async () => {
+  const r = await execa(process.execPath, [join(ROOT, 'bin/skbtape.js'), 'demo', '--live', 'no', '-o', tmp], { reject: false });
+  expect(r.exitCode, r.stderr).toBe(0);
+  expect(r.stdout).toMatch(/no live recording on this machine \(--live no\)/);
+  expect(r.stdout).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
+  expect(r.stdout).toContain('summary: 1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at nf_hook_slow');
+}, 120_000);
