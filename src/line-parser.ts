@@ -379,16 +379,6 @@ function parseBracketed(line: string, lineNo: number, hdr: Layout | null, abs: L
 const JSON_KEYS = new Set(['skb', 'skb_shared_info', 'cpu', 'process', 'func', 'caller_func', 'time', 'netns', 'netns_name',
   'mark', 'iface', 'proto', 'mtu', 'len', 'cb', 'tuple', 'tunnel_tuple', 'stack', 'skb_metadata']);
 
-function jsonTupleToken(t: Record<string, unknown>): string {
-  // Render the JSON tuple in text form so one code path fills the tuple fields.
-  const sa = typeof t.saddr === 'string' ? t.saddr : '';
-  const da = typeof t.daddr === 'string' ? t.daddr : '';
-  const proto = typeof t.proto === 'number' ? t.proto : 0;
-  const name = L4_NAMES[proto] ?? '';
-  const flags = typeof t.flags === 'string' && t.flags ? `:${t.flags}` : '';
-  return `${sa}:${t.sport ?? 0}->${da}:${t.dport ?? 0}(${name}${flags})`;
-}
-
 export function parseJsonLine(line: string, lineNo: number): PwruEvent | string {
   let o: Record<string, unknown>;
   try {
@@ -404,14 +394,17 @@ export function parseJsonLine(line: string, lineNo: number): PwruEvent | string 
   for (const k of Object.keys(o)) if (!JSON_KEYS.has(k)) extras[k] = o[k];
   if (Object.keys(extras).length) ev.attachment = JSON.stringify(extras);
   ev.cpu = typeof o.cpu === 'number' ? o.cpu : 0;
-  if (typeof o.process === 'string') { ev.process = o.process; ev.pid = pidOf(o.process, false); }
+  if (typeof o.process === 'string') { ev.process = o.process; ev.pid = pidOfUnbracketed(o.process); }
   const fm = /^(\S+) \((\d+)\)$/.exec(o.func);
   if (fm) { applyFunc(ev, fm[1]!); ev.dropCode = Number(fm[2]); } else applyFunc(ev, o.func);
   if (typeof o.caller_func === 'string') ev.caller = o.caller_func;
   if (typeof o.time === 'number') {
-    // JSON.parse rounds integers above 2^53: read the digits from the raw text.
-    const m = /"time":(\d+)/.exec(line);
-    ev.ktime = m ? BigInt(m[1]!) : BigInt(o.time);
+    // JSON.parse rounds integers above 2^53: then read the digits from the raw text.
+    if (Number.isSafeInteger(o.time)) ev.ktime = BigInt(o.time);
+    else {
+      const m = /"time":(\d+)/.exec(line);
+      ev.ktime = m ? BigInt(m[1]!) : BigInt(Math.round(o.time));
+    }
   } else if (typeof o.time === 'string') ev.absTime = o.time;
   // Absent numeric keys mean 0 (omitempty); keep null only for keys that only exist with --output-meta.
   const hasMeta = 'iface' in o || 'netns' in o || 'mtu' in o || 'len' in o;
@@ -419,7 +412,7 @@ export function parseJsonLine(line: string, lineNo: number): PwruEvent | string 
     ev.netns = typeof o.netns === 'number' ? o.netns : 0;
     ev.mark = typeof o.mark === 'number' ? o.mark : 0;
     ev.iface = typeof o.iface === 'string' ? o.iface : null;
-    ev.ifindex = ev.iface === null ? null : ifindexOf(ev.iface);
+    ev.ifindex = ev.iface === null ? null : ifindexCached(ev.iface);
     ev.proto = typeof o.proto === 'number' ? o.proto : 0;
     ev.mtu = typeof o.mtu === 'number' ? o.mtu : 0;
     ev.len = typeof o.len === 'number' ? o.len : 0;
@@ -430,9 +423,21 @@ export function parseJsonLine(line: string, lineNo: number): PwruEvent | string 
     ev.cb = o.cb as number[];
   }
   if (o.tuple && typeof o.tuple === 'object') {
-    if (!applyTuple(ev, jsonTupleToken(o.tuple as Record<string, unknown>))) return 'JSON "tuple" is not a tuple';
-    const p = (o.tuple as Record<string, unknown>).proto;
-    ev.l4Proto = typeof p === 'number' ? p : 0;
+    // Fields straight from the object (no detour through the text form): the JSON hot path.
+    const t = o.tuple as Record<string, unknown>;
+    const sa = t.saddr ?? '', da = t.daddr ?? '', sp = t.sport ?? 0, dp = t.dport ?? 0, p = t.proto ?? 0;
+    if (typeof sa !== 'string' || typeof da !== 'string' || !Number.isInteger(sp) || !Number.isInteger(dp) || !Number.isInteger(p)) return 'JSON "tuple" is not a tuple';
+    ev.saddr = stripBrackets(sa);
+    ev.daddr = stripBrackets(da);
+    ev.sport = sp as number;
+    ev.dport = dp as number;
+    ev.l4Proto = p as number;
+    ev.l4 = L4_NAMES[p as number] ?? '';
+    if (typeof t.flags === 'string' && t.flags) {
+      const f = tcpFlagsFromNames(t.flags);
+      if (f === null) return `JSON tuple "flags" has an unknown flag: ${t.flags}`;
+      ev.tcpFlags = f;
+    }
   }
   if (o.tunnel_tuple !== undefined) ev.tunnel = JSON.stringify(o.tunnel_tuple);
   if (typeof o.stack === 'string') ev.jsonStack = o.stack;
