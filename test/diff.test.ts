@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
+import { expectGolden } from './helpers/golden.js';
 import { ROOT, realFiles } from './helpers/real.js';
 import { importCapture } from '../src/importer.js';
 import { attachSnapshots } from '../src/commands/attach.js';
@@ -24,15 +25,7 @@ const records = (name: string): Rec[] => parseRecords(readFileSync(join(ROOT, 's
 const SNAP = join(ROOT, 'samples/demo-snapshots');
 
 /** Golden text: compared when present; written when absent, except under CI=true where a missing file fails. */
-function golden(name: string, text: string): void {
-  const file = join(ROOT, 'test/golden', `diff-${name}.txt`);
-  if (!existsSync(file)) {
-    if (process.env['CI'] === 'true') throw new Error(`golden file ${file} is missing (run the tests locally and commit it)`);
-    mkdirSync(join(ROOT, 'test/golden'), { recursive: true });
-    writeFileSync(file, text);
-  }
-  expect(text).toBe(readFileSync(file, 'utf8'));
-}
+const golden = (name: string, text: string) => expectGolden(`diff-${name}.txt`, text);
 
 /** Renders records through the fake pwru's printer (v1.0.10, the demo's flags) and imports them as capture `name`. */
 async function capture(group: string, name: string, recs: Rec[], snaps?: { endpoints: string; ipcache: string }): Promise<string> {

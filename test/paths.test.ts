@@ -7,22 +7,13 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
 import { capturePaths, emptyFlow, formatJourneys, journeys, parseFlowFilter } from '../src/paths.js';
+import { expectGolden } from './helpers/golden.js';
 import { buildDemoCapture } from './helpers/captures.js';
 import { ROOT } from './helpers/real.js';
 
 const CLI = join(ROOT, 'bin/skbtape.js');
 const GOLDEN = join(ROOT, 'test/golden');
 
-function expectGolden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (!existsSync(file)) {
-    if (process.env['CI'] === 'true') throw new Error(`golden file missing: test/golden/${name} (run the tests locally and commit it)`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    console.warn(`wrote golden file test/golden/${name}`);
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
-}
 
 describe('--flow filter', () => {
   it('parses terms joined by and', () => {

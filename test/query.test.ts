@@ -11,22 +11,13 @@ import { formatResult, parseParams, runQuery, runSql, uniqueKeys } from '../src/
 import { describe as describeSql, findReport, listReports } from '../src/reports.js';
 import { importCapture } from '../src/importer.js';
 import { journeys, emptyFlow } from '../src/paths.js';
+import { expectGolden } from './helpers/golden.js';
 import { buildDemoCapture, SAMPLES, type DemoKind } from './helpers/captures.js';
 import { realFiles, ROOT } from './helpers/real.js';
 
 const CLI = join(ROOT, 'bin/skbtape.js');
 const GOLDEN = join(ROOT, 'test/golden');
 
-function expectGolden(name: string, actual: string): void {
-  const file = join(GOLDEN, name);
-  if (!existsSync(file)) {
-    if (process.env['CI'] === 'true') throw new Error(`golden file missing: test/golden/${name} (run the tests locally and commit it)`);
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, actual);
-    console.warn(`wrote golden file test/golden/${name}`);
-  }
-  expect(actual).toBe(readFileSync(file, 'utf8'));
-}
 
 const tableText = (r: { columns: string[]; rows: unknown[][] }) => [...formatResult(r, 'table')].join('');
 
