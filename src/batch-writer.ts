@@ -9,6 +9,7 @@ import { CAPTURE_COMPRESSION } from './arrow-codec.js';
 import { batchFileName, capturePaths } from './capture-dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
 import type { Parsed } from './line-parser.js';
+import { SkbSet } from './skb-set.js';
 import { writeManifest, type Manifest } from './manifest.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -143,7 +144,7 @@ export const newCounts = (): LineCounts => ({ inputLines: 0, events: 0, continua
 
 /** What the accumulated events say about the capture as a whole (merged across workers by the importer). */
 export interface EventStats {
-  skbs: Set<bigint>;
+  skbs: SkbSet;
   pids: Set<number>;
   layouts: Set<string>;
   minKtime: bigint | null;
@@ -152,7 +153,7 @@ export interface EventStats {
   lastAbs: string | null;
 }
 
-export const newEventStats = (): EventStats => ({ skbs: new Set(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null });
+export const newEventStats = (): EventStats => ({ skbs: new SkbSet(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null });
 
 /**
  * Takes parser results in input order and turns them into Arrow batch bytes, NDJSON log/reject lines and counts.

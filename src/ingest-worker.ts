@@ -51,7 +51,7 @@ export function processChunk(job: ChunkJob): ChunkResult {
   const st = acc.stats;
   return {
     seq: job.seq, ...out, counts, headers, firstRejects,
-    skbs: BigUint64Array.from(st.skbs), pids: [...st.pids], layouts: [...st.layouts],
+    skbs: st.skbs.toArray(), pids: [...st.pids], layouts: [...st.layouts],
     minKtime: st.minKtime?.toString() ?? null, maxKtime: st.maxKtime?.toString() ?? null,
     firstAbs: st.firstAbs, lastAbs: st.lastAbs,
   };

@@ -8,7 +8,7 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CaptureFiles, type EventStats } from './batch-writer.js';
+import { CaptureFiles, newEventStats, type EventStats } from './batch-writer.js';
 import type { ChunkJob, ChunkResult } from './ingest-worker.js';
 import { parseHeader, type InputFormat } from './line-parser.js';
 import type { Manifest } from './manifest.js';
@@ -77,7 +77,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
     // Not the parent's flags: e.g. `node --input-type=module -e …` would make loading the worker file fail.
     execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
   }));
-  const stats: EventStats = { skbs: new Set(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null };
+  const stats: EventStats = newEventStats();
   const done = new Map<number, ChunkResult>();
   let nextSeq = 0;
   let nextWrite = 0;
