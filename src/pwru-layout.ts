@@ -3,7 +3,7 @@
 // so a token-exact replay proves the parse kept everything. Go verbs are ported from PWRU_FORMATS.md §2–§5.
 import type { PwruEvent } from './event-schema.js';
 import { parseLayoutKey, type Layout } from './layout.js';
-import { L4_NAMES, tcpFlagNames } from './line-parser.js';
+import { tcpFlagNames } from './line-parser.js';
 
 const padL = (s: string, w: number) => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
 const padR = (s: string, w: number) => (s.length >= w ? s : s + ' '.repeat(w - s.length));
@@ -163,6 +163,3 @@ export function renderJson(e: PwruEvent): string {
   }
   return `{${parts.join(',')}}`;
 }
-
-/** Name of the L4 protocol number, as pwru prints it in text. */
-export const l4Name = (n: number | null) => (n === null ? '' : L4_NAMES[n] ?? '');

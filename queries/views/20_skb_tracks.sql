@@ -6,7 +6,8 @@
 --       - after kfree_skbmem (the struct itself is freed; pwru ends its own per-skb tracking there),
 --       - after any other free function (kfree_skb_reason, consume_skb, __kfree_skb, ...) when the next event is not
 --         itself part of the free path (skb_release_data, kfree_skbmem, ...): freeing with only the first call traced,
---       - after a gap > 1 s between consecutive events of the address (when both have a ktime).
+--       - after a gap > 1 s between consecutive events of the address (when both have a ktime),
+--       - in tracepoint captures (tool bpftrace) only, when the tuple changes (no traced free in between).
 --   * verdict: 'dropped' if any event is a drop (events.is_drop rules: a reason other than consumed/not-specified);
 --     'delivered' if it reached a socket/protocol receive function; 'transmitted' if it reached a device xmit
 --     function; else 'unknown'. A later drop wins over delivery/xmit because it is the last word on the packet.
@@ -33,11 +34,19 @@ CREATE OR REPLACE MACRO skb_xmit_func(f) AS f IN (
 -- One row per event: which lifetime of its address it belongs to. Materialized once: two window passes with the same
 -- partitioning (capture, skb) and order; everything else joins on (capture, seq).
 CREATE OR REPLACE TABLE event_track_map AS
-WITH o AS (
-  SELECT capture, seq, skb, ktime, func::VARCHAR AS func,
-         lag(func::VARCHAR) OVER w AS prev_func, lag(ktime) OVER w AS prev_ktime,
+WITH t AS (
+  -- Tracepoint captures (tool bpftrace) see no kfree_skbmem: the kernel frees most skbs without a traced
+  -- function, so a reused address can carry another packet next. There a change of tuple also starts a new
+  -- lifetime. Not for pwru captures: NAT (Cilium's service translation) rewrites the tuple of one skb.
+  SELECT r.capture, r.seq, r.skb, r.ktime, r.func::VARCHAR AS func,
+         CASE WHEN c.tool = 'bpftrace' AND r.sport IS NOT NULL
+              THEN concat_ws('|', r.saddr::VARCHAR, r.sport, r.daddr::VARCHAR, r.dport) END AS tup
+  FROM raw_events r LEFT JOIN captures c ON c.capture = r.capture::VARCHAR
+), o AS (
+  SELECT capture, seq, skb, ktime, func, tup,
+         lag(func) OVER w AS prev_func, lag(ktime) OVER w AS prev_ktime, lag(tup) OVER w AS prev_tup,
          row_number() OVER w AS addr_ord
-  FROM raw_events
+  FROM t
   WINDOW w AS (PARTITION BY capture, skb ORDER BY ktime, seq)
 ), cut AS (
   SELECT capture, seq, skb, ktime, prev_ktime, addr_ord,
@@ -45,6 +54,7 @@ WITH o AS (
          WHEN prev_func = 'kfree_skbmem' THEN true
          WHEN skb_free_func(prev_func) AND NOT skb_free_func(func) THEN true
          WHEN ktime IS NOT NULL AND prev_ktime IS NOT NULL AND ktime - prev_ktime > 1000000000 THEN true
+         WHEN tup IS NOT NULL AND prev_tup IS NOT NULL AND tup <> prev_tup THEN true
          ELSE false END AS starts
   FROM o
 )
