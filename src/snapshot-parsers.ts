@@ -343,14 +343,19 @@ function keyValueCells(
   return cells;
 }
 
-function keyValueCellsFromJson(text: string, w: Warnings): KeyValueCell[] {
-  let data: unknown;
+/** The whole text as JSON, or undefined after one warning naming line 1 (a bad snapshot file never throws). */
+function parseJsonOrWarn(text: string, w: Warnings): unknown {
   try {
-    data = JSON.parse(text);
+    return JSON.parse(text);
   } catch (e) {
     w.add(1, text.split(/\r?\n/)[0] ?? '', `invalid JSON: ${(e as Error).message}`);
-    return [];
+    return undefined;
   }
+}
+
+function keyValueCellsFromJson(text: string, w: Warnings): KeyValueCell[] {
+  const data = parseJsonOrWarn(text, w);
+  if (data === undefined) return [];
   if (data === null || typeof data !== 'object' || Array.isArray(data)) {
     w.add(1, text.split(/\r?\n/)[0] ?? '', 'expected a JSON object of key -> [values]');
     return [];
@@ -685,13 +690,8 @@ export function parseBpftoolNet(text: string, source?: string): ParseResult<TcPr
 }
 
 function bpftoolNetFromJson(text: string, w: Warnings): TcProgRow[] {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    w.add(1, text.split(/\r?\n/)[0] ?? '', `invalid JSON: ${(e as Error).message}`);
-    return [];
-  }
+  const data = parseJsonOrWarn(text, w);
+  if (data === undefined) return [];
   const objs = Array.isArray(data) ? data : [data];
   const rows: TcProgRow[] = [];
   // One-line `-j` output puts everything on line 1; `-p` output puts each device on its own line.
