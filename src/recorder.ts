@@ -32,6 +32,8 @@ export interface TracerPlan {
   ownLine?: (line: string) => 'ready' | 'log' | null;
   /** Called with each own line, e.g. to count bpftrace's `Lost N events`. */
   onOwnLine?: (line: string, m: Manifest) => void;
+  /** Turns known harmless tracer stderr lines into manifest warnings a user can read. */
+  stderrNotes?: (tail: string[]) => string[];
   env?: NodeJS.ProcessEnv;
 }
 
@@ -253,6 +255,7 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
   stopTimers();
   const tail = tracer.stderrTail();
   setTail(tail);
+  for (const note of plan.stderrNotes?.(tail) ?? []) if (!manifest.warnings.includes(note)) manifest.warnings.push(note);
 
   let status: Manifest['status'] = 'complete';
   let statusReason: string;

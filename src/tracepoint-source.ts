@@ -74,6 +74,9 @@ export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?
         m.tracepoint = { ...(m.tracepoint ?? { tracepoints }), lostEvents: lost };
       }
     },
+    stderrNotes: (tail) => tail.some((l) => l.includes('RLIMIT_MEMLOCK'))
+      ? ['bpftrace could not raise RLIMIT_MEMLOCK (containers often forbid it); harmless on kernels ≥ 5.11, which charge BPF memory to the cgroup, and the probes did load']
+      : [],
     env: { ...process.env, BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '1024' },
     manifestPatch: {
       tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program, notes, netnsInode, netnsInodes, ifindex },
