@@ -19,6 +19,7 @@ const opt = (name, dflt) => {
 };
 const LINES = opt('lines', 2_000_000);
 const BIG = opt('big', 0);
+const WORKERS = opt('workers', 0);
 mkdirSync(out, { recursive: true });
 
 async function gen(format, lines) {
@@ -47,11 +48,12 @@ async function importRun(file) {
   const script = `
     const { importCapture } = await import(${JSON.stringify(join(root, 'dist/importer.js'))});
     const t0 = process.hrtime.bigint();
-    const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false });
+    const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false, workers: ${WORKERS} });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
     console.log(JSON.stringify({ s, events: r.manifest.counts.events, rejects: r.manifest.counts.rejects, lines: r.manifest.counts.inputLines, maxRssKb: process.resourceUsage().maxRSS }));
   `;
-  const r = await execa('node', ['--input-type=module', '-e', script], { cwd: root });
+  // The V8 flag bin/skbtape.js runs with; WORKERS as `skbtape import --workers`.
+  const r = await execa('node', ['--max-semi-space-size=2', '--input-type=module', '-e', script], { cwd: root });
   const res = JSON.parse(String(r.stdout).trim().split('\n').pop());
   const capBytes = readdirSync(join(dir, 'events')).reduce((a, f) => a + statSync(join(dir, 'events', f)).size, 0)
     + ['manifest.json', 'logs.ndjson', 'rejects.ndjson'].reduce((a, f) => a + statSync(join(dir, f)).size, 0);

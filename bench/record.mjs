@@ -67,7 +67,8 @@ async function recorder() {
   const argvLog = join(out, 'record-bench-rec.argv');
   rmSync(dir, { recursive: true, force: true });
   rmSync(argvLog, { force: true });
-  const child = execa('node', [join(root, 'bin/skbtape.js'), 'record', '-o', dir, '--snapshots', 'none', '--format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : [])], {
+  // The bin itself, so its shebang's V8 flags apply as for a user.
+  const child = execa(join(root, 'bin/skbtape.js'), ['record', '-o', dir, '--snapshots', 'none', '--format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : [])], {
     env: { ...baseEnv, SKBTAPE_FAKE_PWRU_ARGV_LOG: argvLog }, extendEnv: false, reject: false, stdin: 'ignore',
   });
   const samples = [];

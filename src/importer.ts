@@ -16,7 +16,7 @@ export interface ImportOptions {
   force: boolean;
   batchRows?: number;
   showProgress?: boolean;
-  /** Worker threads for parsing: undefined = one per core, 0 = parse on this thread. */
+  /** Worker threads for parsing: 0 or undefined = parse on this thread (half the memory), N = N workers. */
   workers?: number;
   /** Bytes per parallel chunk (tests make it tiny to exercise chunk boundaries). */
   chunkBytes?: number;
@@ -72,7 +72,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   let finish: (status: Manifest['status'], reason?: string) => void;
   try {
-    if (opts.workers !== 0 && workerScript() !== null) {
+    if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
       // Worker threads parse; this thread cuts chunks and writes results in order.
       const files = new CaptureFiles(outDir, manifest.counts);
       writeManifest(outDir, manifest);

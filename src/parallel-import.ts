@@ -73,7 +73,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 4));
   // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
   const workers = Array.from({ length: nWorkers }, () => new Worker(script, {
-    resourceLimits: { maxYoungGenerationSizeMb: 16 },
+    resourceLimits: { maxYoungGenerationSizeMb: 6 },
     // Not the parent's flags: e.g. `node --input-type=module -e …` would make loading the worker file fail.
     execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
   }));

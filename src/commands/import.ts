@@ -14,15 +14,15 @@ export function register(program: Command): void {
     .option('--format <format>', 'input format: auto, text or json', 'auto')
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the summary as JSON', false)
-    .option('--workers <n>', 'parser threads (0: parse on the main thread, uses about half the memory)')
+    .option('--workers <n>', 'parser worker threads: 0 (default) parses on the main thread; 2 is about 1.6x faster and uses about 2.5x the memory', '0')
     .addOption(new Option('--batch-rows <n>', 'rows per Arrow batch').default('65536').hideHelp())
     .action(async (file: string, o: { output: string; format: string; force: boolean; json: boolean; batchRows: string; workers?: string }) => {
       if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
       const batchRows = Number(o.batchRows);
       if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
       const { importCapture } = await import('../importer.js'); // Arrow and the workers load only when needed
-      const workers = o.workers === undefined ? undefined : Number(o.workers);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 16)) throw new UserError(`--workers wants 0 to 16, not '${o.workers}'`, '--workers');
+      const workers = Number(o.workers);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UserError(`--workers wants 0 to 16, not '${o.workers}'`, '--workers');
       const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force, batchRows, workers });
       const s = captureSummary(r.dir, r.manifest);
       if (o.json) printJson(s);
