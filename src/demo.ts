@@ -2,7 +2,7 @@
 // builds a two-namespace lab, records the real curl through the kernel's skb tracepoints, records it again behind
 // an nft drop, and shows the journey and the diff. Elsewhere it says why and runs the same analysis on the
 // hand-built sample captures. It drives skbtape's own CLI, exactly as a user would type it.
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -116,6 +116,3 @@ async function sampleDemo(out: string): Promise<void> {
   await skbtape(['diff', a, b], true);
   say(`\ncaptures kept in ${out}; try: skbtape query ${a} --report drops   (skbtape reports lists them all)`);
 }
-
-/** For tests: the capture directories a demo run left. */
-export const demoCaptures = (out: string) => (existsSync(out) ? readdirSync(out).map((d) => join(out, d)) : []);
