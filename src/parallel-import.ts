@@ -74,8 +74,10 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
   // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
   const workers = Array.from({ length: nWorkers }, () => new Worker(script, {
     resourceLimits: { maxYoungGenerationSizeMb: 6 },
-    // Not the parent's flags: e.g. `node --input-type=module -e …` would make loading the worker file fail.
-    execArgv: process.execArgv.filter((a) => !a.startsWith('--input-type') && a !== '-e' && a !== '--eval'),
+    // None of the parent's flags: the worker is plain compiled JS, and Node refuses process-wide ones in a worker
+    // (bin/skbtape.js runs with --max-semi-space-size: ERR_WORKER_INVALID_EXEC_ARGV); `--input-type` of a
+    // `node -e` parent would make loading the worker file fail.
+    execArgv: [],
   }));
   const stats: EventStats = newEventStats();
   const done = new Map<number, ChunkResult>();
