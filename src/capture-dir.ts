@@ -8,6 +8,7 @@
 //   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (target-resolver.ts)
 //   command/stdout, command/stderr  the test command's output (record -- cmd)
 //   pwru.stderr                   pwru's own stderr, verbatim
+//   tracer/skb-tracepoints.bt     --source tracepoint: the bpftrace program that was run (what was traced)
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -19,6 +20,7 @@ export const SNAPSHOTS_DIR = 'snapshots';
 export const NAMES_DIR = 'names';
 export const COMMAND_DIR = 'command';
 export const PWRU_STDERR = 'pwru.stderr';
+export const TRACER_PROGRAM = 'tracer/skb-tracepoints.bt';
 
 export type Phase = 'start' | 'end';
 
@@ -37,6 +39,7 @@ export const capturePaths = (dir: string) => ({
   commandOut: join(dir, COMMAND_DIR, 'stdout'),
   commandErr: join(dir, COMMAND_DIR, 'stderr'),
   pwruStderr: join(dir, PWRU_STDERR),
+  tracerProgram: join(dir, TRACER_PROGRAM),
 });
 
 /** Batch file name for sequence number n (1-based); sorts lexically in write order. */

@@ -6,6 +6,7 @@ import { execa, type ResultPromise } from 'execa';
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
+import { TRACEFS, tracefsState } from './tracefs.js';
 
 export interface TestNet {
   clientNs: string;
@@ -63,20 +64,28 @@ async function run(argv: string[]): Promise<string> {
   return r.stdout;
 }
 
-export function canRunNetTests(): { ok: boolean; why?: string } {
+/**
+ * Can this machine run the lab? `fixable`: what is missing is the set-up's job (a Debian tool, a tracefs mount),
+ * so a test suite under CI must fail rather than skip; otherwise the machine truly lacks it (root, BTF).
+ */
+export interface Prereq { ok: boolean; why?: string; fixable?: boolean }
+
+export function canRunNetTests(): Prereq {
+  if (process.platform !== 'linux') return { ok: false, why: `not Linux (${process.platform})` };
   if (process.getuid?.() !== 0) return { ok: false, why: 'needs root (network namespaces and veths)' };
-  if (!onPath('ip')) return { ok: false, why: '`ip` (iproute2) not on PATH' };
-  if (!onPath('curl')) return { ok: false, why: '`curl` not on PATH' };
+  for (const [cmd, pkg] of [['ip', 'iproute2'], ['curl', 'curl'], ['nsenter', 'util-linux']] as const) {
+    if (!onPath(cmd)) return { ok: false, fixable: true, why: `\`${cmd}\` not on PATH ('make setup' installs ${pkg})` };
+  }
   return { ok: true };
 }
 
-export function canRunBpftrace(): { ok: boolean; why?: string } {
+export function canRunBpftrace(): Prereq {
   const net = canRunNetTests();
   if (!net.ok) return net;
-  if (!onPath('bpftrace')) return { ok: false, why: '`bpftrace` not on PATH' };
-  if (!existsSync('/sys/kernel/tracing/events/skb')) {
-    return { ok: false, why: 'tracefs not mounted at /sys/kernel/tracing (mount -t tracefs nodev /sys/kernel/tracing)' };
-  }
+  if (!onPath('bpftrace')) return { ok: false, fixable: true, why: "`bpftrace` not on PATH ('make setup' installs it)" };
+  const tfs = tracefsState();
+  if (!tfs.ok) return { ok: false, fixable: tfs.fixable, why: tfs.why };
+  if (!existsSync(`${TRACEFS}/events/skb`)) return { ok: false, why: `this kernel has no skb tracepoints (${TRACEFS}/events/skb)` };
   if (!existsSync('/sys/kernel/btf/vmlinux')) return { ok: false, why: 'no kernel BTF (/sys/kernel/btf/vmlinux)' };
   return { ok: true };
 }

@@ -28,7 +28,7 @@ export interface Manifest {
   source: { kind: 'file' | 'stdin' | 'live'; path?: string; format: string; tool?: 'pwru' | 'bpftrace' };
   pwru?: { version?: string; argv?: string[]; path?: string; stderrTail?: string[] };
   tracepoint?: {
-    tracepoints: string[]; bpftraceVersion?: string; argv?: string[]; program?: string; notes?: string[];
+    tracepoints: string[]; bpftraceVersion?: string; argv?: string[]; /** The program's file inside the capture. */ program?: string; notes?: string[];
     netnsInode?: number; netnsInodes?: number[]; ifindex?: number; lostEvents?: number;
   };
   host: { hostname: string; kernel: string };

@@ -2,7 +2,7 @@
 // probes are attached, stop on the first of (command done + grace, signal, --duration, --max-events, tracer exit),
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
 // turning flags into that plan is pwru-args.ts's / tracepoint-source.ts's job.
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from './batch-writer.js';
@@ -24,6 +24,8 @@ export interface TracerPlan {
   cmd: string;
   args: string[];
   format: InputFormat;
+  /** Files the tracer reads (e.g. its program), written once the capture directory is claimed. */
+  files?: { path: string; text: string }[];
   readyFile: string | null;
   readyPattern: RegExp;
   /** Written into the manifest (pwru version/argv, tracepoints…). */
@@ -127,6 +129,10 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise<RecordResult> {
   claimOutputDir(o.outDir, o.force);
   const paths = capturePaths(o.outDir);
+  for (const f of plan.files ?? []) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.text);
+  }
   const manifest = newManifest({ kind: 'live', format: plan.format, tool: plan.tool });
   Object.assign(manifest, plan.manifestPatch);
   manifest.clock = { monotonicToWallNs: monotonicToWallNs().toString(), measuredAt: new Date().toISOString() };

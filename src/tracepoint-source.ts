@@ -1,25 +1,17 @@
-// The tracer plan for `record --source tracepoint`: checks the prerequisites (root, tracefs, bpftrace), writes the
-// generated bpftrace program to a temp file and tells the recorder how bpftrace says "ready" and "lost".
+// The tracer plan for `record --source tracepoint`: checks the prerequisites (root, tracefs, bpftrace), hands the
+// generated bpftrace program to the recorder (it is written inside the capture: it documents what was traced) and
+// tells the recorder how bpftrace says "ready" and "lost".
 // The program itself is tracepoint-program.ts's; recording is the recorder's.
-import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from './errors.js';
+import { capturePaths, TRACER_PROGRAM } from './capture-dir.js';
+import { ensureTracefs, TRACEFS } from './tracefs.js';
 import type { TracerPlan } from './recorder.js';
 import {
   availableSkbTracepoints, buildTracepointProgram, isBpftraceNoise, lostEvents, readDropReasons, TRACEPOINT_READY_LINE,
 } from './tracepoint-program.js';
 
-const TRACEFS = '/sys/kernel/tracing';
-
-/** Mounts tracefs when it is missing (as bpftrace would need it); returns a note for the manifest, or null. */
-async function ensureTracefs(): Promise<string | null> {
-  if (existsSync(join(TRACEFS, 'events')) && readdirSync(join(TRACEFS, 'events')).length > 0) return null;
-  const r = await execa('mount', ['-t', 'tracefs', 'nodev', TRACEFS], { reject: false, stdin: 'ignore' });
-  if (r.exitCode !== 0) throw new UserError(`tracefs is not mounted at ${TRACEFS} and mounting it failed: ${String(r.stderr).trim() || `exit ${r.exitCode}`}`, '--source');
-  return `mounted tracefs at ${TRACEFS}`;
-}
 
 /**
  * The default set: the hooks the issue names (rx, tx, socket delivery, free). bpftrace compiles three programs per
@@ -30,12 +22,19 @@ export const DEFAULT_TRACEPOINTS = [
   'net:net_dev_xmit', 'skb:skb_copy_datagram_iovec', 'skb:kfree_skb', 'skb:consume_skb',
 ];
 
-export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?: number[]; ifindex?: number }, wanted?: string[], bpftrace = 'bpftrace'): Promise<TracerPlan> {
+export async function tracepointPlan(
+  outDir: string, filter: { netnsInode?: number; netnsInodes?: number[]; ifindex?: number }, wanted?: string[], bpftrace = 'bpftrace',
+): Promise<TracerPlan> {
   if (typeof process.getuid === 'function' && process.getuid() !== 0) throw new UserError('--source tracepoint needs root (bpftrace loads BPF programs)', '--source');
   const v = await execa(bpftrace, ['--version'], { reject: false, stdin: 'ignore', timeout: 15_000 });
   if ((v as { code?: string }).code === 'ENOENT') throw new UserError(`bpftrace not found (apt-get install bpftrace; 'make setup' does it)`, '--source');
   const notes: string[] = [];
-  const mounted = await ensureTracefs();
+  let mounted: string | null;
+  try {
+    mounted = ensureTracefs();
+  } catch (e) {
+    throw new UserError((e as Error).message, '--source');
+  }
   if (mounted) notes.push(mounted);
   const available = availableSkbTracepoints(join(TRACEFS, 'events'));
   if (available.length === 0) throw new UserError(`no skb tracepoints under ${TRACEFS}/events`, '--source');
@@ -52,9 +51,7 @@ export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?
   }
   const { netnsInode, netnsInodes, ifindex } = filter;
   const program = buildTracepointProgram({ tracepoints, netnsInode, netnsInodes, ifindex, dropReasons });
-  const dir = mkdtempSync(join(tmpdir(), 'skbtape-bt-'));
-  const file = join(dir, 'skb-tracepoints.bt');
-  writeFileSync(file, program);
+  const file = capturePaths(outDir).tracerProgram;
   // -q: no "Attaching N probes..." (printed before attaching); our BEGIN line says the probes are live.
   // BPFTRACE_PERF_RB_PAGES: 1024 pages per CPU cut losses in a flood from 36% to 2% (bench/tracepoint-flood.mjs).
   const args = ['-q', file];
@@ -64,6 +61,7 @@ export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?
     cmd: bpftrace,
     args,
     format: 'json',
+    files: [{ path: file, text: program }],
     readyFile: null,
     readyPattern: /^\0never$/,
     ownLine: (line) => (line === TRACEPOINT_READY_LINE ? 'ready' : isBpftraceNoise(line) ? 'log' : null),
@@ -79,7 +77,7 @@ export async function tracepointPlan(filter: { netnsInode?: number; netnsInodes?
       : [],
     env: { ...process.env, BPFTRACE_PERF_RB_PAGES: process.env.BPFTRACE_PERF_RB_PAGES ?? '1024' },
     manifestPatch: {
-      tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program, notes, netnsInode, netnsInodes, ifindex },
+      tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program: TRACER_PROGRAM, notes, netnsInode, netnsInodes, ifindex },
     },
   };
 }

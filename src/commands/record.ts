@@ -120,7 +120,7 @@ async function record(command: string[], o: RecordFlags) {
   if (o.source === 'tracepoint') {
     if (passThrough.length || o.pwruArg.length || o.pcapFilter) throw new UserError('pwru options do not apply to --source tracepoint', '--source');
     const { tracepointPlan } = await import('../tracepoint-source.js');
-    plan = await tracepointPlan(tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
+    plan = await tracepointPlan(resolve(o.output), tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
   } else {
     plan = await pwruPlan(o, target, passThrough);
   }
