@@ -192,6 +192,9 @@ export class LineAccumulator {
         this.commitPending();
         this.pending = p.event;
         c.events++;
+        // A JSON event is whole on its line (the parser gives no continuation lines after one): commit it now, so
+        // a batch filled by --flush-events holds every event counted so far.
+        if (p.event.layout.startsWith('J:')) this.commitPending();
         break;
       case 'continuation':
         if (this.pending) {
@@ -331,7 +334,9 @@ export class CaptureWriter {
   /** Feed one parsed input line. */
   add(p: Parsed, lineNo: number, text: string): void {
     this.acc.add(p, lineNo, text);
-    if (this.acc.ready.length) this.files.write({ batches: this.acc.ready.splice(0), logs: [], rejects: [] });
+    // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
+    // `replay` (the batch files) agree after a crash at any moment.
+    if (this.acc.ready.length) this.flush(false);
   }
 
   /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */
