@@ -1,15 +1,15 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make demo   - installs what is needed, then records (or, where it cannot, imports) a capture and analyzes it
 #   make test   - installs what is needed, then runs every test (what .ci/run calls)
-.PHONY: setup deps-system deps-node demo test bench clean
+.PHONY: setup deps-system deps-node deps-kernel demo test test-unit test-e2e typecheck bench clean
 
 NODE_STAMP := node_modules/.package-lock.json
 
-setup: deps-system deps-node
+setup: deps-system deps-node deps-kernel
 
 # Debian tools the live source and the end-to-end tests use. Installed only when missing and we are root;
 # without them those tests skip and say why.
-SYSTEM_TOOLS := bpftrace:bpftrace bpftool:bpftool ethtool:ethtool nft:nftables ip:iproute2 curl:curl nsenter:util-linux
+SYSTEM_TOOLS := bpftrace:bpftrace bpftool:bpftool ethtool:ethtool nft:nftables ip:iproute2 curl:curl nsenter:util-linux tcpdump:tcpdump
 deps-system:
 	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \
@@ -31,11 +31,29 @@ dist/cli.js: $(NODE_STAMP) $(wildcard src/*.ts src/*/*.ts) tsconfig.json
 	npx tsc -p tsconfig.json
 	node bin/link-local.mjs
 
+# tracefs for the live tracepoint source (the helper `record --source tracepoint` uses). Not root, or a kernel
+# without tracefs: a warning, and the tests that need it skip naming the reason.
+deps-kernel: dist/cli.js
+	@node bin/ensure-tracefs.mjs
+
 demo: setup
 	@bash bin/demo.sh
 
-test: setup
-	npx vitest run
+# All tests: the tests type-checked, then both halves (see vitest.config.ts; `make test-unit` / `make test-e2e`
+# run one). Ends with one line counting skipped tests and their reasons.
+test: setup typecheck
+	@mkdir -p tmp && rm -f tmp/flag-log.ndjson
+	SKBTAPE_FLAG_LOG=$(CURDIR)/tmp/flag-log.ndjson npx vitest run
+	@node test/flag-coverage.mjs tmp/flag-log.ndjson
+
+test-unit: setup typecheck
+	npx vitest run --project unit
+
+test-e2e: setup typecheck
+	npx vitest run --project e2e
+
+typecheck: deps-node
+	npx tsc -p test/tsconfig.json
 
 bench: setup
 	node bench/ingest.mjs

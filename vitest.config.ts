@@ -1,12 +1,28 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// The gates in test/helpers/prereq.ts log each skip here; test/helpers/skip-reporter.ts prints them in one line.
+process.env['SKBTAPE_SKIP_LOG'] ??= join(tmpdir(), `skbtape-skips-${process.pid}.ndjson`);
+
+// Two halves (README, "Tests"): `unit` (in-process, pure or DuckDB/Arrow on files) and `e2e` (child processes,
+// signals, namespaces, bpftrace on the kernel). `npx vitest run --project unit` or `--project e2e` runs one.
+// End-to-end files run one at a time beside the unit files: two of them at once would compete for the same two
+// cores (bpftrace compiles, recorders streaming at full speed) and make each other slow, never wrong.
+export const E2E = [
+  'test/record.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts', 'test/target-resolver.test.ts',
+  'test/demo.test.ts', 'test/cli.test.ts',
+];
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Namespace/veth tests and the recorder tests spawn real processes; two cores only.
-    fileParallelism: true,
     maxWorkers: 2,
+    reporters: ['default', './test/helpers/skip-reporter.ts'],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E, fileParallelism: false } },
+    ],
   },
 });

@@ -1,5 +1,6 @@
 // The commander program and the one error exit: a UserError prints one line and exits non-zero; anything else
 // is a bug and shows its stack. A closed stdout (`skbtape replay | head`) ends the program quietly.
+import { appendFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatUserError, UserError } from './errors.js';
 import { StdoutClosed } from './stdout.js';
@@ -28,6 +29,14 @@ export function buildProgram(): Command {
     .exitOverride();
   for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, queryCmd, reportsCmd, pathsCmd, diffCmd, checkCmd, exportCmd, snapshotCmd, attachCmd, demoCmd]) cmd.register(program);
   for (const sub of program.commands) sub.exitOverride();
+  // The test suite's flag census (test/flag-coverage.mjs): which flags each run was given on the command line.
+  const flagLog = process.env['SKBTAPE_FLAG_LOG'];
+  if (flagLog) {
+    program.hook('preAction', (_top, cmd) => {
+      const flags = cmd.options.filter((o) => cmd.getOptionValueSource(o.attributeName()) === 'cli').map((o) => o.long ?? o.short);
+      appendFileSync(flagLog, `${JSON.stringify({ command: cmd.name(), flags })}\n`);
+    });
+  }
   return program;
 }
 

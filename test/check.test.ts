@@ -9,12 +9,12 @@ import { ROOT } from './helpers/real.js';
 import { importCapture } from '../src/importer.js';
 import { parseRules, runCheck } from '../src/check.js';
 import { UserError, formatUserError } from '../src/errors.js';
+import { SKBTAPE } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'bin/skbtape.js');
 const EXAMPLE = join(ROOT, 'samples/check-example.yaml');
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-check-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const cli = (args: string[]) => execa('node', [CLI, ...args], { reject: false, cwd: ROOT });
+const cli = (args: string[]) => execa(SKBTAPE, [...args], { reject: false, cwd: ROOT });
 let delivered: string, dropped: string;
 
 beforeAll(async () => {

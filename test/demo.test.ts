@@ -6,12 +6,13 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, expect, it } from 'vitest';
 import { ROOT } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-demo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 it('demo --live no: imports the samples, shows paths with Cilium labels, and the diff names the drop', async () => {
-  const r = await execa(process.execPath, [join(ROOT, 'bin/skbtape.js'), 'demo', '--live', 'no', '-o', tmp], { reject: false });
+  const r = await execa(SKBTAPE, ['demo', '--live', 'no', '-o', tmp], { reject: false });
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/no live recording on this machine \(--live no\)/);
   expect(r.stdout).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');

@@ -14,11 +14,11 @@ import { commonPrefix, compileFlowFilter, diffCaptures, hopDelta, parseBaseline,
 import { renderDiffText } from '../src/diff-render.js';
 // @ts-expect-error plain ESM fixture without types
 import { createPrinter, parseRecords } from './fixtures/pwru-format.mjs';
+import { SKBTAPE } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'bin/skbtape.js');
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-diff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const cli = (args: string[]) => execa('node', [CLI, ...args], { reject: false, cwd: ROOT });
+const cli = (args: string[]) => execa(SKBTAPE, [...args], { reject: false, cwd: ROOT });
 
 type Rec = Record<string, any>;
 const records = (name: string): Rec[] => parseRecords(readFileSync(join(ROOT, 'samples', `${name}.events.json`), 'utf8'));

@@ -8,8 +8,9 @@ import { batchFiles, readEvents } from '../src/capture-reader.js';
 import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
 import { importCapture } from '../src/importer.js';
 import { readManifest, writeManifest } from '../src/manifest.js';
+import { REAL_DIR } from './helpers/real.js';
 
-const REAL = '/work/shared/real';
+const REAL = REAL_DIR;
 const root = mkdtempSync(join(tmpdir(), 'skbtape-duckdb-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -209,7 +210,9 @@ describe('loading several captures and damaged ones', () => {
     const real = existsSync(REAL) ? [
       'pwru-commit-619e931-v1.0.10dev-tcp-flags-cb.txt', 'pwru-commit-a5b31eb-v1.0.10dev-trace-tc-xdp-cb.txt',
       'pwru-commit-927bf25-v1.0.10dev-output-tunnel-vlan-after.txt', 'pwru-commit-7deb4a0-v1.0.8dev-caller-bpf-helpers.txt',
-    ].map((f) => join(REAL, f)).filter(existsSync) : [];
+    ].map((f) => join(REAL, f)) : [];
+    // All four when ../shared/real is there (a missing one is a failure, not a smaller test).
+    for (const f of real) expect(existsSync(f), f).toBe(true);
     const dirs: string[] = [];
     for (const [i, f] of real.entries()) {
       const dir = join(root, `real${i}`);

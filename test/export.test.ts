@@ -10,6 +10,7 @@ import { openAnalysis } from '../src/duckdb-loader.js';
 import { EXPORT_TABLES, exportParquet } from '../src/parquet-export.js';
 import { buildDemoCapture } from './helpers/captures.js';
 import { ROOT } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
 
 let tmp: string;
 let delivered: string;
@@ -73,14 +74,14 @@ describe('export --parquet', () => {
   it('CLI: exporting one capture again keeps the other capture\'s partitions', async () => {
     const out = join(tmp, 'pq2');
     await exportParquet([delivered, drop], out);
-    const r = await execa('node', [join(ROOT, 'bin/skbtape.js'), 'export', drop, '--parquet', out], { reject: false, cwd: ROOT });
+    const r = await execa(SKBTAPE, ['export', drop, '--parquet', out], { reject: false, cwd: ROOT });
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^TABLE +ROWS +FILES +PATH\n/);
     expect(r.stdout).toMatch(/^events +111 +1 +events\/$/m);
     expect(r.stdout).toMatch(/wrote .*pq2 for demo-drop \(node=.*, date=\d{4}-\d{2}-\d{2}\)$/);
     const rows = await readBack(`SELECT capture, count(*) AS n FROM read_parquet('${out}/events/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY ALL`);
     expect(rows).toEqual([{ capture: 'demo-delivered', n: 416n }, { capture: 'demo-drop', n: 111n }]);
-    const missing = await execa('node', [join(ROOT, 'bin/skbtape.js'), 'export', drop], { reject: false, cwd: ROOT });
+    const missing = await execa(SKBTAPE, ['export', drop], { reject: false, cwd: ROOT });
     expect([missing.exitCode, missing.stderr]).toEqual([2, 'skbtape: say where to write: --parquet <dir> (--parquet)']);
   });
 });

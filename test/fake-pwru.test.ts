@@ -119,9 +119,9 @@ describe('fake pwru', () => {
     expect(r.stderr.slice(20)).toBe(message);
   });
 
-  it.each(DEMO_SAMPLES.map((s: { name: string }) => [s.name, s]))(
+  it.each<[string, unknown]>(DEMO_SAMPLES.map((s: { name: string }) => [s.name, s]))(
     'renders %s byte-identically to the committed samples',
-    async (_name, sample) => {
+    async (_name: string, sample: unknown) => {
       const s = sample as { events: string; text: string; json: string };
       const extra = { SKBTAPE_FAKE_PWRU_EVENTS: s.events, SKBTAPE_FAKE_PWRU_EXIT_AFTER: '1' };
       const text = await execa('pwru', DEMO_ARGV_TEXT, { env: env(extra), extendEnv: false, stripFinalNewline: false });

@@ -9,13 +9,13 @@ import { ROOT, realFiles, readLines, SEED } from './helpers/real.js';
 import { importCapture } from '../src/importer.js';
 import { readEvents } from '../src/capture-reader.js';
 import { newRenderState, renderText } from '../src/pwru-layout.js';
+import { SKBTAPE } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'bin/skbtape.js');
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-import-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
 const out = () => join(tmp, `cap${++n}`);
-const cli = (args: string[], input?: string) => execa('node', [CLI, ...args], { reject: false, input, cwd: ROOT });
+const cli = (args: string[], input?: string) => execa(SKBTAPE, [...args], { reject: false, input, cwd: ROOT });
 const norm = (s: string) => s.trim().split(/\s+/).join(' ');
 const isEventLine = (l: string) => /^\s*0x[0-9a-fA-F]+\s/.test(l);
 
@@ -50,6 +50,13 @@ describe('import → info → replay', () => {
     const rp = await cli(['replay', dir]);
     expect(rp.exitCode, rp.stderr).toBe(0);
     expect(rp.stdout.split('\n').filter(isEventLine).map(norm)).toEqual(readLines(f).filter(isEventLine).map(norm));
+    // The same through worker threads, from the binary with its own node flags (these once crashed the workers).
+    const par = out();
+    const imp2 = await cli(['import', f, '-o', par, '--workers', '2', '--batch-rows', '7', '--format', 'text', '--json']);
+    expect(imp2.exitCode, imp2.stderr).toBe(0);
+    expect(JSON.parse(imp2.stdout).counts).toMatchObject({ events: s.counts.events, inputLines: s.counts.inputLines });
+    const rp2 = await cli(['replay', par]);
+    expect(rp2.stdout).toBe(rp.stdout);
   });
 
   it.skipIf(SEED === null)('the whole seed article imports: prose lines are rejects with line numbers, the event replays', async () => {

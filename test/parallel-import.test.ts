@@ -8,12 +8,13 @@ import { readEvents } from '../src/capture-reader.js';
 import { importCapture } from '../src/importer.js';
 import { workerScript } from '../src/parallel-import.js';
 import { newRenderState, renderText } from '../src/pwru-layout.js';
+import { skipUnless } from './helpers/prereq.js';
 import { realFiles, readLines } from './helpers/real.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-par-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-it.skipIf(workerScript() === null)('tiny chunks, many workers: identical capture to the single-threaded import', async () => {
+it.skipIf(skipUnless({ ok: workerScript() !== null, fixable: true, why: 'dist/ingest-worker.js not built (make setup builds it)' }, 'parallel import'))('tiny chunks, many workers: identical capture to the single-threaded import', async () => {
   const real = realFiles('pwru-').flatMap(readLines);
   const hdrE = 'SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC';
   const lines: string[] = [];

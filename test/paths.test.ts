@@ -10,8 +10,8 @@ import { capturePaths, emptyFlow, formatJourneys, journeys, parseFlowFilter } fr
 import { expectGolden } from './helpers/golden.js';
 import { buildDemoCapture } from './helpers/captures.js';
 import { ROOT } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'bin/skbtape.js');
 const GOLDEN = join(ROOT, 'test/golden');
 
 
@@ -93,8 +93,8 @@ describe('journeys on the demo captures', () => {
 
   it('CLI: --json has groups with tuples and hops; a bad --flow is one line, exit 2', async () => {
     const [ok, bad] = await Promise.all([
-      execa('node', [CLI, 'paths', drop, '--json', '--no-cache', '--flow', 'identity 9764'], { reject: false, cwd: ROOT }),
-      execa('node', [CLI, 'paths', drop, '--flow', 'host nope'], { reject: false, cwd: ROOT }),
+      execa(SKBTAPE, ['paths', drop, '--json', '--no-cache', '--flow', 'identity 9764'], { reject: false, cwd: ROOT }),
+      execa(SKBTAPE, ['paths', drop, '--flow', 'host nope'], { reject: false, cwd: ROOT }),
     ]);
     expect(ok.exitCode).toBe(0);
     const j = JSON.parse(ok.stdout);

@@ -14,8 +14,8 @@ import { journeys, emptyFlow } from '../src/paths.js';
 import { expectGolden } from './helpers/golden.js';
 import { buildDemoCapture, SAMPLES, type DemoKind } from './helpers/captures.js';
 import { realFiles, ROOT } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
 
-const CLI = join(ROOT, 'bin/skbtape.js');
 const GOLDEN = join(ROOT, 'test/golden');
 
 
@@ -79,6 +79,75 @@ describe('reports', () => {
     expect(m.rows.map((r) => [r[1], r[2], r[7], r[8]])).toEqual([['Success', 'EGRESS', 3n, 222n], ['Success', 'INGRESS', 3n, 222n]]);
     expect((await runSql(an.delivered!, findReport('drops').sql, 'drops')).rows).toEqual([]);
   });
+});
+
+// Each golden table above is paired here with facts a reader can check in the sample files themselves (grep and a
+// subtraction), computed with plain string operations on the pwru text and the metrics snapshots: never with the
+// parser or the SQL that produced the table.
+describe('reports: facts checked by hand against the sample files', () => {
+  const SAMPLE_TEXT: Record<DemoKind, string> = { delivered: 'demo-delivered.pwru.txt', drop: 'demo-netfilter-drop.pwru.txt' };
+  const METRICS_END: Record<DemoKind, string> = { delivered: 'metrics-end.txt', drop: 'metrics-end-drop.txt' };
+  /** The sample's event lines as whitespace-split tokens: 0 SKB … 5 MARK 6 IFACE … 10 TUPLE 11 FUNC. */
+  const lines = (kind: DemoKind) => readFileSync(join(SAMPLES, SAMPLE_TEXT[kind]), 'utf8').trim().split('\n').slice(1).map((l) => l.split(/\s+/));
+  const rowsOf = async (kind: DemoKind, name: string) => {
+    const r = await runSql(an[kind]!, findReport(name).sql, name);
+    return r.rows.map((row) => Object.fromEntries(r.columns.map((c, i) => [c, row[i]])) as Record<string, unknown>);
+  };
+  const STRUCT_RELEASE = new Set(['kfree_skbmem', 'napi_skb_cache_put']);
+
+  for (const kind of ['delivered', 'drop'] as const) {
+    it(`${kind}: functions, interfaces, talkers and verdicts count the sample's own lines`, async () => {
+      const ev = lines(kind);
+      expect(ev.every((t) => t.length === 12 && t[0]!.startsWith('0x'))).toBe(true); // nothing to reject
+      expect(await rowsOf(kind, 'rejects')).toEqual([]);
+      const fn = await rowsOf(kind, 'functions');
+      const func = (t: string[]) => t[11]!.replace(/\(.*$/, ''); // kfree_skb_reason(SKB_DROP_REASON_…): the reason is its own column
+      expect(fn.map((r) => r['func']).sort()).toEqual([...new Set(ev.map(func))].sort());
+      for (const r of fn) {
+        const mine = ev.filter((t) => func(t) === r['func']);
+        expect(Number(r['hits']), String(r['func'])).toBe(mine.length);
+        // skbs counts lifetimes: at least one per address seen, at most one per hit (addresses are reused).
+        expect(Number(r['skbs']), String(r['func'])).toBeGreaterThanOrEqual(new Set(mine.map((t) => t[0])).size);
+        expect(Number(r['skbs']), String(r['func'])).toBeLessThanOrEqual(mine.length);
+      }
+      for (const r of await rowsOf(kind, 'interfaces')) {
+        const mine = ev.filter((t) => t[6]!.endsWith(`:${r['ifindex']}`) && t[4] === String(r['netns']));
+        expect(Number(r['events']), `ifindex ${r['ifindex']}`).toBe(mine.length);
+      }
+      const talkers = await rowsOf(kind, 'talkers');
+      const c2s = ev.filter((t) => t[10]!.startsWith('10.244.2.173:') && t[10]!.includes('->10.244.2.61:80('));
+      expect(Number(talkers.find((r) => r['src_identity'] === 26328 && r['dst_identity'] === 9764)!['events'])).toBe(c2s.length);
+      expect(talkers.reduce((n, r) => n + Number(r['events']), 0)).toBe(ev.length);
+      const verdicts = await rowsOf(kind, 'verdicts');
+      expect(verdicts.reduce((n, r) => n + Number(r['events']), 0)).toBe(ev.length);
+      // The kernel frees each skb struct once: one lifetime per kfree_skbmem / napi_skb_cache_put line.
+      const freed = ev.filter((t) => STRUCT_RELEASE.has(t[11]!)).length;
+      expect(verdicts.reduce((n, r) => n + Number(r['skbs']), 0)).toBe(freed);
+      expect((await rowsOf(kind, 'paths')).reduce((n, r) => n + Number(r['skbs']), 0)).toBe(freed);
+    });
+
+    it(`${kind}: drops are the sample's kfree_skb_reason lines; metrics-delta is end minus start of the snapshots`, async () => {
+      const ev = lines(kind);
+      const drops = ev.filter((t) => t[11] === 'kfree_skb_reason(SKB_DROP_REASON_NETFILTER_DROP)');
+      expect(drops.length).toBe(kind === 'drop' ? 3 : 0);
+      const rows = await rowsOf(kind, 'drops');
+      expect(rows.reduce((n, r) => n + Number(r['drops']), 0)).toBe(drops.length);
+      if (kind === 'drop') expect(rows[0]).toMatchObject({ reason: 'NETFILTER_DROP', dport: 80 });
+      // Each drop line frees one skb (the SYN and its two retransmissions): one dropped lifetime each.
+      expect((await rowsOf(kind, 'verdicts')).filter((r) => r['verdict'] === 'dropped').reduce((n, r) => n + Number(r['skbs']), 0)).toBe(drops.length);
+      // metrics: REASON… DIRECTION PACKETS BYTES LINE FILE, read from the right.
+      const metrics = (f: string) => new Map(readFileSync(join(SAMPLES, 'demo-snapshots', f), 'utf8').trim().split('\n').slice(1).map((l) => {
+        const t = l.split(/\s+/);
+        return [`${t.slice(0, -5).join(' ')}|${t.at(-5)}|${t.at(-2)}|${t.at(-1)}`, [Number(t.at(-4)), Number(t.at(-3))]] as const;
+      }));
+      const a = metrics('metrics-start.txt');
+      const b = metrics(METRICS_END[kind]);
+      const changed = [...b].filter(([k, v]) => v[0] !== a.get(k)?.[0]).map(([k, v]) => [k, v[0] - a.get(k)![0], v[1] - a.get(k)![1]]);
+      const got = (await rowsOf(kind, 'metrics-delta')).map((r) => [`${r['reason']}|${r['direction']}|${r['line']}|${r['file']}`, Number(r['packets']), Number(r['bytes'])]);
+      expect(got.sort()).toEqual(changed.sort());
+      expect(changed.length).toBeGreaterThan(0);
+    });
+  }
 });
 
 describe('reports on other inputs', () => {
@@ -161,7 +230,7 @@ describe('formats and parameters', () => {
 });
 
 describe('skbtape query (child process)', () => {
-  const cli = (args: string[]) => execa('node', [CLI, ...args], { reject: false, cwd: ROOT });
+  const cli = (args: string[]) => execa(SKBTAPE, [...args], { reject: false, cwd: ROOT });
 
   it('errors are one line and exit 2: bad SQL, unknown report, missing capture', async () => {
     const [bad, unknown, missing] = await Promise.all([
@@ -179,7 +248,7 @@ describe('skbtape query (child process)', () => {
 
   it('`query … | head -n 1` exits 0 with nothing on stderr (EPIPE is a quiet end)', async () => {
     // 200k NDJSON rows are megabytes: far past the pipe buffer, so the writer really meets a closed pipe.
-    const r = await execa('node', [CLI, 'query', cap.drop, '--no-cache', 'SELECT range AS n, repeat(\'x\', 40) AS pad FROM range(200000)'], { reject: false, cwd: ROOT })
+    const r = await execa(SKBTAPE, ['query', cap.drop, '--no-cache', 'SELECT range AS n, repeat(\'x\', 40) AS pad FROM range(200000)'], { reject: false, cwd: ROOT })
       .pipe('head', ['-n', '1']);
     expect(r.stdout).toBe(`{"n":0,"pad":"${'x'.repeat(40)}"}`);
     const src = r.pipedFrom[0]!;

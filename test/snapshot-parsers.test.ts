@@ -2,8 +2,9 @@
 // built from CILIUM_DBG_FORMATS.md for the eras no real paste covers.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { skipUnless } from './helpers/prereq.js';
+import { REAL_DIR, SHARED } from './helpers/real.js';
 import {
   detectSnapshotKind,
   formatIp,
@@ -16,13 +17,10 @@ import {
   type SnapshotKind,
 } from '../src/snapshot-parsers.js';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const REAL = path.resolve(here, '../../shared/real');
-const SEED = path.resolve(here, '../../shared/seed/000_7ab2082905dfc8aa.txt');
-const haveReal = existsSync(REAL);
-const haveSeed = existsSync(SEED);
-if (!haveReal) console.warn(`snapshot-parsers: skipping real-output tests: ${REAL} is absent`);
-if (!haveSeed) console.warn(`snapshot-parsers: skipping seed tests: ${SEED} is absent`);
+const REAL = REAL_DIR;
+const SEED = path.join(SHARED, 'seed/000_7ab2082905dfc8aa.txt');
+const haveReal = !skipUnless({ ok: existsSync(REAL), why: `${REAL} is absent` }, 'snapshot-parsers real-output tests');
+const haveSeed = !skipUnless({ ok: existsSync(SEED), why: `${SEED} is absent` }, 'snapshot-parsers seed tests');
 
 /** The seed lines after the line equal to `marker`, up to (not including) the first line matching `stop`. */
 function seedBlock(marker: string, stop: RegExp): string {

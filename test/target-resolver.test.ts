@@ -10,6 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UserError, formatUserError } from '../src/errors.js';
 import { pwruTargetArgs, resolveTarget, type ResolvedTarget } from '../src/target-resolver.js';
 import { readNameTables, takeNameTables } from '../src/name-tables.js';
+import { canRunNetTests } from './helpers/netns.js';
+import { skipUnless } from './helpers/prereq.js';
 import { ROOT } from './helpers/real.js';
 
 const FAKES = join(ROOT, 'test/fixtures/bin');
@@ -22,8 +24,7 @@ const which = (cmd: string) => (process.env.PATH ?? '').split(delimiter).concat(
 });
 const IP = which('ip');
 const NSENTER = which('nsenter');
-const canRun = process.getuid?.() === 0 && IP !== undefined && NSENTER !== undefined;
-if (!canRun) console.warn('skipping target-resolver namespace tests: needs root, ip and nsenter');
+const canRun = !skipUnless(canRunNetTests(), 'target-resolver namespace tests');
 
 const hex = randomBytes(2).toString('hex');
 const NS = `skbt-tr-${process.pid}-${hex}`;

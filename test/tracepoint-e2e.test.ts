@@ -8,21 +8,21 @@ import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAnalysis } from '../src/duckdb-loader.js';
 import { canRunBpftrace, createTestNet, type TestNet } from './helpers/netns.js';
+import { skipUnless } from './helpers/prereq.js';
 import { ROOT } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
 
-const can = canRunBpftrace();
-if (!can.ok) console.warn(`skipping tracepoint end-to-end test: ${can.why}`);
-const CLI = join(ROOT, 'bin/skbtape.js');
+const skip = skipUnless(canRunBpftrace(), 'tracepoint end-to-end test');
 // Fewer tracepoints than the default set: bpftrace compiles each one, and these four carry every assertion below.
 const TPS = 'net:net_dev_queue,net:netif_receive_skb,skb:kfree_skb,skb:consume_skb';
 
-describe.skipIf(!can.ok)('tracepoint source on the running kernel', () => {
+describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'skbt-e2e-'));
   let net: TestNet;
   const a = join(tmp, 'delivered');
   const b = join(tmp, 'dropped');
   const record = (dir: string, curl: string[]) =>
-    execa(process.execPath, [CLI, 'record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
+    execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
       '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...curl], { reject: false });
 
   beforeAll(async () => {
@@ -47,7 +47,7 @@ describe.skipIf(!can.ok)('tracepoint source on the running kernel', () => {
     // bpftrace's locked-memory complaint (containers) is explained in the manifest, not left as a bare error line.
     if (readFileSync(join(a, 'pwru.stderr'), 'utf8').includes('RLIMIT_MEMLOCK')) expect(manifest.warnings.join('\n')).toMatch(/RLIMIT_MEMLOCK.*harmless/);
     // Filtered in the kernel: nothing from other namespaces.
-    const other = JSON.parse((await execa(process.execPath, [CLI, 'query', a, 'SELECT count(*) AS n FROM events WHERE netns NOT IN ($c, $s)', '-p', `c=${net.clientNetnsInode}`, '-p', `s=${net.serverNetnsInode}`, '--format', 'json'])).stdout);
+    const other = JSON.parse((await execa(SKBTAPE, ['query', a, 'SELECT count(*) AS n FROM events WHERE netns NOT IN ($c, $s)', '-p', `c=${net.clientNetnsInode}`, '-p', `s=${net.serverNetnsInode}`, '--format', 'json'])).stdout);
     expect(Number(other[0].n)).toBe(0);
 
     const an = await openAnalysis([a]);
@@ -97,10 +97,10 @@ describe.skipIf(!can.ok)('tracepoint source on the running kernel', () => {
     } finally {
       an.close();
     }
-    const d = await execa(process.execPath, [CLI, 'diff', a, b, '--format', 'json'], { reject: false });
+    const d = await execa(SKBTAPE, ['diff', a, b, '--format', 'json'], { reject: false });
     expect(d.exitCode, d.stderr).toBe(1);
     expect(d.stdout).toContain('SKB_DROP_REASON_NETFILTER_DROP');
-    const t = await execa(process.execPath, [CLI, 'diff', a, b], { reject: false });
+    const t = await execa(SKBTAPE, ['diff', a, b], { reject: false });
     expect(t.stdout.split('\n').slice(0, 5).join('\n')).toMatch(/new drop.*NETFILTER_DROP/i);
   }, 180_000);
 });

@@ -17,6 +17,7 @@ import {
   readDropReasons,
 } from '../src/tracepoint-program.js';
 import { canRunBpftrace, createTestNet, type TestNet } from './helpers/netns.js';
+import { skipUnless } from './helpers/prereq.js';
 
 const KFREE_FORMAT = '/sys/kernel/tracing/events/skb/kfree_skb/format';
 
@@ -91,7 +92,7 @@ describe('drop reasons and bpftrace output helpers', () => {
     expect(parseDropReasons('print fmt: "skbaddr=%p"').size).toBe(0);
   });
 
-  it.skipIf(!existsSync(KFREE_FORMAT))('reads the running kernel\'s kfree_skb format', () => {
+  it.skipIf(skipKernel)('reads the running kernel\'s kfree_skb format', () => {
     const reasons = readDropReasons(KFREE_FORMAT);
     expect(reasons.get(2)).toBe('SKB_DROP_REASON_NOT_SPECIFIED');
     expect(reasons.get(3)).toBe('SKB_DROP_REASON_NO_SOCKET');
@@ -110,7 +111,7 @@ describe('drop reasons and bpftrace output helpers', () => {
     expect(lostEvents('{"skb":"0x1"}')).toBeUndefined();
   });
 
-  it.skipIf(!existsSync('/sys/kernel/tracing/events/net'))('lists only tracepoints present on this kernel', () => {
+  it.skipIf(skipKernel)('lists only tracepoints present on this kernel', () => {
     const tps = availableSkbTracepoints();
     expect(tps).toContain('net:netif_receive_skb');
     expect(tps).toContain('skb:kfree_skb');
@@ -121,8 +122,7 @@ describe('drop reasons and bpftrace output helpers', () => {
 // ---------------------------------------------------------------------------------------------------------------
 // Real kernel
 
-const can = canRunBpftrace();
-if (!can.ok) console.log(`skipping tracepoint-source kernel tests: ${can.why}`);
+const skipKernel = skipUnless(canRunBpftrace(), 'tracepoint-source kernel tests');
 
 /** A small set keeps bpftrace's start-up (LLVM compiles three programs per tracepoint) short. */
 const TEST_TRACEPOINTS = ['net:net_dev_queue', 'net:net_dev_start_xmit', 'net:netif_receive_skb', 'skb:kfree_skb', 'skb:consume_skb'];
@@ -186,6 +186,11 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
+/** Waits on state; the timeout only bounds a hang. */
+async function waitFor(what: string, cond: () => boolean, ms = 60_000): Promise<void> {
+  for (const until = Date.now() + ms; !cond(); await sleep(20)) if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+}
+
 function checkLayout(line: string): Record<string, unknown> {
   const ev = JSON.parse(line) as Record<string, unknown>;
   const keys = Object.keys(ev);
@@ -209,7 +214,7 @@ function checkLayout(line: string): Record<string, unknown> {
   return ev;
 }
 
-describe.skipIf(!can.ok)('bpftrace on the real kernel', () => {
+describe.skipIf(skipKernel)('bpftrace on the real kernel', () => {
   let net: TestNet | undefined;
   afterAll(async () => {
     await net?.destroy();
@@ -225,20 +230,21 @@ describe.skipIf(!can.ok)('bpftrace on the real kernel', () => {
     const curl = net.curlArgv();
     const r = await execa(curl[0]!, curl.slice(1));
     expect(r.stdout).toContain('skbtape');
-    await sleep(500);
-    await rec.stop();
-    expect(rec.lines.length).toBeGreaterThan(5);
-    const events = rec.lines.map(checkLayout);
-    expect(events.every((e) => e.netns === net!.clientNetnsInode)).toBe(true);
-    const syn = events.find((e) => {
+    const isSyn = (e: Record<string, unknown>) => {
       const t = e.tuple as Record<string, unknown> | undefined;
       return (
         (e.func === 'net_dev_queue' || e.func === 'net_dev_start_xmit') &&
         t?.saddr === net!.clientIp && t?.daddr === net!.serverIp && t?.dport === net!.port && t?.proto === 6 &&
         e.iface === String(net!.clientIfindex) && e.proto === 2048
       );
-    });
-    expect(syn, rec.lines.slice(0, 20).join('\n')).toBeDefined();
+    };
+    // bpftrace prints asynchronously: wait for the event, not for a while.
+    await waitFor('the SYN from bpftrace', () => rec.lines.some((l) => isSyn(JSON.parse(l) as Record<string, unknown>)));
+    await rec.stop();
+    expect(rec.lines.length).toBeGreaterThan(5);
+    const events = rec.lines.map(checkLayout);
+    expect(events.every((e) => e.netns === net!.clientNetnsInode)).toBe(true);
+    expect(events.find(isSyn), rec.lines.slice(0, 20).join('\n')).toBeDefined();
     // No tuple is decoded from headers that are not IP (ARP) or not set.
     for (const e of events) if (e.proto !== 2048 && e.proto !== 34525) expect(e.tuple).toBeUndefined();
 
@@ -247,10 +253,11 @@ describe.skipIf(!can.ok)('bpftrace on the real kernel', () => {
     const rec2 = await record(buildTracepointProgram({ tracepoints, netnsInode: net.serverNetnsInode, dropReasons }));
     const r2 = await execa(curl[0]!, [...curl.slice(1, -1).map((a) => (a === '5' ? '2' : a)), curl.at(-1)!], { reject: false });
     expect(r2.exitCode).not.toBe(0);
-    await sleep(500);
+    const isDrop = (e: Record<string, unknown>) => String(e.func).startsWith('kfree_skb_reason') && (e.tuple as { dport?: number })?.dport === net!.port;
+    await waitFor('the drop from bpftrace', () => rec2.lines.some((l) => isDrop(JSON.parse(l) as Record<string, unknown>)));
     await rec2.stop();
     const events2 = rec2.lines.map(checkLayout);
-    const drop = events2.find((e) => String(e.func).startsWith('kfree_skb_reason') && (e.tuple as { dport?: number })?.dport === net!.port);
+    const drop = events2.find(isDrop);
     expect(drop, rec2.lines.slice(0, 20).join('\n')).toBeDefined();
     console.log(`nft drop reported as: ${drop!.func}`);
     expect(drop!.func).toBe('kfree_skb_reason(SKB_DROP_REASON_NETFILTER_DROP)');

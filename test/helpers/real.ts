@@ -3,6 +3,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { noteSkip } from './prereq.js';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SHARED = resolve(ROOT, '../shared');
@@ -12,7 +13,7 @@ const seedDir = join(SHARED, 'seed');
 let warned = false;
 export function realFiles(prefix = ''): string[] {
   if (!existsSync(REAL_DIR)) {
-    if (!warned) console.warn(`skipping real-output tests: ${REAL_DIR} is absent`);
+    if (!warned) noteSkip('real-output tests', `${REAL_DIR} is absent`);
     warned = true;
     return [];
   }
@@ -21,7 +22,7 @@ export function realFiles(prefix = ''): string[] {
 
 export const SEED: string | null = existsSync(seedDir)
   ? join(seedDir, readdirSync(seedDir).find((f) => f.endsWith('.txt')) ?? 'missing')
-  : (console.warn(`skipping seed tests: ${seedDir} is absent`), null);
+  : (noteSkip('seed tests', `${seedDir} is absent`), null);
 
 export function readLines(file: string): string[] {
   const lines = readFileSync(file, 'utf8').split('\n');
