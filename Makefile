@@ -39,12 +39,10 @@ deps-kernel: dist/cli.js
 demo: setup
 	@bash bin/demo.sh
 
-# All tests: the tests type-checked, then both halves (see vitest.config.ts; `make test-unit` / `make test-e2e`
-# run one). Ends with one line counting skipped tests and their reasons.
+# All tests: the tests type-checked, then both halves side by side (test/run-all.mjs; `make test-unit` /
+# `make test-e2e` run one). Ends with one line counting skipped tests and their reasons, and the flag census.
 test: setup typecheck
-	@mkdir -p tmp && rm -f tmp/flag-log.ndjson
-	SKBTAPE_FLAG_LOG=$(CURDIR)/tmp/flag-log.ndjson npx vitest run
-	@node test/flag-coverage.mjs tmp/flag-log.ndjson
+	node test/run-all.mjs
 
 test-unit: setup typecheck
 	npx vitest run --project unit

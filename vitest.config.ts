@@ -7,8 +7,9 @@ process.env['SKBTAPE_SKIP_LOG'] ??= join(tmpdir(), `skbtape-skips-${process.pid}
 
 // Two halves (README, "Tests"): `unit` (in-process, pure or DuckDB/Arrow on files) and `e2e` (child processes,
 // signals, namespaces, bpftrace on the kernel). `npx vitest run --project unit` or `--project e2e` runs one.
-// End-to-end files run one at a time beside the unit files: two of them at once would compete for the same two
-// cores (bpftrace compiles, recorders streaming at full speed) and make each other slow, never wrong.
+// `make test` (test/run-all.mjs) runs the halves side by side, each one file at a time: two end-to-end files at once
+// would compete for the same two cores (bpftrace compiles, recorders streaming at full speed). A plain
+// `npx vitest run` runs the unit files two at a time, then the end-to-end files one at a time.
 export const E2E = [
   'test/record.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts', 'test/target-resolver.test.ts',
   'test/demo.test.ts', 'test/cli.test.ts',

@@ -562,4 +562,23 @@ describe.skipIf(skipUnless(canRunNetTests(), 'record end-to-end'))('record end t
     expect(readManifest(dir).command!.exitCode).toBe(0);
     expect(readFileSync(join(dir, 'command/stdout'), 'utf8')).toBe('skbtape\n');
   });
+
+  it('--container ID finds the same process; --namespace picks the pod of that namespace, a wrong one is an error', async () => {
+    const pods = { client: { containerId: `ctr${randomBytes(6).toString('hex')}`, pid, namespace: 'shop' } };
+    const e = { SKBTAPE_FAKE_CRICTL_PODS: JSON.stringify(pods) };
+    const dir = outDir();
+    const log = argvLog();
+    const r = await record(['-o', dir, '--container', pods.client.containerId, '--pod-iface', net.clientVeth, '--snapshots', 'none', '--duration', '200ms'],
+      { ...e, SKBTAPE_FAKE_PWRU_ARGV_LOG: log }, ['ip', 'netns', 'exec', net.serverNs]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readManifest(dir).target).toMatchObject({ pid, hostVeth: net.serverVeth });
+    expect(readArgvLog(log)[1]!.argv.slice(0, 2)).toEqual(['--filter-ifname', net.serverVeth]);
+    const ok = await record(['-o', outDir(), '--pod', 'client', '--namespace', 'shop', '--pod-iface', net.clientVeth, '--snapshots', 'none', '--duration', '200ms'],
+      e, ['ip', 'netns', 'exec', net.serverNs]);
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    const wrong = await record(['-o', outDir(), '--pod', 'client', '--namespace', 'default', '--snapshots', 'none', '--duration', '200ms'], e);
+    expect(wrong.exitCode).toBe(2);
+    expect(wrong.stderr.trim().split('\n')).toHaveLength(1);
+    expect(wrong.stderr).toMatch(/^skbtape: .*client.*default/);
+  });
 });

@@ -1,6 +1,6 @@
 // Prints one line at the end of a run: how many tests were skipped, and why (the reasons the gates in prereq.ts
 // logged, by file). A skip without a logged reason says so, so it cannot hide.
-import { readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { Reporter, TestModule } from 'vitest/node';
 
@@ -21,17 +21,20 @@ export default class SkipReporter implements Reporter {
         set.add(why);
         reasons.set(file, set);
       }
-      rmSync(log, { force: true });
+      if (!process.env['SKBTAPE_SKIP_SUMMARY']) rmSync(log, { force: true });
     }
     const parts: string[] = [];
     let total = 0;
+    const summary = process.env['SKBTAPE_SKIP_SUMMARY']; // test/run-all.mjs joins both halves into one line
     for (const m of modules) {
       const n = [...m.children.allTests('skipped')].length;
       if (n === 0) continue;
       total += n;
+      if (summary) appendFileSync(summary, `${JSON.stringify({ file: m.moduleId, n })}\n`);
       const why = [...(reasons.get(m.moduleId) ?? ['no reason logged'])].join('; ');
       parts.push(`${n} in ${basename(m.moduleId)} (${why})`);
     }
+    if (summary) return;
     process.stdout.write(`\nskipped ${total} test${total === 1 ? '' : 's'}${parts.length ? `: ${parts.join(', ')}` : ''}\n`);
   }
 }
