@@ -43,7 +43,8 @@ export interface Manifest {
   headers: { line: number; text: string }[];
   firstRejects: { line: number; reason: string }[];
   target?: Record<string, unknown>;
-  command?: { argv: string[]; exitCode: number | null; signal?: string | null; durationMs: number; startedAt: string };
+  /** exit/exitText: as a shell reports it (127 not found, 126 not executable, 128+N signal N); `record` exits with it. */
+  command?: { argv: string[]; exitCode: number | null; signal?: string | null; exit?: number; exitText?: string; durationMs: number; startedAt: string };
   snapshots: SnapshotEntry[];
   warnings: string[];
 }

@@ -3,6 +3,7 @@
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
 // turning flags into that plan is pwru-args.ts's / tracepoint-source.ts's job.
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
 import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from './batch-writer.js';
@@ -307,12 +308,25 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
     env: o.env, extendEnv: true,
   });
   const done = proc.then((r) => {
-    manifest.command = { argv, exitCode: r.exitCode ?? null, signal: r.signal ?? null, durationMs: Date.now() - c0, startedAt };
+    const status = commandStatus(r.exitCode ?? null, r.signal ?? null, r.code);
+    manifest.command = { argv, exitCode: r.exitCode ?? null, signal: r.signal ?? null, ...status, durationMs: Date.now() - c0, startedAt };
     if (r.code === 'ENOENT') manifest.warnings.push(`test command not found: ${argv[0]}`);
     else if (r.code === 'EACCES') manifest.warnings.push(`test command not executable: ${argv[0]}`);
     onExit();
   });
   return { proc, done };
+}
+
+/**
+ * The command's exit as a shell reports it, which `record` exits with: its code; 127 not found; 126 not
+ * executable; 128+N killed by signal N.
+ */
+export function commandStatus(exitCode: number | null, signal: string | null, errCode?: string): { exit: number; exitText: string } {
+  if (errCode === 'ENOENT') return { exit: 127, exitText: 'not found' };
+  if (errCode === 'EACCES') return { exit: 126, exitText: 'not executable' };
+  if (signal) return { exit: 128 + (osConstants.signals[signal as NodeJS.Signals] ?? 0), exitText: `killed by ${signal}` };
+  if (exitCode === null) return { exit: 1, exitText: 'did not run' };
+  return { exit: exitCode, exitText: exitCode === 0 ? 'ok' : 'failed' };
 }
 
 /** SIGTERM, then SIGKILL after the grace period (at once on a hard stop). */

@@ -50,7 +50,11 @@ export function renderSummary(s: CaptureSummary): string {
   if (s.timeRange?.firstAbs) out.push(`wall      ${s.timeRange.firstAbs} … ${s.timeRange.lastAbs}`);
   if (s.layouts.length) out.push(`layout    ${s.layouts.map((l) => `${l.key} (${l.versions})`).join('; ')}`);
   if (s.target && Object.keys(s.target).length) out.push(`target    ${Object.entries(s.target).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ')}`);
-  if (s.command) out.push(`command   ${s.command.argv.join(' ')} → exit ${s.command.exitCode ?? s.command.signal}, ${s.command.durationMs} ms`);
+  if (s.command) {
+    const c = s.command;
+    const exit = c.exit !== undefined ? `exit ${c.exit}${c.exit !== 0 ? ` (${c.exitText})` : ''}` : `exit ${c.exitCode ?? c.signal}`;
+    out.push(`command   ${c.argv.join(' ')} → ${exit}, ${c.durationMs} ms`);
+  }
   for (const sn of s.snapshots) out.push(`snapshot  ${sn.phase} ${sn.kind}: ${sn.status}${sn.reason ? ` (${sn.reason})` : ''}`);
   for (const w of s.warnings) out.push(`warning   ${w}`);
   return out.join('\n') + '\n';

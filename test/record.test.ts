@@ -147,7 +147,7 @@ describe('record: pwru argv, test command, snapshots', () => {
         `process.stdout.write(require('fs').existsSync(${JSON.stringify(attached)}) ? 'out\\n' : 'pwru not attached\\n'); process.stderr.write('err\\n'); process.exit(3)`],
       { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS, SKBTAPE_FAKE_PWRU_ARGV_LOG: log, SKBTAPE_FAKE_PWRU_ATTACH_MS: '600', SKBTAPE_FAKE_PWRU_ATTACHED_LOG: attached },
     );
-    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.exitCode, r.stderr).toBe(3); // the test command's own exit code
     // Piped stderr: no live status line.
     expect(r.stderr).not.toContain('\r');
     const calls = readArgvLog(log);
@@ -161,7 +161,8 @@ describe('record: pwru argv, test command, snapshots', () => {
     expect(m.counts.events).toBe(416);
     expect(events(dir)).toHaveLength(416);
     // The command: only after pwru was ready (its stdout says it saw the ready file), its result and output kept.
-    expect(m.command).toMatchObject({ exitCode: 3, signal: null });
+    expect(m.command).toMatchObject({ exitCode: 3, signal: null, exit: 3, exitText: 'failed' });
+    expect(r.stdout).toMatch(/→ exit 3 \(failed\), \d+ ms/);
     expect(m.command!.durationMs).toBeGreaterThan(0);
     expect(readFileSync(join(dir, 'command/stdout'), 'utf8')).toBe('out\n');
     expect(readFileSync(join(dir, 'command/stderr'), 'utf8')).toBe('err\n');
@@ -287,6 +288,33 @@ describe('record: pwru failing or slow to start', () => {
     expect(m.status).toBe('failed');
     expect(m.statusReason).toBe('pwru exited on SIGKILL: Listening for events..');
     expect(m.command).toMatchObject({ signal: 'SIGTERM' });
+  });
+});
+
+describe('record: the exit code is the test command\'s', () => {
+  const run = async (cmd: string[]) => {
+    const dir = outDir();
+    return { dir, ...(await record(['-o', dir, '--snapshots', 'none', '--grace', '0', '--', ...cmd], { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS })) };
+  };
+  it('false → 1, not found → 127, not executable → 126, killed by SIGKILL → 137; a capture is kept each time', async () => {
+    const notExec = join(tmp, 'not-executable.sh');
+    writeFileSync(notExec, '#!/bin/sh\nexit 0\n', { mode: 0o644 });
+    const cases: [string[], number, string][] = [
+      [['false'], 1, 'failed'],
+      [['skbtape-no-such-command'], 127, 'not found'],
+      [[notExec], 126, 'not executable'],
+      [[process.execPath, '-e', "process.kill(process.pid, 'SIGKILL')"], 137, 'killed by SIGKILL'],
+      [['true'], 0, 'ok'],
+    ];
+    for (const [cmd, code, text] of cases) {
+      const r = await run(cmd);
+      expect(r.exitCode, `${cmd[0]}: ${r.stderr}`).toBe(code);
+      const m = readManifest(r.dir);
+      expect(m.status, cmd[0]).toBe('complete');
+      expect(m.command).toMatchObject({ exit: code, exitText: text });
+      expect(m.counts.events, cmd[0]).toBe(416);
+      if (code !== 0) expect(r.stdout).toContain(`exit ${code} (${text})`);
+    }
   });
 });
 

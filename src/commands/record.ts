@@ -79,6 +79,8 @@ export function register(program: Command): void {
     if (result.manifest.status === 'failed') process.exitCode = 1;
     // Stopped at once, or before the test command finished: the capture is usable but not the whole run.
     else if (result.manifest.status === 'interrupted') process.exitCode = 130;
+    // A wrapped test command's own verdict, as a shell would give it: CI sees the test fail through `record`.
+    else if (result.manifest.command?.exit !== undefined) process.exitCode = result.manifest.command.exit;
   });
 }
 
