@@ -101,7 +101,6 @@ export function diffSql(name: string): string {
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
-export const reasonName = (r: string | null): string => (r === null ? 'unknown' : r.startsWith('CODE_') ? r : `SKB_DROP_REASON_${r}`);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Flow filter (shared with check.ts): pcap-like words over each track's tuple, joined by spaces or `and`.
@@ -231,7 +230,8 @@ export function hopDelta(a: readonly string[], b: readonly string[]): { added: s
 // ---------------------------------------------------------------------------------------------------------------
 // The diff
 
-interface PathRow { capture: string; flow: string; dir: string; path_sig: string; tracks: number; funcs: string[]; verdict: string; drop_reason: string | null; drop_at: string | null; ifaces: string; netns: string }
+/** drop_label / drop_site: skb_tracks' wording of a drop (`SKB_DROP_REASON_X`, `kfree_skb_reason (after nf_hook_slow)`). */
+interface PathRow { capture: string; flow: string; dir: string; path_sig: string; tracks: number; funcs: string[]; verdict: string; drop_label: string | null; drop_site: string | null; ifaces: string; netns: string }
 
 export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions = {}): Promise<DiffResult> {
   const baseline = opts.baseline !== undefined ? readBaseline(opts.baseline) : [];
@@ -258,7 +258,7 @@ export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filte
 
   const paths = (await an.run(diffSql('30_paths'))).map((r) => ({
     capture: String(r['capture']), flow: String(r['flow']), dir: String(r['dir']), path_sig: String(r['path_sig']), tracks: num(r['tracks']),
-    funcs: (r['funcs'] as string[]) ?? [], verdict: String(r['verdict']), drop_reason: str(r['drop_reason']), drop_at: str(r['drop_at']),
+    funcs: (r['funcs'] as string[]) ?? [], verdict: String(r['verdict']), drop_label: str(r['drop_label']), drop_site: str(r['drop_site']),
     ifaces: String(r['ifaces'] ?? ''), netns: String(r['netns'] ?? ''),
   })) as PathRow[];
   const flowRows = await an.run(diffSql('35_flows'));
@@ -350,7 +350,7 @@ function pathEntries(rows: PathRow[], a: string): PathEntry[] {
     const k = `${r.dir} ${r.path_sig}`;
     let e = m.get(k);
     if (!e) {
-      e = { dir: r.dir, sig: r.path_sig, in: r.capture === a ? 'a' : 'b', tracksA: 0, tracksB: 0, hops: r.funcs.length, verdict: r.verdict, dropReason: r.drop_reason ? reasonName(r.drop_reason) : null, dropAt: r.drop_at };
+      e = { dir: r.dir, sig: r.path_sig, in: r.capture === a ? 'a' : 'b', tracksA: 0, tracksB: 0, hops: r.funcs.length, verdict: r.verdict, dropReason: r.drop_label, dropAt: r.drop_site };
       m.set(k, e);
     } else e.in = 'both';
     if (r.capture === a) e.tracksA += r.tracks; else e.tracksB += r.tracks;
@@ -403,14 +403,14 @@ function comparePaths(fd: FlowDiff, rows: PathRow[], a: string): void {
 function pathChange(ra: PathRow, rb: PathRow, c: number): PathChange {
   const nextA = ra.funcs[c] ?? null, nextB = rb.funcs[c] ?? null;
   const { added, removed } = hopDelta(ra.funcs, rb.funcs);
-  const verdictChanged = ra.verdict !== rb.verdict || ra.drop_reason !== rb.drop_reason;
+  const verdictChanged = ra.verdict !== rb.verdict || ra.drop_label !== rb.drop_label;
   return {
     dir: rb.dir, sigA: ra.path_sig, sigB: rb.path_sig, tracksA: ra.tracks, tracksB: rb.tracks,
     common: c, lastCommon: c > 0 ? ra.funcs[c - 1]! : null, nextA, nextB, divergesAt: nextB ?? nextA,
     added, removed,
     ifaces: ra.ifaces !== rb.ifaces ? { a: ra.ifaces, b: rb.ifaces } : null,
     netns: ra.netns.split(' ').length !== rb.netns.split(' ').length ? { a: ra.netns, b: rb.netns } : null,
-    verdict: verdictChanged ? { a: ra.verdict, b: rb.verdict, dropReason: rb.drop_reason ? reasonName(rb.drop_reason) : null, dropAt: rb.drop_at } : null,
+    verdict: verdictChanged ? { a: ra.verdict, b: rb.verdict, dropReason: rb.drop_label, dropAt: rb.drop_site } : null,
   };
 }
 
@@ -439,8 +439,8 @@ function dropDiff(rows: Row[], a: string): DiffResult['drops'] {
     const m = new Map<string, DropRow>();
     for (const r of rows) {
       if ((r['capture'] === a) !== (cap === 'a')) continue;
-      const reason = reasonName(str(r['drop_reason']));
-      const at = str(r['drop_at']) ?? '?';
+      const reason = str(r['drop_label']) ?? 'unknown';
+      const at = str(r['drop_site']) ?? '?';
       const k = `${reason} ${at}`;
       let d = m.get(k);
       if (!d) { d = { reason, at, flows: [], tracks: 0 }; m.set(k, d); }

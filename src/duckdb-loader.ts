@@ -195,6 +195,7 @@ const CAPTURES_DEF: TableDef = [
   ['hostname', 'VARCHAR'], ['kernel', 'VARCHAR'], ['clock_offset_ns', 'BIGINT'], ['first_ktime', 'UBIGINT'],
   ['last_ktime', 'UBIGINT'], ['events', 'UBIGINT'], ['rejects', 'UBIGINT'], ['batches', 'UINTEGER'],
   ['schema_version', 'UINTEGER'], ['skbtape_version', 'VARCHAR'], ['created_at', 'VARCHAR'], ['finished_at', 'VARCHAR'],
+  ['timestamp_mode', 'VARCHAR'],
 ];
 const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
 const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
@@ -211,7 +212,7 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
       s.id, s.dir, m.status, m.statusReason, m.source.kind, m.source.path, m.source.format, m.source.tool ?? 'pwru',
       m.pwru?.version, m.host.hostname, m.host.kernel, bigOrNull(m.clock?.monotonicToWallNs),
       bigOrNull(m.timeRange?.firstKtime), bigOrNull(m.timeRange?.lastKtime), m.counts.events, m.counts.rejects,
-      m.counts.batches, m.schemaVersion, m.skbtapeVersion, m.createdAt, m.finishedAt,
+      m.counts.batches, m.schemaVersion, m.skbtapeVersion, m.createdAt, m.finishedAt, timestampMode(m.pwru?.argv),
     ]);
     const p = capturePaths(s.dir);
     for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);
@@ -220,6 +221,22 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
   await createAndFill(conn, 'captures', CAPTURES_DEF, caps);
   await createAndFill(conn, 'capture_logs', LOGS_DEF, logs);
   await createAndFill(conn, 'capture_rejects', REJECTS_DEF, rejects);
+}
+
+/**
+ * What pwru's TIMESTAMP meant, from the argv it was started with: 'relative' (ns since the previous event of the same
+ * address), 'absolute' (bpf_ktime_get_ns(); `absolute` prints it too, after a wall-clock prefix), or null when the
+ * argv does not say (an import): capture_clock (queries/views/10_events.sql) then tells from the values.
+ */
+export function timestampMode(argv: string[] | undefined): 'relative' | 'absolute' | null {
+  if (!argv) return null;
+  let mode: 'relative' | 'absolute' | null = null;
+  argv.forEach((a, i) => {
+    const v = a.startsWith('--timestamp=') ? a.slice('--timestamp='.length) : a === '--timestamp' ? argv[i + 1] : null;
+    if (a === '--output-relative-timestamp' || v === 'relative') mode = 'relative';
+    else if (v === 'current' || v === 'absolute') mode = 'absolute';
+  });
+  return mode;
 }
 
 function ndjson(file: string, warn: (m: string) => void): Record<string, unknown>[] {

@@ -19,7 +19,7 @@ import { parseIp } from './snapshot-parsers.js';
  *           | [src|dst] port N
  *           | [src|dst] identity N
  *           | tcp | udp | icmp | icmp6 | sctp | proto NAME
- *           | verdict (delivered|dropped|transmitted|unknown)
+ *           | verdict (delivered|transmitted|dropped|consumed|redirected|unknown)
  */
 export interface FlowFilter {
   hosts: string[]; srcs: string[]; dsts: string[];
@@ -35,7 +35,8 @@ export const emptyFlow = (): FlowFilter => ({
 });
 
 const PROTOS = ['tcp', 'udp', 'icmp', 'icmp6', 'sctp', 'gre'];
-const VERDICTS = ['delivered', 'dropped', 'transmitted', 'unknown'];
+/** skb_tracks' verdict vocabulary (queries/views/20_skb_tracks.sql). */
+const VERDICTS = ['delivered', 'transmitted', 'dropped', 'consumed', 'redirected', 'unknown'];
 
 export function parseFlowFilter(text: string): FlowFilter {
   const f = emptyFlow();
@@ -129,7 +130,7 @@ export interface PathGroup {
   skbs: number;
   hops: number;
   verdict: string;
-  /** `delivered`, or `dropped: SKB_DROP_REASON_X at func (after prev) on iface`. */
+  /** `delivered`, or `dropped: SKB_DROP_REASON_X at func (after prev) on iface` (label and site from skb_tracks). */
   verdictText: string;
   dropReason: string | null;
   example: {
@@ -236,7 +237,7 @@ function toGroup(g: Row, hops: Hop[]): PathGroup {
     skbs: Number(g['skbs']),
     hops: Number(g['hops']),
     verdict,
-    verdictText: verdictText(verdict, hops),
+    verdictText: verdictText(verdict, str(g['drop_label']), str(g['drop_site']), hops),
     dropReason: str(g['drop_reason']),
     example: {
       trackId: String(g['example_track']),
@@ -255,17 +256,15 @@ function endpointText(e: Endpoint): string {
   return `${addr}${e.port !== null ? `:${e.port}` : ''}${labels.length ? ` (${labels.join(', ')})` : ''}`;
 }
 
-/** The last drop hop decides: its reason, where pwru saw it (the caller when traced), the hop before it, the device. */
-function verdictText(verdict: string, hops: Hop[]): string {
+/**
+ * A drop in skb_tracks' wording (drop_label at drop_site: the function that freed, after the last non-free hop), then
+ * the last device the lifetime was on up to that hop.
+ */
+function verdictText(verdict: string, label: string | null, site: string | null, hops: Hop[]): string {
   if (verdict !== 'dropped') return verdict;
-  let i = hops.length - 1;
-  while (i >= 0 && hops[i]!.dropReason === null) i--;
-  if (i < 0) return 'dropped';
-  const d = hops[i]!;
-  const reason = /^(SKB_DROP_REASON_|CODE_)/.test(d.dropReason!) ? d.dropReason! : `SKB_DROP_REASON_${d.dropReason}`;
-  const prev = hops[i - 1];
-  const dev = hops.slice(0, i + 1).reverse().find((h) => h.iface !== null)?.iface;
-  return `dropped: ${reason} at ${d.caller ?? d.func}${prev ? ` (after ${prev.func})` : ''}${dev ? ` on ${dev}` : ''}`;
+  const i = hops.findIndex((h) => h.dropReason !== null);
+  const dev = hops.slice(0, i < 0 ? hops.length : i + 1).reverse().find((h) => h.iface !== null)?.iface;
+  return `dropped: ${label ?? 'reason unknown'}${site ? ` at ${site}` : ''}${dev ? ` on ${dev}` : ''}`;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -42,9 +42,9 @@ describe('check', () => {
   it('and fail on the netfilter drop, with the offending rows', async () => {
     const r = await runCheck(dropped, EXAMPLE);
     expect(r.rules.map((x) => x.pass)).toEqual([false, false, false, false, true]);
-    expect(r.rules[0]!.rows[0]).toMatchObject({ matching_tracks: 3n, problem: 'no track reaches tcp_v4_rcv', drops: ['NETFILTER_DROP at nf_hook_slow'] });
+    expect(r.rules[0]!.rows[0]).toMatchObject({ matching_tracks: 3n, problem: 'no track reaches tcp_v4_rcv', drops: ['SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)'] });
     expect(r.rules[1]!.total).toBe(3);
-    expect(r.rules[1]!.rows[0]).toMatchObject({ drop_reason: 'NETFILTER_DROP', drop_at: 'nf_hook_slow', tuple: '10.244.2.173:54864->10.244.2.61:80/tcp' });
+    expect(r.rules[1]!.rows[0]).toMatchObject({ drop_reason: 'NETFILTER_DROP', drop_site: 'kfree_skb_reason (after nf_hook_slow)', tuple: '10.244.2.173:54864->10.244.2.61:80/tcp' });
     expect(r.rules[2]!.line).toBe(10);
   });
 

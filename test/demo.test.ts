@@ -16,5 +16,5 @@ it('demo --live no: imports the samples, shows paths with Cilium labels, and the
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/no live recording on this machine \(--live no\)/);
   expect(r.stdout).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
-  expect(r.stdout).toContain('summary: 1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at nf_hook_slow');
+  expect(r.stdout).toContain('summary: 1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)');
 }, 120_000);

@@ -79,7 +79,7 @@ describe('diff: the demo pair (delivered in A, netfilter drop in B)', () => {
 
   it('aligns by identity, names the new drop and its flow in the summary', () => {
     expect(r.key.by).toBe('identity');
-    expect(r.summary.sentence).toBe(`1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at nf_hook_slow in flow ${FLOW_ID}`);
+    expect(r.summary.sentence).toBe(`1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) in flow ${FLOW_ID}`);
     expect(r.summary).toMatchObject({ flowsCompared: 1, flowsChanged: 1, flowsOnlyInA: 0, flowsOnlyInB: 0, newDrops: 1 });
   });
 
@@ -88,11 +88,11 @@ describe('diff: the demo pair (delivered in A, netfilter drop in B)', () => {
     expect(f.status).toBe('changed');
     const c = f.changed.find((x) => x.dir === 'request')!;
     expect(c).toMatchObject({ lastCommon: 'ip_rcv_core', nextA: 'ip_rcv_finish', nextB: 'nf_hook_slow', divergesAt: 'nf_hook_slow', tracksB: 3 });
-    expect(c.verdict).toEqual({ a: 'delivered', b: 'dropped', dropReason: 'SKB_DROP_REASON_NETFILTER_DROP', dropAt: 'nf_hook_slow' });
+    expect(c.verdict).toEqual({ a: 'delivered', b: 'dropped', dropReason: 'SKB_DROP_REASON_NETFILTER_DROP', dropAt: 'kfree_skb_reason (after nf_hook_slow)' });
     expect(c.added).toEqual(['nf_hook_slow', 'nf_hook_slow', 'kfree_skb_reason']);
     expect(c.removed).toContain('tcp_v4_rcv');
     expect(f.verdicts).toEqual([{ dir: 'request', a: { delivered: 6 }, b: { dropped: 3 } }]);
-    expect(r.drops.new).toEqual([{ reason: 'SKB_DROP_REASON_NETFILTER_DROP', at: 'nf_hook_slow', flows: [FLOW_ID], tracks: 3 }]);
+    expect(r.drops.new).toEqual([{ reason: 'SKB_DROP_REASON_NETFILTER_DROP', at: 'kfree_skb_reason (after nf_hook_slow)', flows: [FLOW_ID], tracks: 3 }]);
   });
 
   it('JSON keeps the documented structure', () => {

@@ -8,27 +8,14 @@ import { batchFiles, readEvents } from '../src/capture-reader.js';
 import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
 import { importCapture } from '../src/importer.js';
 import { readManifest, writeManifest } from '../src/manifest.js';
+import { HEADER, line, type Ev } from './helpers/pwru-text.js';
 import { REAL_DIR } from './helpers/real.js';
 
 const REAL = REAL_DIR;
 const root = mkdtempSync(join(tmpdir(), 'skbtape-duckdb-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-// --- pwru v1.0.10 text, default flags + --timestamp current (layout of cilium/pwru internal/pwru/output.go) ------
-const HEADER = 'SKB                CPU PROCESS          TIMESTAMP        NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC';
-const centre = (s: string, w: number) => {
-  if (s.length >= w) return s;
-  const l = (w - s.length) >> 1;
-  return ' '.repeat(l) + s + ' '.repeat(w - s.length - l);
-};
-interface Ev { skb: string; ts: bigint; func: string; iface?: string; netns?: number; tuple?: string; proto?: string; cpu?: number; proc?: string }
-function line(e: Ev): string {
-  return [
-    e.skb.padEnd(18), String(e.cpu ?? 1).padEnd(3), (e.proc ?? '~bin/curl:272299').padEnd(16), String(e.ts).padEnd(16),
-    String(e.netns ?? 4026531840).padEnd(10), '0'.padEnd(8), centre(e.iface ?? '~3a6f7d4e8c73:26', 16), e.proto ?? '0x0800',
-    '9001 '.padEnd(5), '60   '.padEnd(5), e.tuple ?? '10.244.2.173:54864->10.244.2.61:80(tcp)', e.func,
-  ].join(' ');
-}
+// --- pwru v1.0.10 text, default flags + --timestamp current (test/helpers/pwru-text.ts) ------------------------
 const T0 = 1_843_207_115_304_258n;
 const A = '0xffff91ba905e1ce8';
 const B = '0xffff91ba905e2ae8';

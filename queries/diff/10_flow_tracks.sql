@@ -8,7 +8,7 @@
 --   * syn_dst / syn_src: the track's destination (source) address:port received a bare SYN (SYN without ACK) in the
 --     same capture, i.e. it is the server side of a connection seen opening.
 --   * process: pwru's PROCESS text without its `:pid` (pids change between runs); NULL for `<empty>`.
---   * drop_at: the function just before the drop function (kfree_skb_reason's caller as far as the path shows).
+--   * drop_label / drop_site: skb_tracks' wording of a drop (`SKB_DROP_REASON_X`, `kfree_skb_reason (after nf_hook_slow)`).
 CREATE OR REPLACE TABLE flow_tracks AS
 WITH syn AS (
   SELECT DISTINCT capture::VARCHAR AS capture, daddr::VARCHAR AS addr, dport AS port
@@ -16,9 +16,7 @@ WITH syn AS (
   WHERE tcp_flags IS NOT NULL AND tcp_flags & 18 = 2 AND dport IS NOT NULL
 ), t AS (
   SELECT s.capture, s.track_id, s.skb, s.track_no, s.first_seq, s.first_ktime, s.hops, s.funcs, s.path_sig,
-         s.ifaces, s.netns_crossed, s.verdict, s.drop_reason, s.drop_func,
-         CASE WHEN s.drop_func IS NOT NULL AND list_position(s.funcs, s.drop_func) > 1
-              THEN s.funcs[list_position(s.funcs, s.drop_func) - 1] END AS drop_at,
+         s.ifaces, s.netns_crossed, s.verdict, s.drop_reason, s.drop_label, s.drop_func, s.drop_site,
          nullif(s.tuple.saddr, '') AS saddr, s.tuple.sport AS sport, nullif(s.tuple.daddr, '') AS daddr,
          s.tuple.dport AS dport, nullif(s.tuple.l4, '') AS l4
   FROM skb_tracks s

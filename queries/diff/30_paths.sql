@@ -1,13 +1,13 @@
 -- Grain: one row per (capture, flow, direction, path signature) of diff_tracks.
 -- Inputs: diff_tracks.
--- Rules: tracks sharing a signature share the function sequence; the verdict, drop reason, drop site, interfaces
+-- Rules: tracks sharing a signature share the function sequence; the verdict, drop label, drop site, interfaces
 -- and netns sequence are the most common among them (they can differ only by what pwru saw outside the functions).
 SELECT capture, flow, dir, path_sig,
        count(*) AS tracks,
        any_value(funcs) AS funcs,
        mode(verdict) AS verdict,
-       mode(drop_reason) AS drop_reason,
-       mode(drop_at) AS drop_at,
+       mode(drop_label) AS drop_label,
+       mode(drop_site) AS drop_site,
        mode(array_to_string(ifaces, ' ')) AS ifaces,
        mode(array_to_string(list_transform(netns_crossed, lambda x: x::VARCHAR), ' ')) AS netns
 FROM diff_tracks

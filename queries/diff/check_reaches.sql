@@ -4,6 +4,7 @@
 WITH m AS (SELECT * FROM flow_tracks WHERE (/*FILTER*/ true))
 SELECT (SELECT count(*) FROM m) AS matching_tracks,
        (SELECT list(DISTINCT verdict ORDER BY verdict) FROM m) AS verdicts,
-       (SELECT list(DISTINCT coalesce(drop_reason || ' at ' || drop_at, NULL)) FILTER (WHERE drop_reason IS NOT NULL) FROM m) AS drops,
+       (SELECT list(DISTINCT drop_label || ' at ' || drop_site ORDER BY drop_label || ' at ' || drop_site)
+          FILTER (WHERE verdict = 'dropped') FROM m) AS drops,
        'no track reaches ' || $func AS problem
 WHERE NOT EXISTS (SELECT 1 FROM m WHERE list_contains(funcs, $func));

@@ -4,7 +4,8 @@
 --   $dports INTEGER[]; $protos VARCHAR[]; $identities, $src_identities, $dst_identities UINTEGER[]; $verdicts VARCHAR[].
 -- Rules: every listed value must hold (the filter's terms are joined by `and`): `host X` = saddr or daddr is X,
 --   `port N` = sport or dport is N, `identity N` = either side's identity is N. Lifetimes without a tuple never match
---   an address, port, protocol or identity term. The example is the first matching lifetime in capture order.
+--   an address, port, protocol or identity term. The example is the first matching lifetime in capture order; its
+--   drop_label and drop_site (skb_tracks) word the group's drop.
 WITH m AS (
   SELECT t.*
   FROM tracks_enriched t
@@ -28,6 +29,8 @@ SELECT capture,
        min(hops) AS hops,
        min(first_seq) AS first_seq,
        arg_min(track_id, first_seq) AS example_track,
+       arg_min(drop_label, first_seq) AS drop_label,
+       arg_min(drop_site, first_seq) AS drop_site,
        arg_min(skb, first_seq) AS example_skb,
        arg_min(track_no, first_seq) AS example_track_no,
        arg_min(duration_ns, first_seq) AS example_duration_ns,

@@ -1,4 +1,4 @@
--- How skb lifetimes ended: delivered, transmitted, dropped (by reason) or unknown.
+-- How skb lifetimes ended: delivered, transmitted, dropped (by reason), consumed, redirected or unknown.
 -- Grain: one row per (capture, verdict, drop reason).
 -- Inputs: skb_tracks (verdict rules in queries/views/20_skb_tracks.sql).
 -- Rules: `events` sums the hops of those lifetimes; example_track is the first in capture order.

@@ -1,15 +1,30 @@
--- Grain: one row per pwru event (view `events`), in capture order (seq).
--- Inputs: raw_events (loader), captures (clock offset), ifnames (names/<phase>.json).
+-- Grain: one row per pwru event (view `events`), in capture order (seq); `capture_clock` (table): one row per capture.
+-- Inputs: raw_events (loader), captures (clock offset, timestamp mode from pwru's argv), ifnames (names/<phase>.json),
+--         the vocabulary of 05_func_classes.sql (skb_funcs, drop reason macros).
 -- Rules:
---   * wall_time = ktime + the capture's monotonic->wall offset, only for absolute ktimes (>= 1 s after boot; smaller
---     values are pwru's relative per-skb deltas) and only when the manifest measured the offset.
+--   * capture_clock.ts_mode: 'none' (no event has a TIMESTAMP), 'relative' (pwru's --timestamp relative: ns since the
+--     previous event of the same address, by the recorded argv, else by the values: relative deltas start at 0, absolute
+--     ktimes are >= 1 s after boot), else 'absolute' (bpf_ktime_get_ns()).
+--   * wall_time = ktime + the capture's monotonic->wall offset, only for absolute ktimes and only when the manifest
+--     measured the offset.
 --   * proto_name from the ethertype number; l4_name from pwru's text or the numeric protocol.
---   * drop_reason_name: the SKB_DROP_REASON_ suffix, or CODE_<n> for a numeric reason pwru could not name.
---   * drop_class: 'consumed' (SKB_CONSUMED / code 1: a normal free), 'unspecified' (NOT_SPECIFIED / code 2: a plain
---     kfree_skb() that nobody annotated, often not a real drop), 'drop' (any other reason). is_drop = drop_class 'drop'.
---     consume_skb and the free-path helpers carry no reason and are never drops.
+--   * drop_reason_name: skb_drop_reason_name (the SKB_DROP_REASON_ suffix, or CODE_<n>); drop_class:
+--     skb_drop_reason_class ('consumed', 'unannotated', 'drop'); func_class: skb_funcs.class.
+--   * is_drop: this event is a free entry point that reads as a drop (skb_free_kind 'drop' or 'unannotated', so also a
+--     bare kfree_skb). Whether the lifetime was dropped is skb_tracks' verdict: a drop call may only drop a reference,
+--     and an unannotated free after a device transmit is the driver's TX completion.
 --   * ifname: the name pwru printed (`eth0:2`, `4(wg0)`), unless it was truncated (`~3a6f7d4e8c73:26`), then the
 --     capture's names table by ifindex (+ netns when known), else the truncated text.
+
+CREATE OR REPLACE TABLE capture_clock AS
+SELECT c.capture,
+       CASE WHEN coalesce(s.with_ktime, 0) = 0 THEN 'none'
+            WHEN c.timestamp_mode IS NOT NULL THEN c.timestamp_mode
+            WHEN s.min_ktime < 1000000000 THEN 'relative'
+            ELSE 'absolute' END AS ts_mode
+FROM captures c
+LEFT JOIN (SELECT capture::VARCHAR AS capture, count(ktime) AS with_ktime, min(ktime) AS min_ktime
+           FROM raw_events GROUP BY 1) s ON s.capture = c.capture;
 
 CREATE OR REPLACE VIEW ifname_map AS
 SELECT capture, ifindex, netns, arg_min(name, CASE phase WHEN 'start' THEN 0 ELSE 1 END) AS name
@@ -27,19 +42,16 @@ WITH base AS (
            WHEN b.iface_text LIKE '%:%' THEN split_part(b.iface_text, ':', 1)
            WHEN b.iface_text LIKE '%(%)' THEN regexp_extract(b.iface_text, '\((.*)\)$', 1)
          END AS iface_printed_name,
-         CASE
-           WHEN b.drop_reason_text IS NOT NULL THEN regexp_replace(b.drop_reason_text, '^SKB_DROP_REASON_', '')
-           WHEN b.drop_code IS NOT NULL THEN 'CODE_' || b.drop_code
-         END AS drop_reason_name
+         skb_drop_reason_name(b.drop_reason_text, b.drop_code) AS drop_reason_name
   FROM base b
 )
 SELECT
   n.capture::VARCHAR AS capture, n.seq, n.line_no, n.layout::VARCHAR AS layout,
   n.skb, printf('0x%x', n.skb) AS skb_hex,
   n.cpu, n.process::VARCHAR AS process, n.pid,
-  n.func_name AS func, n.prog_kind::VARCHAR AS prog_kind,
+  n.func_name AS func, f.class AS func_class, n.prog_kind::VARCHAR AS prog_kind,
   n.ktime,
-  CASE WHEN n.ktime >= 1000000000 AND c.clock_offset_ns IS NOT NULL
+  CASE WHEN k.ts_mode = 'absolute' AND c.clock_offset_ns IS NOT NULL
        THEN make_timestamp(((n.ktime::HUGEINT + c.clock_offset_ns) // 1000)::BIGINT) END AS wall_time,
   n.abs_time::VARCHAR AS abs_time,
   n.netns, n.mark, n.ifindex, n.iface_text AS iface,
@@ -62,17 +74,13 @@ SELECT
     CASE WHEN n.tcp_flags & 16 <> 0 THEN 'ACK' END, CASE WHEN n.tcp_flags & 32 <> 0 THEN 'URG' END,
     CASE WHEN n.tcp_flags & 64 <> 0 THEN 'ECE' END, CASE WHEN n.tcp_flags & 128 <> 0 THEN 'CWR' END) END AS tcp_flag_names,
   n.drop_reason_text AS drop_reason, n.drop_code, n.drop_reason_name,
-  CASE
-    WHEN n.drop_reason_name IS NULL THEN NULL
-    WHEN n.drop_reason_name IN ('SKB_CONSUMED', 'CONSUMED', 'CODE_1') THEN 'consumed'
-    WHEN n.drop_reason_name IN ('NOT_SPECIFIED', 'CODE_2', 'CODE_0') THEN 'unspecified'
-    ELSE 'drop'
-  END AS drop_class,
-  (n.drop_reason_name IS NOT NULL AND n.drop_reason_name NOT IN ('SKB_CONSUMED', 'CONSUMED', 'CODE_1', 'NOT_SPECIFIED', 'CODE_2', 'CODE_0'))
-    AS is_drop,
+  skb_drop_reason_class(n.drop_reason_name) AS drop_class,
+  coalesce(skb_free_kind(f.class, f.base, n.drop_reason_name) IN ('drop', 'unannotated'), false) AS is_drop,
   n.tunnel::VARCHAR AS tunnel, n.caller::VARCHAR AS caller, n.netns_name::VARCHAR AS netns_name,
   n.meta_kv::VARCHAR AS meta_kv, n.attachment, n.json_stack, n.json_skb_metadata
 FROM named n
 LEFT JOIN captures c ON c.capture = n.capture::VARCHAR
+LEFT JOIN capture_clock k ON k.capture = n.capture::VARCHAR
+LEFT JOIN skb_funcs f ON f.func = n.func
 LEFT JOIN ifname_map m
   ON m.capture = n.capture::VARCHAR AND m.ifindex = n.ifindex AND (m.netns IS NULL OR n.netns IS NULL OR n.netns = 0 OR m.netns = n.netns);

@@ -1,68 +1,106 @@
--- Grain: `skb_tracks` (table): one row per skb lifetime; `event_tracks` (view): one row per event with its lifetime.
--- Inputs: raw_events.
--- Rules:
---   * pwru prints only the skb address, which the kernel reuses. Events of one address (per capture) are ordered by
---     ktime (seq breaks ties; without ktime, seq = input order) and a new lifetime starts
---       - after kfree_skbmem (the struct itself is freed; pwru ends its own per-skb tracking there),
---       - after any other free function (kfree_skb_reason, consume_skb, __kfree_skb, ...) when the next event is not
---         itself part of the free path (skb_release_data, kfree_skbmem, ...): freeing with only the first call traced,
---       - after a gap > 1 s between consecutive events of the address (when both have a ktime),
---       - in tracepoint captures (tool bpftrace) only, when the tuple changes (no traced free in between).
---   * verdict: 'dropped' if any event is a drop (events.is_drop rules: a reason other than consumed/not-specified);
---     'delivered' if it reached a socket/protocol receive function; 'transmitted' if it reached a device xmit
---     function; else 'unknown'. A later drop wins over delivery/xmit because it is the last word on the packet.
+-- Grain: `skb_tracks` (table): one row per skb lifetime; `event_track_map` (table) / `event_tracks` (view): one row
+-- per event with its lifetime.
+-- Inputs: raw_events, captures (tool), capture_clock (ts_mode), skb_funcs and the macros of 05_func_classes.sql.
+-- Rules (function classes are those of 05_func_classes.sql):
+--   * pwru prints only the skb address, which the kernel reuses. The events of one address (per capture) are taken in
+--     ktime order (seq breaks ties) when timestamps are absolute, else in input order (seq); a relative timestamp is
+--     the hop's delta itself.
+--   * A lifetime ends right after a struct-release (kfree_skbmem: 'struct-freed'; napi_skb_cache_put, napi_reuse_skb:
+--     'napi-cache'): the next event of the address is a new lifetime.
+--   * A free sequence starts at a free-entry and absorbs the teardown and destructors that follow. Inside it, another
+--     free-entry starts a new lifetime ('free-entry') unless the previous event is a free-entry that calls it on the
+--     same skb (skb_free_nests: consume_skb -> __kfree_skb, skb_attempt_defer_free -> napi_consume_skb, ...).
+--   * Ordinary work right after a free-entry: a reference drop (skb_unref) when the capture traces teardown or
+--     struct-release at all, so the lifetime goes on; else (e.g. --filter-func kfree_skb_reason, tracepoint captures)
+--     that free was the end ('free-entry'). Ordinary work after teardown or a destructor of a free sequence is a new
+--     lifetime ('free-entry': freed without a traced struct release, e.g. a bulk free).
+--   * Teardown right after a head-realloc (pskb_expand_head, skb_morph) is not a free, nor is the __skb_clone inside
+--     skb_morph. A destructor outside a free sequence is skb_orphan (skb_scrub_packet, ip_rcv_core): mid-life.
+--   * __skb_clone starts a new lifetime ('clone'); parent_track is the lifetime of the event just before it on the
+--     same CPU (the parent's skb_clone), when that is another address.
+--   * With absolute timestamps only, a gap > 1 s before ordinary work starts a new lifetime ('gap'), never inside a
+--     free sequence (skb_attempt_defer_free may run the free much later on another CPU) nor before teardown; after a
+--     reference drop it does.
+--   * Tracepoint captures (tool bpftrace) only: a change of tuple outside a free sequence starts a new lifetime
+--     ('tuple-change'). Not for pwru captures: NAT (Cilium's service translation) rewrites the tuple of one skb.
+--   * XDP events (pwru's `(xdp)`: the "skb" is &xdp, a stack address shared by every packet on a CPU) are never grouped
+--     by address: each is a lifetime of its own ('xdp').
+--   * start_reason: 'capture-start' (first event of the address), 'clone', 'xdp', or the end of the lifetime before it
+--     ('struct-freed', 'napi-cache', 'free-entry', 'gap', 'tuple-change'). end_reason: 'struct-freed', 'napi-cache',
+--     'xdp', 'free-entry' (the last hop is inside a free sequence), else the next lifetime's start_reason, else
+--     'capture-end'.
+--   * verdict, from the lifetime's final free (the free-entries after its last non-free hop) and its classes:
+--       'dropped'      the final free reads as a drop (skb_free_kind 'drop' or 'unannotated': NOT_SPECIFIED and a
+--                      bare kfree_skb too), except an unannotated free after a device transmit (TX completion);
+--       'delivered'    it reached local delivery (deliver: an L4 handler or a socket);
+--       'transmitted'  it reached a device driver (xmit) and no forward / receive / deliver hop came after it (a veth
+--                      or loopback hand-off goes on in the peer netns);
+--       'redirected'   a BPF redirect with no xmit / forward / receive / deliver / free hop after it;
+--       'consumed'     freed normally (consume_skb, SKB_CONSUMED, QUEUE_PURGE, a struct release);
+--       'unknown'      none of these.
+--   * The drop: drop_reason (skb_free_reason), drop_func = the free-entry that freed (first of the final free),
+--     drop_after = the last non-free hop before it, drop_site = skb_drop_site(drop_func, drop_after), drop_hop.
 --   * path_sig: first 16 hex digits of md5 over the ordered function names joined by '>' (stable across runs).
 
-CREATE OR REPLACE MACRO skb_free_func(f) AS f IN (
-  'kfree_skbmem', '__kfree_skb', 'kfree_skb', 'kfree_skb_reason', 'sk_skb_reason_drop', 'consume_skb',
-  '__dev_kfree_skb_any', '__dev_kfree_skb_irq', 'dev_kfree_skb_any_reason', 'dev_kfree_skb_irq_reason',
-  'napi_consume_skb', '__napi_kfree_skb', 'kfree_skb_partial', 'kfree_skb_list_reason', 'skb_release_head_state',
-  'skb_release_data', 'skb_release_all', 'skb_free_head', 'skb_attempt_defer_free', 'napi_skb_cache_put',
-  '__consume_stateless_skb', 'kfree_skb_list', '__kfree_skb_defer', 'skb_free_datagram');
-
-CREATE OR REPLACE MACRO skb_deliver_func(f) AS f IN (
-  'tcp_v4_rcv', 'tcp_v6_rcv', 'udp_rcv', 'udpv6_rcv', '__udp4_lib_rcv', '__udp6_lib_rcv', 'icmp_rcv', 'icmpv6_rcv',
-  'raw_rcv', 'rawv6_rcv', 'raw_local_deliver', 'ping_rcv', 'tcp_queue_rcv', 'tcp_data_queue', 'udp_queue_rcv_skb',
-  '__udp_enqueue_schedule_skb', 'sock_queue_rcv_skb', 'sock_queue_rcv_skb_reason', 'skb_copy_datagram_iovec',
-  '__skb_datagram_iter', 'tcp_rcv_established', 'unix_stream_sendmsg', 'packet_rcv', 'tpacket_rcv',
-  'netlink_unicast', 'igmp_rcv', 'sctp_rcv', 'arp_rcv', 'arp_process');
-
-CREATE OR REPLACE MACRO skb_xmit_func(f) AS f IN (
-  'dev_hard_start_xmit', 'net_dev_start_xmit', 'xmit_one', 'dev_queue_xmit_nit', 'sch_direct_xmit',
-  'validate_xmit_skb_list');
-
--- One row per event: which lifetime of its address it belongs to. Materialized once: two window passes with the same
--- partitioning (capture, skb) and order; everything else joins on (capture, seq).
 CREATE OR REPLACE TABLE event_track_map AS
-WITH t AS (
-  -- Tracepoint captures (tool bpftrace) see no kfree_skbmem: the kernel frees most skbs without a traced
-  -- function, so a reused address can carry another packet next. There a change of tuple also starts a new
-  -- lifetime. Not for pwru captures: NAT (Cilium's service translation) rewrites the tuple of one skb.
-  SELECT r.capture, r.seq, r.skb, r.ktime, r.func::VARCHAR AS func,
-         CASE WHEN c.tool = 'bpftrace' AND r.sport IS NOT NULL
+WITH td AS (
+  SELECT d.capture, bool_or(f.class IN ('teardown', 'struct-release')) AS traces_teardown
+  FROM (SELECT DISTINCT capture::VARCHAR AS capture, func FROM raw_events) d
+  JOIN skb_funcs f ON f.func = d.func
+  GROUP BY d.capture
+), cap AS (
+  SELECT c.capture, coalesce(k.ts_mode, 'none') AS ts_mode, c.tool, coalesce(td.traces_teardown, false) AS traces_teardown
+  FROM captures c LEFT JOIN capture_clock k ON k.capture = c.capture LEFT JOIN td ON td.capture = c.capture
+), t AS (
+  SELECT r.capture, r.seq, r.skb, r.cpu, r.ktime, f.base,
+         CASE WHEN r.prog_kind::VARCHAR = 'xdp' THEN 'xdp' ELSE coalesce(f.class, 'work') END AS cls,
+         skb_free_kind(f.class, f.base, skb_drop_reason_name(r.drop_reason::VARCHAR, r.drop_code)) AS fkind,
+         skb_free_reason(f.class, f.base, skb_drop_reason_name(r.drop_reason::VARCHAR, r.drop_code)) AS freason,
+         CASE WHEN cap.ts_mode = 'absolute' THEN r.ktime END AS ord,
+         cap.ts_mode, cap.traces_teardown,
+         CASE WHEN cap.tool = 'bpftrace' AND r.sport IS NOT NULL
               THEN concat_ws('|', r.saddr::VARCHAR, r.sport, r.daddr::VARCHAR, r.dport) END AS tup
-  FROM raw_events r LEFT JOIN captures c ON c.capture = r.capture::VARCHAR
+  FROM raw_events r
+  JOIN cap ON cap.capture = r.capture::VARCHAR
+  LEFT JOIN skb_funcs f ON f.func = r.func
 ), o AS (
-  SELECT capture, seq, skb, ktime, func, tup,
-         lag(func) OVER w AS prev_func, lag(ktime) OVER w AS prev_ktime, lag(tup) OVER w AS prev_tup,
+  SELECT *,
+         lag(cls) OVER w AS p_cls, lag(base) OVER w AS p_base, lag(ktime) OVER w AS p_ktime, lag(tup) OVER w AS p_tup,
+         -- The class of the last event before this one that is not teardown or a destructor: what those follow.
+         last_value(CASE WHEN cls NOT IN ('teardown', 'destructor') THEN cls END IGNORE NULLS)
+           OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS p_anchor,
          row_number() OVER w AS addr_ord
   FROM t
-  WINDOW w AS (PARTITION BY capture, skb ORDER BY ktime, seq)
+  WINDOW w AS (PARTITION BY capture, skb ORDER BY ord, seq)
 ), cut AS (
-  SELECT capture, seq, skb, ktime, prev_ktime, addr_ord,
-    CASE WHEN prev_func IS NULL THEN true
-         WHEN prev_func = 'kfree_skbmem' THEN true
-         WHEN skb_free_func(prev_func) AND NOT skb_free_func(func) THEN true
-         WHEN ktime IS NOT NULL AND prev_ktime IS NOT NULL AND ktime - prev_ktime > 1000000000 THEN true
-         WHEN tup IS NOT NULL AND prev_tup IS NOT NULL AND tup <> prev_tup THEN true
-         ELSE false END AS starts
+  SELECT *,
+    CASE
+      WHEN addr_ord = 1 THEN 'capture-start'
+      WHEN p_cls = 'struct-release' THEN CASE WHEN p_base = 'kfree_skbmem' THEN 'struct-freed' ELSE 'napi-cache' END
+      WHEN cls = 'xdp' OR p_cls = 'xdp' THEN 'xdp'
+      WHEN cls = 'clone' AND p_anchor IS DISTINCT FROM 'head-realloc' THEN 'clone'
+      WHEN cls = 'free-entry' AND p_anchor = 'free-entry'
+           AND NOT (p_cls = 'free-entry' AND skb_free_nests(p_base, base)) THEN 'free-entry'
+      WHEN cls IN ('teardown', 'destructor', 'struct-release', 'free-entry') THEN NULL
+      WHEN p_anchor = 'free-entry' AND (p_cls IN ('teardown', 'destructor') OR NOT traces_teardown) THEN 'free-entry'
+      WHEN ts_mode = 'absolute' AND ktime - p_ktime > 1000000000 THEN 'gap'
+      WHEN tup IS NOT NULL AND p_tup IS NOT NULL AND tup <> p_tup THEN 'tuple-change'
+    END AS boundary,
+    -- Inside a free sequence after this event (its own class when it is not teardown / a destructor).
+    coalesce(CASE WHEN cls NOT IN ('teardown', 'destructor') THEN cls END, p_anchor) = 'free-entry' AS in_free
   FROM o
+), numbered AS (
+  SELECT capture, seq, skb, cpu, ord, cls, fkind, freason, in_free, addr_ord,
+         boundary IS NOT NULL AS starts,
+         CASE WHEN boundary IS NULL THEN NULL WHEN cls IN ('xdp', 'clone') THEN cls ELSE boundary END AS start_reason,
+         CASE WHEN boundary IS NULL THEN (CASE WHEN ts_mode = 'relative' THEN ktime::BIGINT
+                                               ELSE ktime::BIGINT - p_ktime::BIGINT END) END AS delta_ns
+  FROM cut
 )
-SELECT capture, seq, skb,
+SELECT capture, seq, skb, cpu, ord, cls, fkind, freason, in_free, start_reason, delta_ns,
        sum(starts::INTEGER) OVER w2 AS track_no,
-       addr_ord - max(CASE WHEN starts THEN addr_ord END) OVER w2 + 1 AS hop,
-       CASE WHEN NOT starts THEN (ktime::BIGINT - prev_ktime::BIGINT) END AS delta_ns
-FROM cut
+       addr_ord - max(CASE WHEN starts THEN addr_ord END) OVER w2 + 1 AS hop
+FROM numbered
 WINDOW w2 AS (PARTITION BY capture, skb ORDER BY addr_ord ROWS UNBOUNDED PRECEDING);
 
 CREATE OR REPLACE VIEW event_tracks AS
@@ -71,51 +109,98 @@ SELECT m.capture::VARCHAR AS capture, m.seq, m.skb, m.track_no,
        m.hop, m.delta_ns
 FROM event_track_map m;
 
+-- The parent of each clone: the lifetime of the event just before the __skb_clone on the same CPU (the parent's
+-- skb_clone / pskb_copy call), when it is another address. ASOF join on the capture's order (ktime, then seq).
+CREATE OR REPLACE TABLE clone_parents AS
+WITH k AS (
+  SELECT capture, seq, skb, track_no, cpu,
+         coalesce(ord::HUGEINT, 0) * 4294967296 + seq AS okey, start_reason
+  FROM event_track_map
+  WHERE cpu IS NOT NULL AND cls <> 'xdp'
+), c AS (
+  SELECT * FROM k WHERE start_reason = 'clone'
+)
+SELECT c.capture::VARCHAR AS capture, c.skb, c.track_no, p.skb AS parent_skb, p.track_no AS parent_track_no
+FROM c ASOF JOIN (SELECT * FROM k WHERE (SELECT count(*) FROM c) > 0) p
+  ON p.capture = c.capture AND p.cpu = c.cpu AND p.okey < c.okey
+WHERE p.skb <> c.skb;
+
 CREATE OR REPLACE TABLE skb_tracks AS
 WITH n AS (
-  SELECT m.capture::VARCHAR AS capture, m.skb, m.track_no, m.hop, r.seq, r.ktime, r.func::VARCHAR AS func,
+  SELECT m.capture::VARCHAR AS capture, m.skb, m.track_no, m.hop, m.seq, m.cls, m.fkind, m.freason, m.in_free,
+         m.start_reason, m.delta_ns, r.ktime, r.func::VARCHAR AS func,
          r.iface::VARCHAR AS iface, r.netns, r.saddr::VARCHAR AS saddr, r.daddr::VARCHAR AS daddr, r.sport, r.dport,
-         r.l4::VARCHAR AS l4,
-         coalesce(regexp_replace(r.drop_reason::VARCHAR, '^SKB_DROP_REASON_', ''),
-                  CASE WHEN r.drop_code IS NOT NULL THEN 'CODE_' || r.drop_code END) AS reason_name
+         r.l4::VARCHAR AS l4
   FROM event_track_map m
   JOIN raw_events r ON r.capture = m.capture AND r.seq = m.seq
-), numbered AS (
-  SELECT *, (reason_name IS NOT NULL AND reason_name NOT IN ('SKB_CONSUMED', 'CONSUMED', 'CODE_1', 'NOT_SPECIFIED', 'CODE_2', 'CODE_0')) AS is_drop
-  FROM n
 ), agg0 AS (
   SELECT capture, skb, track_no,
     min(seq) AS first_seq,
-    min(ktime) AS first_ktime, max(ktime) AS last_ktime,
+    min(ktime) AS first_ktime, max(ktime) AS last_ktime, sum(delta_ns) AS delta_sum,
     count(*) AS hops,
     -- list_sort on {hop, ...} is several times cheaper than ordered aggregates (list(x ORDER BY hop)).
     list_sort(list({'h': hop, 'f': func, 'i': iface, 'n': netns})) AS hl,
     arg_min({'saddr': saddr, 'sport': sport, 'daddr': daddr, 'dport': dport, 'l4': l4},
             hop) FILTER (WHERE saddr IS NOT NULL AND saddr <> '') AS tuple,
-    bool_or(is_drop) AS dropped,
-    arg_max(reason_name, hop) FILTER (WHERE is_drop) AS drop_reason,
-    arg_max(func, hop) FILTER (WHERE is_drop) AS drop_func,
-    bool_or(skb_deliver_func(func)) AS delivered,
-    bool_or(skb_xmit_func(func)) AS transmitted
-  FROM numbered
+    any_value(start_reason) FILTER (WHERE hop = 1) AS start_reason,
+    arg_max(cls, hop) AS last_cls, arg_max(func, hop) AS last_func, arg_max(in_free, hop) AS last_in_free,
+    coalesce(max(hop) FILTER (WHERE cls NOT IN ('free-entry', 'teardown', 'destructor', 'struct-release')), 0) AS last_work,
+    list_sort(list({'h': hop, 'f': func, 'k': fkind, 'r': freason}) FILTER (WHERE cls = 'free-entry')) AS entries,
+    max(hop) FILTER (WHERE cls = 'struct-release') AS last_release,
+    max(hop) FILTER (WHERE cls = 'deliver') AS last_deliver,
+    max(hop) FILTER (WHERE cls = 'xmit') AS last_xmit,
+    max(hop) FILTER (WHERE cls IN ('forward', 'receive', 'deliver')) AS last_onward,
+    max(hop) FILTER (WHERE cls = 'redirect') AS last_redirect,
+    max(hop) FILTER (WHERE cls IN ('xmit', 'forward', 'receive', 'deliver', 'free-entry', 'struct-release')) AS last_after_redirect
+  FROM n
   GROUP BY capture, skb, track_no
 ), agg AS (
-  SELECT * EXCLUDE (hl),
+  SELECT a.* EXCLUDE (hl, entries),
          list_transform(hl, lambda x: x.f) AS funcs,
          list_filter(list_transform(hl, lambda x: x.i), lambda v: v IS NOT NULL AND v <> '0') AS iface_seq,
-         list_filter(list_transform(hl, lambda x: x.n), lambda v: v IS NOT NULL AND v <> 0) AS netns_seq
-  FROM agg0
+         list_filter(list_transform(hl, lambda x: x.n), lambda v: v IS NOT NULL AND v <> 0) AS netns_seq,
+         list_filter(entries, lambda e: e.h > a.last_work) AS final_free,
+         list_filter(entries, lambda e: e.h > a.last_work AND e.k IN ('drop', 'unannotated'))[1] AS drop_entry,
+         (a.last_xmit IS NOT NULL AND a.last_xmit > coalesce(a.last_onward, 0)) AS xmitted,
+         coalesce(k.ts_mode, 'none') AS ts_mode
+  FROM agg0 a LEFT JOIN capture_clock k ON k.capture = a.capture
+), v AS (
+  SELECT *,
+    CASE WHEN drop_entry IS NOT NULL AND NOT (drop_entry.k = 'unannotated' AND xmitted) THEN 'dropped'
+         WHEN last_deliver IS NOT NULL THEN 'delivered'
+         WHEN xmitted THEN 'transmitted'
+         WHEN last_redirect IS NOT NULL AND last_redirect > coalesce(last_after_redirect, 0) THEN 'redirected'
+         WHEN len(final_free) > 0 OR last_release > last_work THEN 'consumed'
+         ELSE 'unknown' END AS verdict
+  FROM agg
+), tr AS (
+  SELECT v.*,
+    CASE WHEN last_cls = 'struct-release' THEN CASE WHEN last_func = 'kfree_skbmem' THEN 'struct-freed' ELSE 'napi-cache' END
+         WHEN last_cls = 'xdp' THEN 'xdp'
+         WHEN last_in_free THEN 'free-entry'
+         ELSE coalesce(lead(start_reason) OVER (PARTITION BY capture, skb ORDER BY track_no), 'capture-end') END AS end_reason
+  FROM v
 )
-SELECT capture,
-       capture || ':' || printf('0x%x', skb) || ':' || track_no AS track_id,
-       skb, printf('0x%x', skb) AS skb_hex, track_no, first_seq,
-       first_ktime, last_ktime, (last_ktime - first_ktime)::BIGINT AS duration_ns,
+SELECT tr.capture,
+       tr.capture || ':' || printf('0x%x', tr.skb) || ':' || tr.track_no AS track_id,
+       tr.skb, printf('0x%x', tr.skb) AS skb_hex, tr.track_no, first_seq,
+       CASE WHEN ts_mode = 'absolute' THEN first_ktime END AS first_ktime,
+       CASE WHEN ts_mode = 'absolute' THEN last_ktime END AS last_ktime,
+       CASE WHEN ts_mode <> 'none' THEN coalesce(delta_sum, 0) END::BIGINT AS duration_ns,
        hops, funcs,
        left(md5(array_to_string(funcs, '>')), 16) AS path_sig,
        list_filter(iface_seq, lambda x, i: list_position(iface_seq, x) = i) AS ifaces,
        list_filter(netns_seq, lambda x, i: list_position(netns_seq, x) = i) AS netns_crossed,
        tuple,
-       CASE WHEN dropped THEN 'dropped' WHEN delivered THEN 'delivered' WHEN transmitted THEN 'transmitted'
-            ELSE 'unknown' END AS verdict,
-       drop_reason, drop_func
-FROM agg;
+       verdict,
+       start_reason, end_reason,
+       CASE WHEN p.parent_skb IS NOT NULL
+            THEN tr.capture || ':' || printf('0x%x', p.parent_skb) || ':' || p.parent_track_no END AS parent_track,
+       CASE WHEN verdict = 'dropped' THEN drop_entry.r END AS drop_reason,
+       CASE WHEN verdict = 'dropped' THEN skb_drop_reason_label(drop_entry.r) END AS drop_label,
+       CASE WHEN verdict = 'dropped' THEN final_free[1].f END AS drop_func,
+       CASE WHEN verdict = 'dropped' AND last_work > 0 THEN funcs[last_work] END AS drop_after,
+       CASE WHEN verdict = 'dropped' THEN skb_drop_site(final_free[1].f, CASE WHEN last_work > 0 THEN funcs[last_work] END) END AS drop_site,
+       CASE WHEN verdict = 'dropped' THEN final_free[1].h END AS drop_hop
+FROM tr
+LEFT JOIN clone_parents p ON p.capture = tr.capture AND p.skb = tr.skb AND p.track_no = tr.track_no;
