@@ -97,6 +97,48 @@ describe('record: pwru flags by their pwru names', () => {
   });
 });
 
+describe('record: pwru\'s habits', () => {
+  it('words before -- are the pcap filter (joined, as pwru takes them); the command after -- keeps its own --', async () => {
+    const dir = out();
+    const log = join(tmp, 'argv-filter.ndjson');
+    const r = await skbtape(['record', '-o', dir, '--snapshots', 'none', '--grace', '0', 'tcp', 'and', 'port', '8080', '--', 'echo', 'a', '--', 'b'],
+      { SKBTAPE_FAKE_PWRU_ARGV_LOG: log });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const call = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { argv: string[]; pcapFilter?: string }).find((e) => e.argv[0] !== '--version')!;
+    expect(call.pcapFilter).toBe('tcp and port 8080');
+    expect(readManifest(dir).command).toMatchObject({ argv: ['echo', 'a', '--', 'b'], exit: 0 });
+    expect(readFileSync(join(dir, 'command/stdout'), 'utf8')).toBe('a -- b\n');
+    const both = await skbtape(['record', '-o', out(), '--snapshots', 'none', '--pcap-filter', 'udp', 'tcp', '--', 'true']);
+    expect(both.exitCode).toBe(2);
+    expect(both.stderr.trim()).toBe("skbtape: a pcap filter given twice: --pcap-filter 'udp' and 'tcp' before -- (--pcap-filter)");
+  });
+
+  it('Go durations as pwru users write them (1m30s, 250ms, 300000us); a bad one names the flag', async () => {
+    const dir = out();
+    const r = await skbtape(['record', '-o', dir, '--snapshots', 'none', '--duration', '300000us', '--ready-timeout', '1m30s', '--grace', '0.25s'], { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readManifest(dir).statusReason).toBe('--duration reached');
+    const bad = await skbtape(['record', '-o', out(), '--duration', '5 minutes']);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe("skbtape: --duration wants a duration like 10, 10s, 500ms, 1m30s or 250us, not '5 minutes' (--duration)");
+  });
+
+  it('--force replaces an earlier capture but never a directory of other files', async () => {
+    const mine = out();
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'my own notes\n');
+    const r = await skbtape(['record', '-o', mine, '--force', '--snapshots', 'none', '--duration', '100ms']);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toBe(`skbtape: --force replaces only a capture directory (one holding skbtape's manifest.json); ${mine} holds other files, left untouched (--force)`);
+    expect(readFileSync(join(mine, 'notes.txt'), 'utf8')).toBe('my own notes\n');
+    // A manifest.json that is not ours does not make it a capture either.
+    writeFileSync(join(mine, 'manifest.json'), '{"name": "some other tool"}');
+    const imp = await skbtape(['import', join(ROOT, 'samples/seed-v1.0.10.pwru.txt'), '-o', mine, '--force']);
+    expect(imp.exitCode).toBe(2);
+    expect(readFileSync(join(mine, 'notes.txt'), 'utf8')).toBe('my own notes\n');
+  });
+});
+
 describe('analysis flags', () => {
   let a = '';
   let b = '';

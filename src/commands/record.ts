@@ -10,12 +10,21 @@ import { printJson } from '../render.js';
 import { captureSummary, renderSummary } from '../summary.js';
 import type { ResolvedTarget, TargetSpec } from '../target-resolver.js';
 
-/** `10`, `10s`, `500ms`, `2m` → milliseconds. */
+const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
+
+/** `10` (seconds), `10s`, `500ms`, or Go's form as pwru users type it (`1m30s`, `250us`, `1h`) → milliseconds. */
 export function parseDuration(v: string, flag: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(v.trim());
-  if (!m) throw new UserError(`${flag} wants a duration like 10, 10s, 500ms or 2m, not '${v}'`, flag);
-  const n = Number(m[1]);
-  return Math.round(m[2] === 'ms' ? n : m[2] === 'm' ? n * 60_000 : n * 1000);
+  const t = v.trim();
+  if (/^\d+(?:\.\d+)?$/.test(t)) return Math.round(Number(t) * 1000);
+  const part = /(\d+(?:\.\d+)?)(h|ms|m|s|us|µs|ns)/gy;
+  let ms = 0;
+  let at = 0;
+  for (let m = part.exec(t); m; m = part.exec(t)) {
+    ms += Number(m[1]) * UNIT_MS[m[2]!]!;
+    at = part.lastIndex;
+  }
+  if (t === '' || at !== t.length) throw new UserError(`${flag} wants a duration like 10, 10s, 500ms, 1m30s or 250us, not '${v}'`, flag);
+  return Math.round(ms);
 }
 
 function positiveInt(v: string, flag: string): number {
@@ -34,13 +43,23 @@ interface RecordFlags {
   [k: string]: unknown;
 }
 
+/**
+ * As pwru: words before `--` are the pcap filter (`record -o d tcp and port 80 -- curl …`); everything after the
+ * first `--` is the test command (its own `--` included). Commander hands both over as one list.
+ */
+export function splitOperands(operands: string[], rawArgs: string[]): { filter: string[]; command: string[] } {
+  const dash = rawArgs.indexOf('--');
+  const after = dash < 0 ? 0 : rawArgs.length - dash - 1;
+  return { filter: operands.slice(0, operands.length - after), command: operands.slice(operands.length - after) };
+}
+
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
 export function register(program: Command): void {
   const cmd = program
     .command('record')
     .description('record pwru (or kernel tracepoints) into a capture directory, optionally while a test command runs')
-    .argument('[command...]', 'test command to run once probes are attached (after --)')
+    .argument('[filter-or-command...]', "pwru's pcap filter (before --, joined with spaces, as pwru takes it), then the test command after --")
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the summary as JSON', false)
@@ -71,7 +90,12 @@ export function register(program: Command): void {
   for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
     cmd.option(takesValue ? `--${flag} <value>` : `--${flag}`, `passed to pwru as --${flag}`);
   }
-  cmd.action(async (command: string[], o: RecordFlags) => {
+  cmd.action(async (operands: string[], o: RecordFlags) => {
+    const { filter, command } = splitOperands(operands, (program as unknown as { rawArgs?: string[] }).rawArgs ?? process.argv);
+    if (filter.length) {
+      if (o.pcapFilter) throw new UserError(`a pcap filter given twice: --pcap-filter '${o.pcapFilter}' and '${filter.join(' ')}' before --`, '--pcap-filter');
+      o.pcapFilter = filter.join(' ');
+    }
     const result = await record(command, o);
     const s = captureSummary(o.output, result.manifest);
     if (o.json) printJson(s);
