@@ -28,6 +28,8 @@ export interface NameTables {
   takenAt: string;
   host: IfaceName[];
   target: IfaceName[];
+  /** The interfaces of every further netns recorded (`--source tracepoint --netns A --netns B`: B's). */
+  more: IfaceName[];
   netns: NetnsName[];
   pids: { pid: number; comm: string }[];
   /** The commands run, in order. */
@@ -39,10 +41,10 @@ export async function takeNameTables(
   dir: string,
   phase: Phase,
   target: ResolvedTarget | null,
-  extra: { netnsInodes?: number[]; pids?: number[] } = {},
+  extra: { netnsInodes?: number[]; pids?: number[]; netnsPaths?: string[] } = {},
   opts: ResolveOptions = {},
 ): Promise<NameTables> {
-  const t: NameTables = { phase, takenAt: new Date().toISOString(), host: [], target: [], netns: [], pids: [], steps: [], warnings: [] };
+  const t: NameTables = { phase, takenAt: new Date().toISOString(), host: [], target: [], more: [], netns: [], pids: [], steps: [], warnings: [] };
   const hostInode = inodeOf('/proc/self/ns/net');
 
   const [host, tgt] = await Promise.all([
@@ -51,6 +53,16 @@ export async function takeNameTables(
   ]);
   t.host = host;
   t.target = tgt;
+  for (const path of extra.netnsPaths ?? []) {
+    const inode = inodeOf(path);
+    if (inode === null) {
+      t.warnings.push(`cannot stat ${path}: its interfaces are not named`);
+      continue;
+    }
+    if (inode === hostInode || inode === target?.netnsInode) continue;
+    const m = /^\/run\/netns\/([^/]+)$/.exec(path);
+    t.more.push(...await listLinks(m ? ['ip', '-n', m[1]!] : ['nsenter', `--net=${path}`], inode, t, opts, path));
+  }
 
   if (hostInode !== null) t.netns.push({ name: 'host', inode: hostInode, source: 'host' });
   for (const e of readdirOrEmpty('/run/netns', t)) {
@@ -115,7 +127,7 @@ export function readNameTables(dir: string, phase: Phase): NameTables | null {
     throw new UserError(`name table is not valid JSON: ${(e as Error).message}`, file);
   }
   if (!o || typeof o !== 'object' || !Array.isArray(o.host)) throw new UserError('name table has no host list', file);
-  return { phase, takenAt: o.takenAt ?? '', host: o.host, target: o.target ?? [], netns: o.netns ?? [], pids: o.pids ?? [], steps: o.steps ?? [], warnings: o.warnings ?? [] };
+  return { phase, takenAt: o.takenAt ?? '', host: o.host, target: o.target ?? [], more: o.more ?? [], netns: o.netns ?? [], pids: o.pids ?? [], steps: o.steps ?? [], warnings: o.warnings ?? [] };
 }
 
 async function targetLinks(target: ResolvedTarget, t: NameTables, opts: ResolveOptions): Promise<IfaceName[]> {

@@ -54,6 +54,8 @@ export interface RecordOptions {
   maxEvents?: number;
   flushMs: number;
   flushEvents: number;
+  /** Further network namespaces recorded (tracepoint source, several --netns): their interfaces get names too. */
+  moreNetns?: string[];
   command?: string[];
   showProgress: boolean;
   /** Where the live status line goes (default stderr); tests pass a fake TTY. */
@@ -148,7 +150,7 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
   // Start snapshots: never fatal (a missing cilium-dbg is a warning and a manifest entry).
   const start = await unlessHard(Promise.all([
     o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'start', o.snapshots),
-    takeNameTables(o.outDir, 'start', o.target).catch((e: Error) => { manifest.warnings.push(`name tables (start): ${e.message}`); }),
+    takeNameTables(o.outDir, 'start', o.target, { netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (start): ${e.message}`); }),
   ]));
   if (start) manifest.snapshots.push(...start[0]);
   writeManifest(o.outDir, manifest);
@@ -289,7 +291,7 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
   if (!stop.hard) {
     const end = await unlessHard(Promise.all([
       o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'end', o.snapshots),
-      takeNameTables(o.outDir, 'end', o.target, { pids: writer.seenPids() }).catch((e: Error) => { manifest.warnings.push(`name tables (end): ${e.message}`); }),
+      takeNameTables(o.outDir, 'end', o.target, { pids: writer.seenPids(), netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (end): ${e.message}`); }),
     ]));
     if (end) manifest.snapshots.push(...end[0]);
     else manifest.warnings.push(`end snapshots skipped: stopped at once by a second ${stop.hardDetail ?? 'stop request'}`);

@@ -144,6 +144,11 @@ export function buildTracepointProgram(opts: TracepointProgramOptions): string {
     ...reasons.map(([num, name]) => `  @skbt_reason[${num}] = "${name.replace(/^SKB_DROP_REASON_/, '')}";`),
     ...(reasons.length > 0 ? ['  @skbt_fpre[0] = " ("; @skbt_fpre[1] = "(SKB_DROP_REASON_";'] : []),
     ...OMITEMPTY_KEYS.slice(1).map((k, i) => `  @skbt_key[${i + 1}] = ${lit(`,"${k}":`)};`),
+    // pwru's tuple "flags" (v1.0.10+): names in bit order joined by |, the whole JSON fragment per flags byte, so a
+    // line costs one string argument (index 0, a miss, is "": no key, as pwru omits empty flags).
+    ...Array.from({ length: 255 }, (_, i) => `  @skbt_tcpf[${i + 1}] = ${lit(`,"flags":"${tcpFlagNames(i + 1)}"`)};`),
+    // Types the followed-skb map (skb address -> netns last seen in) before any probe reads it; no skb is at 0.
+    ...(tracking(opts) ? ['  @skbt_live[0] = (uint64)0;'] : []),
     `  printf("${TRACEPOINT_READY_LINE}\\n");`,
     '}',
     '',
@@ -153,10 +158,36 @@ export function buildTracepointProgram(opts: TracepointProgramOptions): string {
   const order = [...new Set(opts.tracepoints)].sort((a, b) => Number(b === 'skb:kfree_skb') - Number(a === 'skb:kfree_skb'));
   for (const tp of order) out.push(probe(tp, KNOWN_TRUST.get(tp) ?? 'dev', opts), '');
   // Without this bpftrace prints every non-empty map on exit, in its own text format, into our JSON stream.
-  const maps = ['@skbt_key', ...(reasons.length > 0 ? ['@skbt_reason', '@skbt_fpre'] : [])];
+  const maps = ['@skbt_key', '@skbt_tcpf', ...(tracking(opts) ? ['@skbt_live'] : []), ...(reasons.length > 0 ? ['@skbt_reason', '@skbt_fpre'] : [])];
   out.push('END', '{', ...maps.map((m) => `  clear(${m});`), '}', '');
   return out.join('\n');
 }
+
+const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
+
+/** pwru's tcpFlag.String (types.go): the set bits' names in bit order, joined by `|`. */
+export function tcpFlagNames(byte: number): string {
+  return TCP_FLAG_NAMES.filter((_, i) => (byte >> i) & 1).join('|');
+}
+
+/**
+ * A netns filter is set (`record` always gives one with an ifindex): skbs that pass the filter once are followed by
+ * address until their free (pwru's --filter-track-skb). An ifindex alone does not follow: the netns then costs a
+ * printf key string and the map lookups no longer fit kfree_skb's 512-byte BPF stack (measured, bpftrace 0.17).
+ */
+const tracking = (o: TracepointProgramOptions) => o.netnsInode !== undefined || (o.netnsInodes?.length ?? 0) > 0;
+
+/**
+ * Hooks where the final free is reported. `kfree_skb` and `consume_skb` fire only when the last reference goes
+ * (skb_unref), so after one the address is free for the next skb: it stops being followed.
+ */
+const FREE_HOOKS = new Set(['skb:kfree_skb', 'skb:consume_skb']);
+
+/**
+ * `net_dev_xmit` reads the skb after the driver took it (for a veth it already belongs to the peer's receive
+ * path, or is freed): it is printed for an skb already followed, never starts following one (retis does the same).
+ */
+const NO_BIRTH_HOOKS = new Set(['net:net_dev_xmit']);
 
 /** A bpftrace condition on `$r` that holds exactly for the numbers in the reason table (usually one range). */
 function knownRanges(reasons: Map<number, string> | undefined): string {
@@ -213,6 +244,10 @@ function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): str
 
 function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOptions, shape: Shape): string {
   const name = tp.split(':')[1]!;
+  // TCP flags cost one more string argument: there is room for it only where the netns needs none (a netns
+  // filter prints it as a literal or from $ns) and the drop reason needs none (not kfree_skb). Measured on bpftrace
+  // 0.17: either extra argument exceeds the 512-byte BPF stack.
+  const withFlags = shape === 'ports' && tp !== 'skb:kfree_skb' && (opts.netnsInode !== undefined || (opts.netnsInodes?.length ?? 0) > 0);
   const body: string[] = [];
   const emit = (...lines: string[]) => body.push(...lines);
 
@@ -265,11 +300,31 @@ function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOption
       '    $sport = (($s & 0xff) << 8) | ($s >> 8); $dport = (($d & 0xff) << 8) | ($d >> 8);',
       '  }',
     );
+    // A drop's flags show on the hops before it.
+    if (withFlags) emit('  $tf = (uint64)0;', '  if ($l4p == 6 && $l4 + 14 <= $tail) { $tf = (uint64)*(uint8 *)($head + $l4 + 13); }');
     conds.push('$l3 != 0', shape === 'ports' ? '$sport != 0 && $dport != 0' : '($sport == 0 || $dport == 0)');
   }
-  if (opts.netnsInode !== undefined) conds.push(`$ns == ${opts.netnsInode}`);
-  if (opts.netnsInodes?.length) conds.push(`(${opts.netnsInodes.map((n) => `$ns == ${n}`).join(' || ')})`);
-  if (opts.ifindex !== undefined) conds.push(`$ifindex == ${opts.ifindex}`);
+  const filter: string[] = [];
+  if (opts.netnsInode !== undefined) filter.push(`$ns == ${opts.netnsInode}`);
+  if (opts.netnsInodes?.length) filter.push(`(${opts.netnsInodes.map((n) => `$ns == ${n}`).join(' || ')})`);
+  if (opts.ifindex !== undefined) filter.push(`$ifindex == ${opts.ifindex}`);
+  const follow = tracking(opts);
+  if (follow) {
+    // Print what passes the filter, and whatever skb passed it before and is not yet freed: after tcp_v4_rcv a
+    // receive skb has no dev (and often no sk), so the filter alone would hide its free and merge it with the next
+    // packet at the recycled address.
+    // The map holds the netns the skb was last seen in: where dev and sk are gone (after socket delivery) that is
+    // still where it is, and what the line says (pwru never prints netns 0).
+    const passes = NO_BIRTH_HOOKS.has(tp) ? '0' : filter.join(' && ');
+    conds.push(`((${passes}) || @skbt_live[(uint64)$skb] != 0)`);
+    if (opts.netnsInodes?.length) {
+      // Several namespaces (both ends of a veth): a followed address now seen in another, known netns is another
+      // skb at a recycled address whose free was not reported (TCP frees pure ACKs with __kfree_skb): forget it.
+      const inSet = opts.netnsInodes.map((n) => `$ns == ${n}`).join(' || ');
+      emit(`  if ($ns != 0 && !(${inSet}) && @skbt_live[(uint64)$skb] != 0) { delete(@skbt_live[(uint64)$skb]); }`);
+      emit('  if ($ns == 0) { $ns = @skbt_live[(uint64)$skb]; }');
+    }
+  }
 
   const inner: string[] = [];
   let func: Field;
@@ -331,12 +386,15 @@ function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOption
     });
     fields.push(
       shape === 'ports'
-        ? { fmt: ',"sport":%llu,"dport":%llu,"proto":%llu}', args: ['$sport', '$dport', '$l4p'] }
+        ? withFlags
+          ? { fmt: ',"sport":%llu,"dport":%llu,"proto":%llu%s}', args: ['$sport', '$dport', '$l4p', '@skbt_tcpf[$tf]'] }
+          : { fmt: ',"sport":%llu,"dport":%llu,"proto":%llu}', args: ['$sport', '$dport', '$l4p'] }
         : { ...omitempty('proto', '$l4p', '$l4p'), fmt: '%s%.0llu}' },
     );
   }
   fields.push({ fmt: '}\n', args: [] });
   inner.push(`    printf(${lit(fields.map((f) => f.fmt).join(''))}, ${fields.flatMap((f) => f.args).join(', ')});`);
+  if (follow) inner.push(FREE_HOOKS.has(tp) ? '    delete(@skbt_live[(uint64)$skb]);' : `    @skbt_live[(uint64)$skb] = ${opts.netnsInode ?? '$ns'};`);
 
   emit(`  if (${conds.join(' && ')}) {`, ...inner, '  }');
   return [`tracepoint:${tp}`, '/args->skbaddr != 0/', '{', ...body, '}'].join('\n');

@@ -264,13 +264,14 @@ describe('record: pwru failing or slow to start', () => {
   it('not ready within --ready-timeout: a clear error, pwru killed, the command never run', async () => {
     const dir = outDir();
     const log = argvLog();
-    // The fake would take 10 minutes to attach: only the timeout can end this before the test's own timeout.
-    const r = await record(['-o', dir, '--snapshots', 'none', '--ready-timeout', '400ms', '--', 'touch', join(dir, 'ran')],
+    // The fake would take 10 minutes to attach: only the timeout ends this. 5 s leaves a loaded machine time to start
+    // the fake, which prints its 'Attaching kprobes' line at once (the error quotes it).
+    const r = await record(['-o', dir, '--snapshots', 'none', '--ready-timeout', '5s', '--', 'touch', join(dir, 'ran')],
       { SKBTAPE_FAKE_PWRU_ATTACH_MS: '600000', SKBTAPE_FAKE_PWRU_ARGV_LOG: log });
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr.trim()).toBe('skbtape: pwru was not ready within 400 ms; its last message: Attaching kprobes (via kprobe-multi)... (--ready-timeout)');
+    expect(r.stderr.trim()).toBe('skbtape: pwru was not ready within 5000 ms; its last message: Attaching kprobes (via kprobe-multi)... (--ready-timeout)');
     const m = readManifest(dir);
-    expect(m).toMatchObject({ status: 'failed', statusReason: 'pwru was not ready within 400 ms; its last message: Attaching kprobes (via kprobe-multi)...' });
+    expect(m).toMatchObject({ status: 'failed', statusReason: 'pwru was not ready within 5000 ms; its last message: Attaching kprobes (via kprobe-multi)...' });
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(alive(readArgvLog(log)[1]!.pid)).toBe(false);
   });

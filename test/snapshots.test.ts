@@ -196,7 +196,14 @@ describe('skbtape snapshot (CLI)', () => {
     writeFileSync(join(dir, 'keep'), 'x');
     const busy = await cli(['snapshot', '-o', dir]);
     expect([busy.exitCode, busy.stderr.trim()]).toEqual([2, `skbtape: output directory ${dir} is not empty (use --force to replace it) (-o)`]);
-    expect((await cli(['snapshot', '-o', dir, '--force'])).exitCode).toBe(0);
+    // --force replaces an earlier capture, never a folder of someone's files.
+    const forced = await cli(['snapshot', '-o', dir, '--force']);
+    expect(forced.exitCode).toBe(2);
+    expect(forced.stderr).toMatch(/--force replaces only a capture directory/);
+    expect(readFileSync(join(dir, 'keep'), 'utf8')).toBe('x');
+    const cap = out();
+    expect((await cli(['snapshot', '-o', cap])).exitCode).toBe(0);
+    expect((await cli(['snapshot', '-o', cap, '--force'])).exitCode).toBe(0);
   });
 });
 

@@ -15,6 +15,8 @@ import { SKBTAPE } from './helpers/cli.js';
 const skip = skipUnless(canRunBpftrace(), 'tracepoint end-to-end test');
 // Fewer tracepoints than the default set: bpftrace compiles each one, and these four carry every assertion below.
 const TPS = 'net:net_dev_queue,net:netif_receive_skb,skb:kfree_skb,skb:consume_skb';
+// For counting segments: where each is queued, sent, received, read by the socket and freed.
+const SEGMENT_TPS = 'net:net_dev_queue,net:net_dev_start_xmit,net:netif_receive_skb,skb:skb_copy_datagram_iovec,skb:kfree_skb,skb:consume_skb';
 
 describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'skbt-e2e-'));
@@ -80,6 +82,67 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
       an.close();
     }
   }, 180_000);
+
+  it('one track per TCP segment, as tcpdump counts them; SYN and FIN named; both namespaces\' interfaces named', async () => {
+    const dir = join(tmp, 'segments');
+    const pcap = join(tmp, 'client.pcap');
+    // tcpdump on the client's veth is the independent count: every segment of the connection, both directions.
+    const dump = execa('ip', ['netns', 'exec', net.clientNs, 'tcpdump', '-i', net.clientVeth, '-nn', '-U', '-w', pcap, 'tcp', 'port', String(net.port)], { reject: false, buffer: { stderr: false } });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      dump.stderr!.on('data', (b: Buffer) => { err += b.toString(); if (err.includes('listening on')) resolve(); });
+      void dump.then((r) => reject(new Error(`tcpdump exited ${r.exitCode}: ${err}`)));
+    });
+    const r = await execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', SEGMENT_TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
+      '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...net.curlArgv()], { reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    dump.kill('SIGINT');
+    await dump;
+    const segments = (await execa('tcpdump', ['-r', pcap, '-nn'], { reject: false })).stdout.split('\n').filter((l) => l.includes(' IP ')).length;
+    expect(segments).toBeGreaterThanOrEqual(6); // handshake, request, reply, close
+    const an = await openAnalysis([dir]);
+    try {
+      const p = { c: net.clientIp, s: net.serverIp, port: net.port };
+      const conn = `l4_name = 'tcp' AND ((saddr = $c AND daddr = $s AND dport = $port) OR (saddr = $s AND daddr = $c AND sport = $port))`;
+      // The connection's lifetimes: those with a hop carrying its tuple; their first hop, sender, size and verdict.
+      const all = await an.run(`
+        WITH mine AS (SELECT track_id, any_value(saddr) AS saddr, max(len) AS len FROM track_hops WHERE ${conn} GROUP BY track_id)
+        SELECT t.track_id, m.saddr, m.len, h.func AS first_func, h.netns AS first_netns, t.hops, t.verdict, t.start_reason, t.end_reason
+        FROM skb_tracks t JOIN mine m USING (track_id) JOIN track_hops h ON h.track_id = t.track_id AND h.hop = 1
+        ORDER BY t.first_seq`, p) as { saddr: string; len: number; first_func: string; first_netns: bigint; hops: bigint; verdict: string }[];
+      const show = JSON.stringify(all, (_k, v) => (typeof v === 'bigint' ? Number(v) : v), 1);
+      // TCP sends a clone and keeps the original in its retransmit queue until the ACK, then frees it: that skb
+      // never reaches a device, and the only tracepoint it passes is its consume_skb. Every other lifetime is a
+      // segment on the wire, one each.
+      const onWire = all.filter((t) => t.first_func !== 'consume_skb');
+      for (const t of all.filter((x) => x.first_func === 'consume_skb')) expect([Number(t.hops), t.verdict], show).toEqual([1, 'consumed']);
+      expect(onWire.length, show).toBe(segments);
+      // Each segment is born where its sender queues it: net_dev_queue in the sender's netns.
+      for (const f of onWire) {
+        expect(f.first_func, show).toBe('net_dev_queue');
+        expect(Number(f.first_netns), show).toBe(f.saddr === net.clientIp ? net.clientNetnsInode : net.serverNetnsInode);
+      }
+      // None is dropped; the request and the reply (the segments with data) reached the peer's socket.
+      expect(all.filter((t) => t.verdict === 'dropped'), show).toEqual([]);
+      const data = onWire.filter((t) => t.len > 100);
+      expect(new Set(data.map((t) => t.saddr)), show).toEqual(new Set([net.clientIp, net.serverIp]));
+      const hopsOf = async (id: string) => (await an.run(`SELECT func, netns, len, tcp_flag_names AS f FROM events e JOIN event_tracks t USING (capture, seq) WHERE t.track_id = $id ORDER BY t.hop`, { id })).map((h) => `${h['func']}@${h['netns']}/${h['len']}/${h['f']}`).join(' > ');
+      const everything = (await Promise.all(all.map(async (t) => `${(t as unknown as { track_id: string }).track_id}: ${await hopsOf((t as unknown as { track_id: string }).track_id)}`))).join('\n');
+      for (const t of data) expect(t.verdict, everything).toBe('delivered');
+      // SYN and FIN by their flags: one SYN each way (SYN, SYN|ACK), and a FIN from each side.
+      const flags = await an.run(`SELECT saddr, tcp_flag_names AS f FROM events WHERE func = 'net_dev_queue' AND ${conn}`, p) as { saddr: string; f: string | null }[];
+      expect(flags.filter((x) => x.f?.includes('SYN')).map((x) => x.saddr).sort()).toEqual([net.clientIp, net.serverIp].sort());
+      expect(new Set(flags.filter((x) => x.f?.includes('FIN')).map((x) => x.saddr))).toEqual(new Set([net.clientIp, net.serverIp]));
+      // Every interface of both namespaces has its name (the second --netns gets a name table too).
+      const unnamed = await an.run(`SELECT DISTINCT iface, netns FROM events WHERE netns IN ($cn, $sn) AND ifindex > 0 AND (ifname IS NULL OR ifname LIKE '?%')`,
+        { cn: net.clientNetnsInode, sn: net.serverNetnsInode });
+      expect(unnamed).toEqual([]);
+      const named = await an.run(`SELECT DISTINCT ifname, netns FROM events WHERE netns = $sn AND ifindex = $si`, { sn: net.serverNetnsInode, si: net.serverIfindex });
+      expect(named.map((x) => ({ ...x, netns: Number(x['netns']) }))).toEqual([{ ifname: net.serverVeth, netns: net.serverNetnsInode }]);
+    } finally {
+      an.close();
+    }
+  }, 240_000);
 
   it('an nft drop in the server namespace shows as kfree_skb_reason(NETFILTER_DROP), and diff names it', async () => {
     await net.addDropRule();

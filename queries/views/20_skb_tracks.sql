@@ -21,12 +21,17 @@
 --   * With absolute timestamps only, a gap > 1 s before ordinary work starts a new lifetime ('gap'), never inside a
 --     free sequence (skb_attempt_defer_free may run the free much later on another CPU) nor before teardown; after a
 --     reference drop it does.
---   * Tracepoint captures (tool bpftrace) only: a change of tuple outside a free sequence starts a new lifetime
---     ('tuple-change'). Not for pwru captures: NAT (Cilium's service translation) rewrites the tuple of one skb.
+--   * Tracepoint captures (tool bpftrace) only: a change of tuple starts a new lifetime ('tuple-change'), at a free
+--     too (kfree_skb / consume_skb fire once, on the last reference). Not for pwru captures: NAT (Cilium's service
+--     translation) rewrites the tuple of one skb.
+--   * Tracepoint captures only: an skb changes netns only where a device hands it to its peer (veth, loopback): from
+--     a transmit hook (net_dev_queue, net_dev_start_xmit / net_dev_xmit) to a receive hook in the other netns. Any
+--     other netns change is another skb at a recycled address whose free no tracepoint reported (TCP frees pure ACKs
+--     with __kfree_skb, which has none): a new lifetime ('netns-change').
 --   * XDP events (pwru's `(xdp)`: the "skb" is &xdp, a stack address shared by every packet on a CPU) are never grouped
 --     by address: each is a lifetime of its own ('xdp').
 --   * start_reason: 'capture-start' (first event of the address), 'clone', 'xdp', or the end of the lifetime before it
---     ('struct-freed', 'napi-cache', 'free-entry', 'gap', 'tuple-change'). end_reason: 'struct-freed', 'napi-cache',
+--     ('struct-freed', 'napi-cache', 'free-entry', 'gap', 'tuple-change', 'netns-change'). end_reason: 'struct-freed', 'napi-cache',
 --     'xdp', 'free-entry' (the last hop is inside a free sequence), else the next lifetime's start_reason, else
 --     'capture-end'.
 --   * verdict, from the lifetime's final free (the free-entries after its last non-free hop) and its classes:
@@ -58,6 +63,7 @@ WITH td AS (
          skb_free_reason(f.class, f.base, skb_drop_reason_name(r.drop_reason::VARCHAR, r.drop_code)) AS freason,
          CASE WHEN cap.ts_mode = 'absolute' THEN r.ktime END AS ord,
          cap.ts_mode, cap.traces_teardown,
+         CASE WHEN cap.tool = 'bpftrace' AND r.netns <> 0 THEN r.netns END AS tp_netns,
          CASE WHEN cap.tool = 'bpftrace' AND r.sport IS NOT NULL
               THEN concat_ws('|', r.saddr::VARCHAR, r.sport, r.daddr::VARCHAR, r.dport) END AS tup
   FROM raw_events r
@@ -66,6 +72,7 @@ WITH td AS (
 ), o AS (
   SELECT *,
          lag(cls) OVER w AS p_cls, lag(base) OVER w AS p_base, lag(ktime) OVER w AS p_ktime, lag(tup) OVER w AS p_tup,
+         lag(tp_netns) OVER w AS p_tp_netns,
          -- The class of the last event before this one that is not teardown or a destructor: what those follow.
          last_value(CASE WHEN cls NOT IN ('teardown', 'destructor') THEN cls END IGNORE NULLS)
            OVER (w ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS p_anchor,
@@ -81,10 +88,14 @@ WITH td AS (
       WHEN cls = 'clone' AND p_anchor IS DISTINCT FROM 'head-realloc' THEN 'clone'
       WHEN cls = 'free-entry' AND p_anchor = 'free-entry'
            AND NOT (p_cls = 'free-entry' AND skb_free_nests(p_base, base)) THEN 'free-entry'
+      -- Tracepoint captures: before the free rules, since kfree_skb / consume_skb fire once, on the last reference,
+      -- so a free showing another tuple or another netns belongs to another skb (the one before it was freed unseen).
+      WHEN tup IS NOT NULL AND p_tup IS NOT NULL AND tup <> p_tup THEN 'tuple-change'
+      WHEN tp_netns IS NOT NULL AND p_tp_netns IS NOT NULL AND tp_netns <> p_tp_netns
+           AND NOT ((p_cls IN ('xmit', 'forward') OR p_base = 'net_dev_queue') AND cls = 'receive') THEN 'netns-change'
       WHEN cls IN ('teardown', 'destructor', 'struct-release', 'free-entry') THEN NULL
       WHEN p_anchor = 'free-entry' AND (p_cls IN ('teardown', 'destructor') OR NOT traces_teardown) THEN 'free-entry'
       WHEN ts_mode = 'absolute' AND ktime - p_ktime > 1000000000 THEN 'gap'
-      WHEN tup IS NOT NULL AND p_tup IS NOT NULL AND tup <> p_tup THEN 'tuple-change'
     END AS boundary,
     -- Inside a free sequence after this event (its own class when it is not teardown / a destructor).
     coalesce(CASE WHEN cls NOT IN ('teardown', 'destructor') THEN cls END, p_anchor) = 'free-entry' AS in_free

@@ -129,6 +129,7 @@ async function record(command: string[], o: RecordFlags) {
     flushMs: positiveInt(o.flushMs, '--flush-ms'),
     flushEvents: positiveInt(o.flushEvents, '--flush-events'),
     command: command.length ? command : undefined,
+    moreNetns: o.netns.slice(1).filter((n) => !n.startsWith('inode:')),
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
   };
   if (o.netns.length > 1 && o.source !== 'tracepoint') throw new UserError('pwru filters on one network namespace; several --netns need --source tracepoint', '--netns');
