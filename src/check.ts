@@ -4,26 +4,31 @@
 // Rules file (YAML, version 1; see samples/check-example.yaml):
 //   rules:                      # or the list itself at the top level
 //     - name: curl reaches the server's TCP stack          # optional; defaults to the rule's form
-//       reaches: { flow: 'dport 80', func: tcp_v4_rcv }    # some track of the flow calls func
+//       reaches: { flow: 'dst port 80', func: tcp_v4_rcv } # some track of the flow calls func
 //     - no_drops: true                                     # or { flow: 'port 80' }: no track is dropped
 //     - no_func: kfree_skb_reason                          # or { func: X, flow: F }: no track calls X
 //     - max_hop_latency_us: { func: tcp_v4_rcv, p99: 200 } # median / p99 / max limits (µs) on the step into func
 //     - name: no netfilter drops
 //       sql: SELECT track_id FROM skb_tracks WHERE drop_reason = 'NETFILTER_DROP'   # any SQL over the views
-// `flow` filters use diff's words: port/sport/dport N, host/src/dst IP, tcp/udp/icmp, id N.
+// `flow` is the --flow language (flow-filter.ts).
 // A bad file (YAML error, unknown form, missing field, SQL that does not run) is a UserError naming file:line.
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { compileFlowFilter, diffSql } from './diff.js';
+import { diffSql } from './diff.js';
 import { openAnalysis, type Row } from './duckdb-loader.js';
 import { fsUserError, UserError } from './errors.js';
+import { applyFlow, flowFilter, type CompiledFlow } from './flow-filter.js';
 
 export const CHECK_VERSION = 1;
 const FORMS = ['sql', 'reaches', 'no_drops', 'no_func', 'max_hop_latency_us'] as const;
 type Form = (typeof FORMS)[number];
 
-export interface CheckRule { name: string; form: Form; line: number; sql: string; params: Record<string, DuckDBValue> }
+export interface CheckRule {
+  name: string; form: Form; line: number; sql: string; params: Record<string, DuckDBValue>;
+  /** The rule's flow filter (every track when it has none); null for `sql` rules. */
+  flow: CompiledFlow | null;
+}
 export interface RuleResult { name: string; form: Form; line: number; pass: boolean; total: number; rows: Row[] }
 export interface CheckResult { version: number; capture: string; rulesFile: string; passed: number; failed: number; rules: RuleResult[] }
 
@@ -65,22 +70,24 @@ export function parseRules(text: string, file: string): CheckRule[] {
   return rules;
 }
 
-function compileRule(form: Form, v: unknown, where: string, prefix: string): { sql: string; params: Record<string, DuckDBValue> } {
+type Compiled = Pick<CheckRule, 'sql' | 'params' | 'flow'>;
+
+function compileRule(form: Form, v: unknown, where: string, prefix: string): Compiled {
   const obj = (v !== null && typeof v === 'object' && !Array.isArray(v) ? v : {}) as Record<string, unknown>;
   const need = (k: string): string => {
     const x = obj[k];
     if (typeof x !== 'string' || x.trim() === '') throw new UserError(`bad rules file: ${form} needs '${k}:' (a string)`, where);
     return x.trim();
   };
-  const withFilter = (name: string, flow: unknown, params: Record<string, DuckDBValue>) => {
+  const withFilter = (name: string, flow: unknown, params: Record<string, DuckDBValue>): Compiled => {
     if (flow !== undefined && typeof flow !== 'string') throw new UserError(`bad rules file: ${form}.flow must be a string`, where);
-    const f = compileFlowFilter(flow as string | undefined, where, `${prefix}f`);
-    return { sql: diffSql(name).replace('/*FILTER*/ true', f.sql), params: { ...params, ...f.params } };
+    const f = flowFilter(flow as string | undefined, { label: `${form}.flow`, where }, `${prefix}f`);
+    return { sql: diffSql(name), params, flow: f };
   };
   switch (form) {
     case 'sql':
       if (typeof v !== 'string' || v.trim() === '') throw new UserError('bad rules file: sql wants a query string', where);
-      return { sql: v, params: {} };
+      return { sql: v, params: {}, flow: null };
     case 'reaches':
       return withFilter('check_reaches', obj['flow'], { func: need('func') });
     case 'no_drops':
@@ -117,6 +124,7 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
     await an.run(diffSql('10_flow_tracks'));
     const results: RuleResult[] = [];
     for (const r of rules) {
+      if (r.flow !== null) await applyFlow(an, r.flow);
       let rows: Row[];
       try {
         rows = await an.run(r.sql, r.params);
@@ -132,3 +140,4 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
     an.close();
   }
 }
+

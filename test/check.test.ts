@@ -66,7 +66,7 @@ describe('check', () => {
     expect(errorOf(() => parseRules('rules:\n  - no_drops: true\n  - reaches: { flow: port 80 }\n', 'r.yaml'))).toBe(
       "skbtape: bad rules file: reaches needs 'func:' (a string) (r.yaml:3)");
     expect(errorOf(() => parseRules('rules:\n  - reaches: { func: a\n', 'r.yaml'))).toMatch(/^skbtape: bad rules file: .* \(r\.yaml:\d\)$/);
-    expect(errorOf(() => parseRules('- no_func: { func: x, flow: "via eth0" }\n', 'r.yaml'))).toMatch(/unknown word 'via'.*\(r\.yaml:1\)$/);
+    expect(errorOf(() => parseRules('- no_func: { func: x, flow: "via eth0" }\n', 'r.yaml'))).toMatch(/^skbtape: no_func\.flow: unknown word 'via' at position 1; expected .*\(r\.yaml:1\)$/);
   });
 
   it('the CLI: exit 0 pass, 1 fail, 2 on a bad rules file or a rule whose SQL does not run', async () => {
