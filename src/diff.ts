@@ -33,7 +33,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { openAnalysis, type Analysis, type Row } from './duckdb-loader.js';
 import { fsUserError, UserError } from './errors.js';
-import { applyFlow, flowFilter, type CompiledFlow } from './flow-filter.js';
+import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
 
 export const DIFF_VERSION = 1;
 export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'process' | 'capture';
@@ -191,7 +191,11 @@ export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filte
   const support = await an.run(diffSql('15_key_support'), ab);
   const sup = (id: string) => support.find((r) => r['capture'] === id) ?? {};
   const key = chooseKey(a, b, sup(a), sup(b), opts.by ?? null);
-  await applyFlow(an, filter);
+  const kept = await applyFlow(an, filter);
+  if (filter.text !== null) {
+    const empty = ([['A', a, dirA], ['B', b, dirB]] as const).filter(([, id]) => kept.get(id) === 0).map(([s, , dir]) => `${s} (${dir})`);
+    if (empty.length) opts.warn?.(emptyFlowWarning(filter.text, empty.join(' and in ')));
+  }
   await an.run(diffSql('20_diff_tracks'), { ...ab, by: key.by });
 
   const paths = (await an.run(diffSql('30_paths'))).map((r) => ({
@@ -273,6 +277,8 @@ function chooseKey(a: string, b: string, sa: Row, sb: Row, requested: string | n
     if (KEY_RANK.indexOf(s.by) > KEY_RANK.indexOf(by)) by = s.by;
     if (KEY_RANK.indexOf(s.by) > KEY_RANK.indexOf(want)) limits.push(`${id}: ${s.why}`);
   }
+  // A key asked for by name is not quietly swapped for another one.
+  if (requested !== null && limits.length) throw new UserError(`--by ${requested} is not available (${limits.join('; ')}); use --by ${by}`, '--by');
   let reason: string;
   if (limits.length === 0) {
     reason = requested ? `--by ${requested}` : 'both captures have ipcache/endpoint snapshots';

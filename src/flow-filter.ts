@@ -270,3 +270,6 @@ export async function applyFlow(an: Analysis, f: CompiledFlow): Promise<Map<stri
   for (const r of rows) counts.set(String(r['capture']), Number(r['n']));
   return counts;
 }
+
+/** The warning for a filter that kept nothing: `--flow 'port 443' matched nothing in cap`. */
+export const emptyFlowWarning = (text: string, where: string) => `--flow '${text}' matched nothing in ${where}`;

@@ -3,7 +3,7 @@
 // queries/reports/_paths-*.sql; loading is duckdb-loader.ts's job; printing is the command's.
 import { openAnalysis, type Analysis, type Row } from './duckdb-loader.js';
 import { UserError } from './errors.js';
-import { applyFlow, flowFilter, type CompiledFlow } from './flow-filter.js';
+import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
 import { internalSql } from './reports.js';
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -72,7 +72,9 @@ export async function capturePaths(capture: string, opts: PathsOptions = {}): Pr
   if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a positive integer, not '${String(opts.limit)}'`, '--limit');
   const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn });
   try {
-    return await journeys(a, flow, limit);
+    const r = await journeys(a, flow, limit);
+    if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));
+    return r;
   } finally {
     a.close();
   }

@@ -172,6 +172,18 @@ describe('diff: variants of the demo records', () => {
     golden('flow-only-in-b', renderDiffText(r));
     const narrowed = await diffCaptures(A, B, { flow: 'port 80' });
     expect(narrowed.summary.sentence).toBe('no differences');
+    // A filter that keeps nothing says so, per side, instead of a silent 'no differences'.
+    const warned: string[] = [];
+    await diffCaptures(A, B, { flow: 'port 443', warn: (w) => warned.push(w) });
+    await diffCaptures(A, B, { flow: 'port 8080', warn: (w) => warned.push(w) });
+    expect(warned).toEqual([`--flow 'port 443' matched nothing in A (${A}) and in B (${B})`, `--flow 'port 8080' matched nothing in A (${A})`]);
+    const cliWarn = await cli(['diff', A, B, '--flow', 'port 443']);
+    expect([cliWarn.exitCode, cliWarn.stderr.trim()]).toEqual([0, `skbtape: warning: --flow 'port 443' matched nothing in A (${A}) and in B (${B})`]);
+    // A key asked for by name that the captures cannot give is an error, not a quiet fallback to ip.
+    const byId = await cli(['diff', A, B, '--by', 'identity']);
+    expect([byId.exitCode, byId.stderr.trim()]).toEqual([2,
+      'skbtape: --by identity is not available (before: it has no ipcache/endpoint snapshot; after: it has no ipcache/endpoint snapshot); use --by ip (--by)']);
+    await expect(diffCaptures(A, B, { by: 'endpoint' })).rejects.toThrow(/^--by endpoint is not available/);
     const capped = await diffCaptures(A, B, { maxFlows: 1 });
     expect([capped.flows.length, capped.truncated]).toEqual([1, 1]);
   });

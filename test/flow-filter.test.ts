@@ -152,12 +152,18 @@ describe('flow filter: answers on real captures', () => {
     expect(await kept(a6, 'host 10.244.2.61')).toBe(0);
   });
 
-  it('replay --flow keeps only the events of the matching lifetimes; a bad filter is exit 2', async () => {
-    const [all, some, bad] = await Promise.all([
+  it('paths and replay warn when the filter matches nothing; replay --flow keeps only the matching lifetimes', async () => {
+    const [p, r, all, some, bad] = await Promise.all([
+      cli(['paths', drop, '--no-cache', '--flow', 'port 443']),
+      cli(['replay', drop, '--no-cache', '--flow', 'port 443']),
       cli(['replay', delivered]),
       cli(['replay', delivered, '--no-cache', '--flow', 'dst port 80']),
       cli(['replay', delivered, '--flow', 'dprt 80']),
     ]);
+    expect(p.exitCode).toBe(0);
+    expect(p.stderr.trim()).toBe(`skbtape: warning: --flow 'port 443' matched nothing in ${drop}`);
+    expect(r.stderr.trim()).toBe(`skbtape: warning: --flow 'port 443' matched nothing in ${drop}`);
+    expect(r.stdout).toBe('');
     const lines = (s: string) => s.split('\n').filter((l) => l.startsWith('0x'));
     expect(lines(some.stdout).length).toBeGreaterThan(0);
     expect(lines(some.stdout).length).toBeLessThan(lines(all.stdout).length);
