@@ -10,7 +10,8 @@ import { CaptureWriter } from '../dist/batch-writer.js';
 import { newManifest } from '../dist/manifest.js';
 import { blankEvent } from '../dist/event-schema.js';
 import { openAnalysis } from '../dist/duckdb-loader.js';
-import { compileFlowFilter, diffLoaded } from '../dist/diff.js';
+import { diffLoaded } from '../dist/diff.js';
+import { flowFilter } from '../dist/flow-filter.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };
@@ -83,7 +84,7 @@ async function main() {
   const tracks = (await an.run('SELECT count(*) AS n FROM skb_tracks'))[0].n;
   const load = secs(t0);
   t0 = performance.now();
-  const r = await diffLoaded(an, A, B, compileFlowFilter(undefined, '--flow'), [], {});
+  const r = await diffLoaded(an, A, B, flowFilter(undefined), [], {});
   const diff = secs(t0);
   an.close();
 

@@ -31,9 +31,9 @@
 // (address or id:<n>). ip-changed snapshot notes and function-rate deltas are information, not changes.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { DuckDBValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis, type Row } from './duckdb-loader.js';
 import { fsUserError, UserError } from './errors.js';
+import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
 
 export const DIFF_VERSION = 1;
 export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'process' | 'capture';
@@ -102,69 +102,6 @@ export function diffSql(name: string): string {
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
 
-// ---------------------------------------------------------------------------------------------------------------
-// Flow filter (shared with check.ts): pcap-like words over each track's tuple, joined by spaces or `and`.
-
-export interface Predicate { sql: string; params: Record<string, DuckDBValue> }
-const L4_WORDS = new Set(['tcp', 'udp', 'icmp', 'icmp6', 'sctp', 'gre']);
-
-/**
- * `port N` / `sport N` / `dport N` (the track's own tuple, as pwru printed it), `host A` / `src A` / `dst A`,
- * `tcp|udp|icmp|icmp6|sctp` or `proto X`, `id N` (security identity of either side), `flow GLOB` (diff only:
- * the flow key). Columns are those of flow_tracks (flow only in diff_tracks). `where` names the source in errors.
- */
-export function compileFlowFilter(text: string | undefined, where: string, prefix = 'f', allowFlow = false): Predicate {
-  if (text === undefined || text.trim() === '') return { sql: 'true', params: {} };
-  const words = text.trim().split(/\s+/).filter((w) => w.toLowerCase() !== 'and');
-  const parts: string[] = [];
-  const params: Record<string, DuckDBValue> = {};
-  let n = 0;
-  const p = (v: DuckDBValue) => { const name = `${prefix}${n++}`; params[name] = v; return `$${name}`; };
-  const needPort = (w: string, v: string | undefined) => {
-    if (v === undefined || !/^\d{1,5}$/.test(v) || Number(v) > 65535) throw new UserError(`flow filter: '${w}' wants a port number, not '${v ?? ''}' in '${text}'`, where);
-    return Number(v);
-  };
-  for (let i = 0; i < words.length; i++) {
-    const w = words[i]!.toLowerCase();
-    const v = words[i + 1];
-    if (L4_WORDS.has(w)) { parts.push(`l4 = ${p(w)}`); continue; }
-    switch (w) {
-      case 'port': { const x = p(needPort(w, v)); parts.push(`(sport = ${x} OR dport = ${x})`); i++; break; }
-      case 'sport': parts.push(`sport = ${p(needPort(w, v))}`); i++; break;
-      case 'dport': parts.push(`dport = ${p(needPort(w, v))}`); i++; break;
-      case 'host': case 'src': case 'dst': {
-        if (v === undefined || !/^[0-9a-fA-F:.]+$/.test(v)) throw new UserError(`flow filter: '${w}' wants an IP address, not '${v ?? ''}' in '${text}'`, where);
-        const x = p(v);
-        parts.push(w === 'host' ? `(saddr = ${x} OR daddr = ${x})` : w === 'src' ? `saddr = ${x}` : `daddr = ${x}`);
-        i++;
-        break;
-      }
-      case 'proto':
-        if (v === undefined || !L4_WORDS.has(v.toLowerCase())) throw new UserError(`flow filter: 'proto' wants one of ${[...L4_WORDS].join(', ')}, not '${v ?? ''}'`, where);
-        parts.push(`l4 = ${p(v.toLowerCase())}`);
-        i++;
-        break;
-      case 'id': {
-        if (v === undefined || !/^\d+$/.test(v)) throw new UserError(`flow filter: 'id' wants a numeric identity, not '${v ?? ''}'`, where);
-        const x = p(Number(v));
-        parts.push(`(s_id = ${x} OR d_id = ${x})`);
-        i++;
-        break;
-      }
-      case 'flow':
-        if (!allowFlow) throw new UserError(`flow filter: 'flow' is only known to diff`, where);
-        if (v === undefined) throw new UserError(`flow filter: 'flow' wants a flow key pattern`, where);
-        parts.push(`flow LIKE ${p(globToLike(v))}`);
-        i++;
-        break;
-      default:
-        throw new UserError(`flow filter: unknown word '${words[i]}' in '${text}' (use port/sport/dport N, host/src/dst IP, tcp/udp/icmp, id N)`, where);
-    }
-  }
-  return { sql: parts.length ? parts.join(' AND ') : 'true', params };
-}
-
-const globToLike = (g: string) => g.replace(/[%_\\]/g, (c) => `\\${c}`).replace(/\*/g, '%');
 const globRe = (g: string) => new RegExp(`^${g.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -237,7 +174,7 @@ export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions
   const baseline = opts.baseline !== undefined ? readBaseline(opts.baseline) : [];
   if (opts.by !== undefined && !['identity', 'endpoint', 'ip'].includes(opts.by)) throw new UserError(`--by wants identity, endpoint or ip, not '${opts.by}'`, '--by');
   if (opts.maxFlows !== undefined && (!Number.isInteger(opts.maxFlows) || opts.maxFlows < 0)) throw new UserError(`--max-flows wants a whole number, not '${opts.maxFlows}'`, '--max-flows');
-  const filter = compileFlowFilter(opts.flow, '--flow', 'f', true);
+  const filter = flowFilter(opts.flow);
   const an = await openAnalysis([dirA, dirB], { warn: opts.warn });
   try {
     return await diffLoaded(an, dirA, dirB, filter, baseline, opts);
@@ -247,14 +184,19 @@ export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions
 }
 
 /** The diff over an already loaded Analysis holding both captures (the bench times this part alone). */
-export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filter: Predicate, baseline: BaselineRule[], opts: DiffOptions = {}): Promise<DiffResult> {
+export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filter: CompiledFlow, baseline: BaselineRule[], opts: DiffOptions = {}): Promise<DiffResult> {
   const [a, b] = an.captureIds as [string, string];
   const ab = { a, b };
   await an.run(diffSql('10_flow_tracks'));
   const support = await an.run(diffSql('15_key_support'), ab);
   const sup = (id: string) => support.find((r) => r['capture'] === id) ?? {};
   const key = chooseKey(a, b, sup(a), sup(b), opts.by ?? null);
-  await an.run(diffSql('20_diff_tracks').replace('/*FILTER*/ true', filter.sql), { ...ab, by: key.by, ...filter.params });
+  const kept = await applyFlow(an, filter);
+  if (filter.text !== null) {
+    const empty = ([['A', a, dirA], ['B', b, dirB]] as const).filter(([, id]) => kept.get(id) === 0).map(([s, , dir]) => `${s} (${dir})`);
+    if (empty.length) opts.warn?.(emptyFlowWarning(filter.text, empty.join(' and in ')));
+  }
+  await an.run(diffSql('20_diff_tracks'), { ...ab, by: key.by });
 
   const paths = (await an.run(diffSql('30_paths'))).map((r) => ({
     capture: String(r['capture']), flow: String(r['flow']), dir: String(r['dir']), path_sig: String(r['path_sig']), tracks: num(r['tracks']),
@@ -335,6 +277,8 @@ function chooseKey(a: string, b: string, sa: Row, sb: Row, requested: string | n
     if (KEY_RANK.indexOf(s.by) > KEY_RANK.indexOf(by)) by = s.by;
     if (KEY_RANK.indexOf(s.by) > KEY_RANK.indexOf(want)) limits.push(`${id}: ${s.why}`);
   }
+  // A key asked for by name is not quietly swapped for another one.
+  if (requested !== null && limits.length) throw new UserError(`--by ${requested} is not available (${limits.join('; ')}); use --by ${by}`, '--by');
   let reason: string;
   if (limits.length === 0) {
     reason = requested ? `--by ${requested}` : 'both captures have ipcache/endpoint snapshots';

@@ -1,107 +1,10 @@
 // The journey view of `skbtape paths` (like `retis sort`): skb lifetimes grouped by path signature, most common
-// first, each with one example lifetime hop by hop. Also the --flow filter language. Grouping and hop SQL live in
+// first, each with one example lifetime hop by hop. The --flow language is flow-filter.ts's; grouping and hop SQL live in
 // queries/reports/_paths-*.sql; loading is duckdb-loader.ts's job; printing is the command's.
-import { INTEGER, LIST, UINTEGER, VARCHAR, listValue, type DuckDBType, type DuckDBValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis, type Row } from './duckdb-loader.js';
 import { UserError } from './errors.js';
-import { FLOW_HELP } from './flow-syntax.js';
+import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
 import { internalSql } from './reports.js';
-import { parseIp } from './snapshot-parsers.js';
-
-// ---------------------------------------------------------------------------------------------------------------
-// --flow
-
-/**
- * The parsed --flow filter. Each list holds values that must all match (terms are joined by `and`).
- *
- *   filter := term ( "and" term )*
- *   term   := [src|dst] host ADDR | src ADDR | dst ADDR
- *           | [src|dst] port N
- *           | [src|dst] identity N
- *           | tcp | udp | icmp | icmp6 | sctp | proto NAME
- *           | verdict (delivered|transmitted|dropped|consumed|redirected|unknown)
- */
-export interface FlowFilter {
-  hosts: string[]; srcs: string[]; dsts: string[];
-  ports: number[]; sports: number[]; dports: number[];
-  protos: string[];
-  identities: number[]; srcIdentities: number[]; dstIdentities: number[];
-  verdicts: string[];
-}
-
-export const emptyFlow = (): FlowFilter => ({
-  hosts: [], srcs: [], dsts: [], ports: [], sports: [], dports: [], protos: [],
-  identities: [], srcIdentities: [], dstIdentities: [], verdicts: [],
-});
-
-const PROTOS = ['tcp', 'udp', 'icmp', 'icmp6', 'sctp', 'gre'];
-/** skb_tracks' verdict vocabulary (queries/views/20_skb_tracks.sql). */
-const VERDICTS = ['delivered', 'transmitted', 'dropped', 'consumed', 'redirected', 'unknown'];
-
-export function parseFlowFilter(text: string): FlowFilter {
-  const f = emptyFlow();
-  const words = text.trim().split(/\s+/).filter(Boolean);
-  if (words.length === 0) return f;
-  const bad = (msg: string): never => { throw new UserError(`--flow '${text}': ${msg} (${FLOW_HELP})`, '--flow'); };
-  let i = 0;
-  const next = (what: string) => words[i++] ?? bad(`expected ${what} at the end`);
-  const addr = (w: string) => (parseIp(w) ? w : bad(`'${w}' is not an IP address`));
-  const num = (w: string, max: number, what: string) => (/^\d+$/.test(w) && Number(w) <= max ? Number(w) : bad(`'${w}' is not a ${what}`));
-  for (;;) {
-    let w = next('a term').toLowerCase();
-    let dir: 'src' | 'dst' | null = null;
-    if (w === 'src' || w === 'dst') {
-      dir = w;
-      w = next(`host, port, identity or an address after '${dir}'`).toLowerCase();
-      if (!['host', 'port', 'identity'].includes(w)) {
-        // `src 10.0.0.1` is short for `src host 10.0.0.1`.
-        (dir === 'src' ? f.srcs : f.dsts).push(addr(words[i - 1]!));
-        w = '';
-      }
-    }
-    if (w === 'host') {
-      const a = addr(next('an address after host'));
-      (dir === 'src' ? f.srcs : dir === 'dst' ? f.dsts : f.hosts).push(a);
-    } else if (w === 'port') {
-      const p = num(next('a port after port'), 65535, 'port number (0-65535)');
-      (dir === 'src' ? f.sports : dir === 'dst' ? f.dports : f.ports).push(p);
-    } else if (w === 'identity') {
-      const n = num(next('a number after identity'), 0xffffffff, 'Cilium identity number');
-      (dir === 'src' ? f.srcIdentities : dir === 'dst' ? f.dstIdentities : f.identities).push(n);
-    } else if (w === 'proto') {
-      const p = next('a protocol after proto').toLowerCase();
-      f.protos.push(PROTOS.includes(p) ? p : bad(`unknown protocol '${p}' (one of ${PROTOS.join(', ')})`));
-    } else if (PROTOS.includes(w)) {
-      f.protos.push(w);
-    } else if (w === 'verdict') {
-      const v = next('a verdict').toLowerCase();
-      f.verdicts.push(VERDICTS.includes(v) ? v : bad(`unknown verdict '${v}' (one of ${VERDICTS.join(', ')})`));
-    } else if (w !== '') {
-      bad(`unknown term '${words[i - 1]}'`);
-    }
-    if (i >= words.length) return f;
-    const conj = words[i++]!.toLowerCase();
-    if (conj !== 'and') bad(conj === 'or' || conj === 'not' ? `'${conj}' is not supported, only 'and'` : `expected 'and' before '${words[i - 1]}'`);
-  }
-}
-
-/** The filter as `$name` list parameters of queries/reports/_paths-groups.sql, with their types. */
-export function flowParams(f: FlowFilter): { values: Record<string, DuckDBValue>; types: Record<string, DuckDBType> } {
-  const lists: [string, DuckDBValue[], DuckDBType][] = [
-    ['hosts', f.hosts, VARCHAR], ['srcs', f.srcs, VARCHAR], ['dsts', f.dsts, VARCHAR],
-    ['ports', f.ports, INTEGER], ['sports', f.sports, INTEGER], ['dports', f.dports, INTEGER],
-    ['protos', f.protos, VARCHAR],
-    ['identities', f.identities, UINTEGER], ['src_identities', f.srcIdentities, UINTEGER], ['dst_identities', f.dstIdentities, UINTEGER],
-    ['verdicts', f.verdicts, VARCHAR],
-  ];
-  const values: Record<string, DuckDBValue> = {};
-  const types: Record<string, DuckDBType> = {};
-  for (const [name, items, t] of lists) {
-    values[name] = listValue(items);
-    types[name] = LIST(t);
-  }
-  return { values, types };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Journeys
@@ -164,22 +67,23 @@ export interface PathsOptions {
 }
 
 export async function capturePaths(capture: string, opts: PathsOptions = {}): Promise<PathsResult> {
-  const flow = parseFlowFilter(opts.flow ?? '');
+  const flow = flowFilter(opts.flow);
   const limit = opts.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a positive integer, not '${String(opts.limit)}'`, '--limit');
   const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn });
   try {
-    return await journeys(a, flow, limit, opts.flow ?? null);
+    const r = await journeys(a, flow, limit);
+    if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));
+    return r;
   } finally {
     a.close();
   }
 }
 
 /** Path groups and example hops on an open analysis (first capture only). */
-export async function journeys(a: Analysis, flow: FlowFilter, limit: number, flowText: string | null = null): Promise<PathsResult> {
-  const { values, types } = flowParams(flow);
-  const groupsReader = await a.connection.runAndReadAll(internalSql('paths-groups'), values, types);
-  const all = groupsReader.getRowObjectsJS() as Row[];
+export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): Promise<PathsResult> {
+  await applyFlow(a, flow);
+  const all = await a.run(internalSql('paths-groups'));
   const [{ n: total }] = (await a.run('SELECT count(*) AS n FROM skb_tracks')) as [{ n: bigint }];
   const hopsSql = internalSql('paths-hops');
   const groups: PathGroup[] = [];
@@ -189,7 +93,7 @@ export async function journeys(a: Analysis, flow: FlowFilter, limit: number, flo
   }
   return {
     capture: a.captureIds[0]!,
-    flow: flowText,
+    flow: flow.text,
     totalSkbs: Number(total),
     matchedSkbs: all.reduce((s, g) => s + Number(g['skbs']), 0),
     totalGroups: all.length,
@@ -301,6 +205,3 @@ export function formatJourneys(r: PathsResult): string {
   if (r.totalGroups === 0) out.push('', r.flow ? 'no skb lifetime matches the filter' : 'no skb lifetimes in this capture');
   return out.join('\n') + '\n';
 }
-
-/** One line on the --flow language, for help texts. */
-export const FLOW_SYNTAX = FLOW_HELP;

@@ -60,13 +60,36 @@ describe('check', () => {
     expect(String(r.rules[0]!.rows[0]!['problem'])).toMatch(/^median [\d.]+µs > 0\.001µs$/);
   });
 
+  it('a rule whose flow matches no track fails unless allow_empty; a no_func naming an absent function warns', async () => {
+    const rules = join(tmp, 'empty.yaml');
+    writeFileSync(rules, [
+      "- no_drops: { flow: 'port 443' }",
+      "- no_drops: { flow: 'port 443', allow_empty: true }",
+      "- name: typo\n  no_func: kfree_skb_reasn",
+      "- no_func: { func: nf_hook_slow, flow: 'tcp dst port 80 and not verdict delivered' }",
+    ].join('\n'));
+    const warned: string[] = [];
+    const r = await runCheck(dropped, rules, { warn: (w) => warned.push(w) });
+    expect(r.rules.map((x) => x.pass)).toEqual([false, true, true, false]);
+    expect(r.rules[0]!.rows).toEqual([{ problem: "flow 'port 443' matches no track (allow_empty: true to pass)" }]);
+    expect(warned).toEqual([`rule 'typo' (${rules}:3): no_func: function 'kfree_skb_reasn' appears nowhere in ${dropped}; did you mean kfree_skb_reason?`]);
+    expect(r.rules[2]!.warning).toContain("'kfree_skb_reasn' appears nowhere");
+    const c = await cli(['check', dropped, rules]);
+    expect(c.exitCode).toBe(1);
+    expect(c.stderr.trim()).toBe(`skbtape: warning: ${warned[0]}`);
+    expect(c.stdout).toMatch(/^FAIL {2}no_drops \{"flow":"port 443"\}/m);
+    expect(c.stdout).toMatch(/^PASS {2}typo .*\n {6}warning: no_func: function 'kfree_skb_reasn' appears nowhere/m);
+  });
+
   it('malformed rules files: one line naming file:line', () => {
     expect(errorOf(() => parseRules('rules:\n  - name: x\n    reach: { func: a }\n', 'r.yaml'))).toBe(
-      "skbtape: bad rules file: unknown key 'reach' in rule 1 (name, sql, reaches, no_drops, no_func, max_hop_latency_us) (r.yaml:2)");
+      "skbtape: bad rules file: unknown key 'reach' in rule 1 (name, allow_empty, sql, reaches, no_drops, no_func, max_hop_latency_us) (r.yaml:2)");
     expect(errorOf(() => parseRules('rules:\n  - no_drops: true\n  - reaches: { flow: port 80 }\n', 'r.yaml'))).toBe(
       "skbtape: bad rules file: reaches needs 'func:' (a string) (r.yaml:3)");
     expect(errorOf(() => parseRules('rules:\n  - reaches: { func: a\n', 'r.yaml'))).toMatch(/^skbtape: bad rules file: .* \(r\.yaml:\d\)$/);
-    expect(errorOf(() => parseRules('- no_func: { func: x, flow: "via eth0" }\n', 'r.yaml'))).toMatch(/unknown word 'via'.*\(r\.yaml:1\)$/);
+    expect(errorOf(() => parseRules('- no_func: { func: x, flow: "via eth0" }\n', 'r.yaml'))).toMatch(/^skbtape: no_func\.flow: unknown word 'via' at position 1; expected .*\(r\.yaml:1\)$/);
+    expect(errorOf(() => parseRules('- no_drops: { flwo: "port 80" }\n', 'r.yaml'))).toBe("skbtape: bad rules file: unknown key 'flwo' in no_drops (flow, allow_empty) (r.yaml:1)");
+    expect(errorOf(() => parseRules('- no_drops: true\n  allow_empty: yes please\n', 'r.yaml'))).toBe('skbtape: bad rules file: allow_empty wants true or false (r.yaml:1)');
   });
 
   it('the CLI: exit 0 pass, 1 fail, 2 on a bad rules file or a rule whose SQL does not run', async () => {

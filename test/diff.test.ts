@@ -10,7 +10,7 @@ import { expectGolden } from './helpers/golden.js';
 import { ROOT, realFiles } from './helpers/real.js';
 import { importCapture } from '../src/importer.js';
 import { attachSnapshots } from '../src/commands/attach.js';
-import { commonPrefix, compileFlowFilter, diffCaptures, hopDelta, parseBaseline, type DiffResult } from '../src/diff.js';
+import { commonPrefix, diffCaptures, hopDelta, parseBaseline, type DiffResult } from '../src/diff.js';
 import { renderDiffText } from '../src/diff-render.js';
 // @ts-expect-error plain ESM fixture without types
 import { createPrinter, parseRecords } from './fixtures/pwru-format.mjs';
@@ -133,7 +133,7 @@ describe('diff: the demo pair (delivered in A, netfilter drop in B)', () => {
     expect(e1.stderr.trim()).toBe(`skbtape: baseline: unknown change kind 'new-paht' (one of flow-only-in-a, flow-only-in-b, new-path, gone-path, verdict, latency, drop, drop-gone, metric, snapshot, or *) (${badBl}:2)`);
     const e2 = await cli(['diff', A, B, '--flow', 'dport eighty']);
     expect(e2.exitCode).toBe(2);
-    expect(e2.stderr.trim()).toBe("skbtape: flow filter: 'dport' wants a port number, not 'eighty' in 'dport eighty' (--flow)");
+    expect(e2.stderr.trim()).toBe("skbtape: --flow: 'dport' wants a port number 0-65535, not 'eighty' at position 7");
     const e3 = await cli(['diff', A, join(tmp, 'nope')]);
     expect(e3.exitCode).toBe(2);
     expect(e3.stderr.split('\n').filter(Boolean)).toHaveLength(1);
@@ -172,6 +172,18 @@ describe('diff: variants of the demo records', () => {
     golden('flow-only-in-b', renderDiffText(r));
     const narrowed = await diffCaptures(A, B, { flow: 'port 80' });
     expect(narrowed.summary.sentence).toBe('no differences');
+    // A filter that keeps nothing says so, per side, instead of a silent 'no differences'.
+    const warned: string[] = [];
+    await diffCaptures(A, B, { flow: 'port 443', warn: (w) => warned.push(w) });
+    await diffCaptures(A, B, { flow: 'port 8080', warn: (w) => warned.push(w) });
+    expect(warned).toEqual([`--flow 'port 443' matched nothing in A (${A}) and in B (${B})`, `--flow 'port 8080' matched nothing in A (${A})`]);
+    const cliWarn = await cli(['diff', A, B, '--flow', 'port 443']);
+    expect([cliWarn.exitCode, cliWarn.stderr.trim()]).toEqual([0, `skbtape: warning: --flow 'port 443' matched nothing in A (${A}) and in B (${B})`]);
+    // A key asked for by name that the captures cannot give is an error, not a quiet fallback to ip.
+    const byId = await cli(['diff', A, B, '--by', 'identity']);
+    expect([byId.exitCode, byId.stderr.trim()]).toEqual([2,
+      'skbtape: --by identity is not available (before: it has no ipcache/endpoint snapshot; after: it has no ipcache/endpoint snapshot); use --by ip (--by)']);
+    await expect(diffCaptures(A, B, { by: 'endpoint' })).rejects.toThrow(/^--by endpoint is not available/);
     const capped = await diffCaptures(A, B, { maxFlows: 1 });
     expect([capped.flows.length, capped.truncated]).toEqual([1, 1]);
   });
@@ -210,11 +222,9 @@ describe('diff: real outputs', () => {
 });
 
 describe('diff: pure pieces', () => {
-  it('prefix, LCS hop delta, filters and baseline lines', () => {
+  it('prefix, LCS hop delta and baseline lines', () => {
     expect(commonPrefix(['a', 'b', 'c'], ['a', 'b', 'x'])).toBe(2);
     expect(hopDelta(['a', 'b', 'c', 'd'], ['a', 'x', 'c', 'd', 'e'])).toEqual({ added: ['x', 'e'], removed: ['b'] });
-    expect(compileFlowFilter('dport 80 and tcp', '--flow')).toEqual({ sql: 'dport = $f0 AND l4 = $f1', params: { f0: 80, f1: 'tcp' } });
-    expect(() => compileFlowFilter('via eth0', '--flow')).toThrow(/unknown word 'via'/);
     const b = parseBaseline('# c\n\ndrop NETFILTER_DROP\nflow-only-in-b *:8080/tcp\n', 'bl');
     expect(b.map((x) => [x.kind, x.line])).toEqual([['drop', 3], ['flow-only-in-b', 4]]);
     expect(b[0]!.pattern.test('SKB_DROP_REASON_NETFILTER_DROP')).toBe(true);

@@ -10,7 +10,8 @@ import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
 import { formatResult, parseParams, runQuery, runSql, uniqueKeys } from '../src/query.js';
 import { describe as describeSql, findReport, listReports } from '../src/reports.js';
 import { importCapture } from '../src/importer.js';
-import { journeys, emptyFlow } from '../src/paths.js';
+import { flowFilter } from '../src/flow-filter.js';
+import { journeys } from '../src/paths.js';
 import { expectGolden } from './helpers/golden.js';
 import { buildDemoCapture, SAMPLES, type DemoKind } from './helpers/captures.js';
 import { realFiles, ROOT } from './helpers/real.js';
@@ -180,7 +181,7 @@ describe('reports on other inputs', () => {
       for (const r of listReports()) await runSql(a, readFileSync(r.file, 'utf8'), r.name);
       const drops = await runSql(a, findReport('drops').sql, 'drops');
       expect(drops.rows.map((r) => [r[0], r[1], r[2], r[3]])).toContainEqual(['pwru-commit-8426338-v0.0.8dev-dropreason-edited', 'NETFILTER_DROP', 'kfree_skb_reason', 'nf_hook_slow']);
-      const j = await journeys(a, emptyFlow(), 3);
+      const j = await journeys(a, flowFilter(undefined), 3);
       expect(j.groups.length).toBeGreaterThan(0);
     } finally {
       a.close();

@@ -1,6 +1,6 @@
 -- Grain: one row per skb lifetime of captures $a and $b that passes the flow filter, with its flow key and direction.
--- Inputs: flow_tracks; $by ('identity' | 'endpoint' | 'ip' | 'process' | 'capture'); the filter predicate is put
--- in place of the FILTER marker by diff.ts (its values are parameters too).
+-- Inputs: flow_tracks; flow_match (the lifetimes the --flow filter keeps, src/flow-filter.ts);
+--   $by ('identity' | 'endpoint' | 'ip' | 'process' | 'capture').
 -- Rules:
 --   * side label: identity -> 'id:<n>' when the address has a (non-reserved) identity, else the address;
 --     endpoint -> 'ep:<id>' when it is a local endpoint, else the address; ip -> the address.
@@ -15,7 +15,7 @@ WITH k AS (
     CASE $by WHEN 'identity' THEN coalesce('id:' || s_id, saddr) WHEN 'endpoint' THEN coalesce('ep:' || s_ep, saddr) ELSE saddr END AS s_label,
     CASE $by WHEN 'identity' THEN coalesce('id:' || d_id, daddr) WHEN 'endpoint' THEN coalesce('ep:' || d_ep, daddr) ELSE daddr END AS d_label
   FROM flow_tracks f
-  WHERE f.capture IN ($a, $b) AND (/*FILTER*/ true)
+  WHERE f.capture IN ($a, $b) AND (f.capture, f.skb, f.track_no) IN (SELECT capture, skb, track_no FROM flow_match)
 ), d AS (
   SELECT k.*,
     CASE WHEN saddr IS NULL OR daddr IS NULL THEN 'request'

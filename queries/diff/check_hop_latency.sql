@@ -1,10 +1,10 @@
 -- Grain: at most one row: the latency into $func (ktime step from the previous hop of the same skb lifetime) when
 -- it breaks a `max_hop_latency_us` limit.
--- Inputs: flow_tracks, event_track_map, raw_events; $func; $median_us / $p99_us / $max_us (NULL = no limit).
+-- Inputs: flow_tracks, flow_match (the rule's flow filter), event_track_map, raw_events; $func; $median_us / $p99_us / $max_us (NULL = no limit).
 -- Rules: continuous quantiles over every hop into $func with a measured step; no such hop fails (nothing measured).
 WITH h AS (
   SELECT m.delta_ns
-  FROM (SELECT capture, skb, track_no FROM flow_tracks WHERE (/*FILTER*/ true)) t
+  FROM (SELECT capture, skb, track_no FROM flow_tracks f WHERE (f.capture, f.skb, f.track_no) IN (SELECT capture, skb, track_no FROM flow_match)) t
   JOIN event_track_map m ON m.capture = t.capture AND m.skb = t.skb AND m.track_no = t.track_no
   JOIN raw_events r ON r.capture = m.capture AND r.seq = m.seq
   WHERE r.func::VARCHAR = $func AND m.delta_ns IS NOT NULL

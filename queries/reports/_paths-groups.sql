@@ -1,25 +1,12 @@
 -- (internal: `skbtape paths`) Path groups of the lifetimes that pass the --flow filter, most common first.
 -- Grain: one row per (capture, path signature, verdict, drop reason) among the matching skb lifetimes.
--- Inputs: tracks_enriched; parameters (lists, empty = no condition): $hosts, $srcs, $dsts VARCHAR[]; $ports, $sports,
---   $dports INTEGER[]; $protos VARCHAR[]; $identities, $src_identities, $dst_identities UINTEGER[]; $verdicts VARCHAR[].
--- Rules: every listed value must hold (the filter's terms are joined by `and`): `host X` = saddr or daddr is X,
---   `port N` = sport or dport is N, `identity N` = either side's identity is N. Lifetimes without a tuple never match
---   an address, port, protocol or identity term. The example is the first matching lifetime in capture order; its
---   drop_label and drop_site (skb_tracks) word the group's drop.
+-- Inputs: tracks_enriched; flow_match (the lifetimes the --flow filter keeps: src/flow-filter.ts fills it).
+-- Rules: the example is the first matching lifetime in capture order; its drop_label and drop_site (skb_tracks) word
+--   the group's drop.
 WITH m AS (
   SELECT t.*
   FROM tracks_enriched t
-  WHERE len(list_filter($hosts::VARCHAR[], lambda v: v IS DISTINCT FROM t.tuple.saddr AND v IS DISTINCT FROM t.tuple.daddr)) = 0
-    AND len(list_filter($srcs::VARCHAR[], lambda v: v IS DISTINCT FROM t.tuple.saddr)) = 0
-    AND len(list_filter($dsts::VARCHAR[], lambda v: v IS DISTINCT FROM t.tuple.daddr)) = 0
-    AND len(list_filter($ports::INTEGER[], lambda v: v IS DISTINCT FROM t.tuple.sport AND v IS DISTINCT FROM t.tuple.dport)) = 0
-    AND len(list_filter($sports::INTEGER[], lambda v: v IS DISTINCT FROM t.tuple.sport)) = 0
-    AND len(list_filter($dports::INTEGER[], lambda v: v IS DISTINCT FROM t.tuple.dport)) = 0
-    AND len(list_filter($protos::VARCHAR[], lambda v: v IS DISTINCT FROM lower(t.tuple.l4))) = 0
-    AND len(list_filter($identities::UINTEGER[], lambda v: v IS DISTINCT FROM t.src_identity AND v IS DISTINCT FROM t.dst_identity)) = 0
-    AND len(list_filter($src_identities::UINTEGER[], lambda v: v IS DISTINCT FROM t.src_identity)) = 0
-    AND len(list_filter($dst_identities::UINTEGER[], lambda v: v IS DISTINCT FROM t.dst_identity)) = 0
-    AND len(list_filter($verdicts::VARCHAR[], lambda v: v IS DISTINCT FROM t.verdict)) = 0
+  WHERE (t.capture, t.skb, t.track_no) IN (SELECT capture, skb, track_no FROM flow_match)
 )
 SELECT capture,
        path_sig,

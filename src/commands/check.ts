@@ -10,6 +10,7 @@ export function renderCheckText(r: CheckResult): string {
   const out: string[] = [];
   for (const x of r.rules) {
     out.push(`${x.pass ? 'PASS' : 'FAIL'}  ${x.name}  (${r.rulesFile}:${x.line})`);
+    if (x.warning) out.push(`      warning: ${x.warning}`);
     if (!x.pass && x.rows.length) {
       const cols = Object.keys(x.rows[0]!);
       out.push(renderTable(cols, x.rows.map((row) => cols.map((c) => row[c]))).trimEnd().split('\n').map((l) => `      ${l}`).join('\n'));
@@ -23,7 +24,7 @@ export function renderCheckText(r: CheckResult): string {
 export function register(program: Command): void {
   program
     .command('check')
-    .description('run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; exit 1 on any failure')
+    .description('run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; a rule whose flow matches no track fails unless allow_empty: true; exit 1 on any failure')
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')
     .option('--format <fmt>', 'text or json', 'text')

@@ -2,6 +2,7 @@
 // 1 differences (not allowed by --baseline), 2 error. The work is diff.ts's; the text is diff-render.ts's.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { FLOW_HELP } from '../flow-filter.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
 
@@ -13,8 +14,8 @@ export function register(program: Command): void {
     .description('compare the flows of two captures: paths only in A / only in B, first divergent function, verdicts, drops, latency (exit 0 same, 1 different, 2 error)')
     .argument('<a>', 'capture directory (before / known good)')
     .argument('<b>', 'capture directory (after)')
-    .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip)')
-    .option('--flow <filter>', "only tracks matching e.g. 'port 80', 'dport 80 tcp', 'host 10.244.2.61', 'id 9764', 'flow *:80/tcp'")
+    .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')
+    .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
     .option('--format <fmt>', 'text or json', 'text')
     .option('--max-flows <n>', 'show at most n flows (changed first)')
     .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1')

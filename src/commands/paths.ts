@@ -2,7 +2,7 @@
 // most common first, each with one example hop by hop. The work is src/paths.ts.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { FLOW_HELP as FLOW_SYNTAX } from '../flow-syntax.js';
+import { FLOW_HELP } from '../flow-filter.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
 
@@ -11,7 +11,7 @@ export function register(program: Command): void {
     .command('paths')
     .description('group skb lifetimes by the path they took through the kernel; show one example of each, hop by hop')
     .argument('<capture>', 'capture directory')
-    .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_SYNTAX})`)
+    .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')
     .option('--json', 'print the groups, tuples and hops as JSON', false)
     .option('--no-cache', 'do not read or write <capture>/.cache')

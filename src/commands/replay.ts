@@ -1,6 +1,8 @@
-// `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines.
+// `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines; --skb and
+// --flow (flow-select.ts) keep only some events.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
+import { FLOW_HELP } from '../flow-filter.js';
 import { parseLayoutKey } from '../layout.js';
 import { readManifest } from '../manifest.js';
 import { newRenderState, renderHeader, renderJson, renderText } from '../pwru-layout.js';
@@ -12,8 +14,10 @@ export function register(program: Command): void {
     .description("print a capture in pwru's own output layout, or as pwru JSON lines")
     .argument('<dir>', 'capture directory')
     .option('--skb <addr>', 'only events of this skb address (0x…)')
+    .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)
+    .option('--no-cache', 'with --flow: do not read or write <dir>/.cache')
     .option('--json', "print pwru's --output-json lines", false)
-    .action(async (dir: string, o: { skb?: string; json: boolean }) => {
+    .action(async (dir: string, o: { skb?: string; flow?: string; json: boolean; cache: boolean }) => {
       const m = readManifest(dir);
       let skb: bigint | null = null;
       if (o.skb !== undefined) {
@@ -22,12 +26,20 @@ export function register(program: Command): void {
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       if (m.status !== 'complete') warn(`capture status is ${m.status}${m.statusReason ? ` (${m.statusReason})` : ''}`);
+      let seqs: Set<number> | null = null;
+      if (o.flow !== undefined && o.flow.trim() !== '') {
+        const { flowEventSeqs } = await import('../flow-select.js'); // DuckDB loads only for --flow
+        seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn });
+      }
       const st = newRenderState();
       let lastLayout = '';
       const out: string[] = [];
       const { readEvents } = await import('../capture-reader.js'); // Arrow loads only when needed
+      let seq = -1;
       for (const e of readEvents(dir, warn)) {
+        seq++;
         if (skb !== null && e.skb !== skb) continue;
+        if (seqs !== null && !seqs.has(seq)) continue;
         if (o.json) out.push(renderJson(e));
         else {
           if (e.layout !== lastLayout) {
