@@ -187,6 +187,22 @@ const hexU32 = (s: string) => {
 const decU32 = (s: string) => (DEC_RE.test(s) && s.length <= 10 && Number(s) <= 0xffffffff ? Number(s) : null);
 /** `%08x` (the PR #376 pre-release) pads to 8 digits; `%x` never prints a leading zero except for 0 itself. */
 const isMark08 = (tok: string) => tok.length === 8 && tok.charCodeAt(0) === 0x30;
+/**
+ * Was this MARK printed `%08x`? Sure for a leading zero; an 8-digit mark like `bc5a6e00` reads the same either way,
+ * so it follows the marks seen before it under the same header (kept on the header's layout, which is the
+ * parser state's own object): one capture keeps one layout key and replay prints its header once.
+ */
+function markPadded(tok: string, hdr: Layout | null): boolean {
+  if (isMark08(tok)) {
+    if (hdr) hdr.mark08 = true;
+    return true;
+  }
+  if (tok.length < 8) {
+    if (hdr) hdr.mark08 = false;
+    return false;
+  }
+  return hdr?.mark08 ?? false;
+}
 /** A kernel symbol as FUNC/CALLER prints it: `sch_handle_ingress.constprop.0`, `bpf_prog_…[bpf]`, or a raw address. */
 const SYMBOL_RE = /^([A-Za-z_][\w.$]*(\[[\w.-]+\])?|0x[0-9a-fA-F]+)$/;
 
@@ -331,7 +347,7 @@ function parseEraE(body: string, tokens: string[], start: number, lineNo: number
     if (mark === null || !/^[0-9a-fA-F]+$/.test(tokens[metaStart + 1]!)) return `MARK/x is not hex: ${tokens[metaStart + 1]}`;
     ev.netns = netns;
     ev.mark = mark;
-    l.mark08 = isMark08(tokens[metaStart + 1]!);
+    l.mark08 = markPadded(tokens[metaStart + 1]!, hdr);
     ev.iface = tokens[metaStart + 2]!;
     ev.ifindex = ifindexCached(ev.iface);
     ev.proto = parseInt(tokens[protoAt]!, 16);
@@ -441,7 +457,7 @@ function parseByOrder(body: string, tokens: string[], lineNo: number, hdr: Layou
       case 'mark':
         if (!/^[0-9a-fA-F]{1,8}$/.test(tok)) return `MARK is not hex: ${tok}`;
         ev.mark = parseInt(tok, 16);
-        l.mark08 = isMark08(tok);
+        l.mark08 = markPadded(tok, hdr);
         break;
       case 'iface':
         ev.iface = tok;
@@ -681,21 +697,24 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
 
 /** Does this line stand on its own (an event start, JSON object, header, log or progress line)? */
 function startsOwnLine(line: string, state: ParserState): boolean {
-  return line.charCodeAt(0) === 0x7b || eventStart(line, state) !== null || parseHeader(line) !== null
+  return line.charCodeAt(0) === 0x7b || eventStart(line, state, true) !== null || parseHeader(line) !== null
     || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line);
 }
 
 interface EventStart { body: string; abs: Layout['abs']; absTime: string | null; prefixLen: number; tokens: string[] | null }
 
-/** Where an event line's fields begin, or null when the line does not open an event (no kernel address first). */
-function eventStart(line: string, state: ParserState): EventStart | null {
+/**
+ * Where an event line's fields begin, or null when the line does not open an event (no kernel address first).
+ * `strict`: under a header-given order only the header's SKB place counts (a wrapped line's rest may start with it).
+ */
+function eventStart(line: string, state: ParserState, strict = false): EventStart | null {
   const hdr = state.header;
   if (hdr?.order) {
     // The header put SKB somewhere: the token in that place must be a kernel address. A line that starts with one
     // elsewhere is an event line in the wrong order: it is read (and rejected) by the header's order, with a reason.
     const tokens = tokenize(line);
     const at = hdr.order.indexOf('skb');
-    const opens = KPTR_RE.test(tokens[at] ?? '') || KPTR_RE.test(tokens[0] ?? '');
+    const opens = KPTR_RE.test(tokens[at] ?? '') || (!strict && KPTR_RE.test(tokens[0] ?? ''));
     return opens ? { body: line.trim(), abs: null, absTime: null, prefixLen: 0, tokens } : null;
   }
   const c0 = line.charCodeAt(0);

@@ -174,6 +174,11 @@ describe('parser fidelity on real pastes', () => {
     expect(e.layout).toBe('E:meta,tuple,order-cpu.skb.process.tuple.func.netns.mark.iface.proto.mtu.len');
     expect(norm(renderText(e, newRenderState()))).toBe(norm(line));
     expect(norm(renderHeader(parseLayoutKey(e.layout))!)).toBe(norm(hdr));
+    // Mangled further: wrapped after PROCESS; the header's order says the line is not complete yet.
+    const cut = line.indexOf('10.244');
+    const wrapped = parseAll([hdr, line.slice(0, cut).trimEnd(), line.slice(cut)]);
+    expect(wrapped.parsed.map((p) => p.kind)).toEqual(['log', 'held', 'event']);
+    expect(wrapped.events[0]).toMatchObject({ ...SEED_FIELDS, lineNo: 2 });
     // Under that header a line in the release order is a reject with a reason, not a misread event.
     const { parsed } = parseAll([hdr, LINE]);
     expect(parsed[1]).toMatchObject({ kind: 'reject', reason: 'CPU is not a number: 0xffff91ba905e1ce8' });
@@ -194,6 +199,9 @@ describe('parser fidelity on real pastes', () => {
     expect(norm(renderHeader(parseLayoutKey(e.layout))!)).toBe(norm(hdr));
     const zero = one(LINE.replace(' 0       ~3a6f', ' 00000000 ~3a6f'), hdr);
     expect(norm(renderText(zero, newRenderState()))).toContain(' 00000000 ~3a6f7d4e8c73:26 ');
+    // An 8-digit mark without a leading zero reads the same in %x and %08x: it keeps the capture's one layout.
+    const { events } = parseAll([hdr, padded, LINE.replace(' 0       ~3a6f', ' bc5a6e00 ~3a6f')]);
+    expect(events.map((e) => [e.mark, e.layout])).toEqual([[0xd00, 'E:meta,tuple,markhdr,mark08'], [0xbc5a6e00, 'E:meta,tuple,markhdr,mark08']]);
     // %x under the released MARK/x header is unchanged: no padding, the header says MARK/x.
     const plain = one(LINE, HDR);
     expect(plain.layout).toBe('E:meta,tuple');
