@@ -1,6 +1,7 @@
-// One pwru output line → event | continuation | log | blank | reject. Pure apart from the small ParserState it
-// carries between lines of one file (the last header seen, whether we are inside a Go panic, whether the previous
-// line was an event). Writing, counting and batching are the batch writer's job.
+// One pwru output line → event | continuation | log | blank | reject, or held (the start of a wrapped paste line,
+// decided by the next line). Pure apart from the small ParserState it carries between lines of one file (the last
+// header seen, a held line, whether we are inside a Go panic, whether the previous line was an event). Writing,
+// counting and batching are the batch writer's job.
 import { blankEvent, type PwruEvent } from './event-schema.js';
 import { baseLayout, COLUMN_IDS, layoutKey, type ColumnId, type Layout } from './layout.js';
 
