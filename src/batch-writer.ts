@@ -164,6 +164,8 @@ export class LineAccumulator {
   private cols!: ColumnBuffer[];
   private rows = 0;
   private pending: PwruEvent | null = null;
+  /** Lines the parser holds as the start of a wrapped event line (counted as input, not yet as anything else). */
+  private held: { lineNo: number; text: string }[] = [];
   logBuf: string[] = [];
   rejectBuf: string[] = [];
   readonly ready: Uint8Array[] = [];
@@ -187,11 +189,21 @@ export class LineAccumulator {
   add(p: Parsed, lineNo: number, text: string): void {
     const c = this.counts;
     c.inputLines++;
+    if (p.heldRejected !== undefined) this.rejectHeld(p.heldRejected);
     switch (p.kind) {
+      case 'held':
+        this.commitPending();
+        this.held.push({ lineNo, text });
+        break;
       case 'event':
         this.commitPending();
         this.pending = p.event;
         c.events++;
+        if (p.joined) {
+          // The held lines and this one were one wrapped event line: the first is the event line, the rest continue it.
+          c.continuationLines += p.joined;
+          this.held = [];
+        }
         // A JSON event is whole on its line (the parser gives no continuation lines after one): commit it now, so
         // a batch filled by --flush-events holds every event counted so far.
         if (p.event.layout.startsWith('J:')) this.commitPending();
@@ -216,6 +228,17 @@ export class LineAccumulator {
         this.rejectBuf.push(JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
         break;
     }
+  }
+
+  private rejectHeld(reason: string): void {
+    for (const h of this.held) this.add({ kind: 'reject', reason }, h.lineNo, h.text);
+    this.counts.inputLines -= this.held.length; // counted when they were held
+    this.held = [];
+  }
+
+  /** End of input: a still-held line was an event line cut short, never completed. */
+  endInput(): void {
+    if (this.held.length) this.rejectHeld("event line stops before the header's columns are all there (cut short, or wrapped with nothing after it)");
   }
 
   /** Move the finished event (its continuation lines are all in) into the column buffers. */
@@ -361,6 +384,7 @@ export class CaptureWriter {
     this.manifest.status = status;
     if (reason) this.manifest.statusReason = reason;
     this.manifest.finishedAt = new Date().toISOString();
+    this.acc.endInput();
     this.flush(true);
     return this.manifest;
   }

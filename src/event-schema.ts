@@ -69,6 +69,11 @@ export interface PwruEvent {
   /** JSON only: the stack string / skb_metadata string exactly as pwru encoded them. */
   jsonStack: string | null;
   jsonSkbMetadata: string | null;
+  /**
+   * Free text a paste carried on the event line after pwru's last field (`… kfree_skb_reason(…)  <- dropped here`),
+   * as written. The line still counts as one event line; replay prints the note where it stood. (Schema v2.)
+   */
+  note: string | null;
 }
 
 /** How a column is stored; the loader and writer switch on this. */
@@ -118,6 +123,8 @@ export const COLUMNS: readonly ColumnSpec[] = [
   { name: 'attachment', kind: 'utf8', field: 'attachment' },
   { name: 'json_stack', kind: 'utf8', field: 'jsonStack' },
   { name: 'json_skb_metadata', kind: 'utf8', field: 'jsonSkbMetadata' },
+  // v2. Captures of schema v1 have no such column: readers and the DuckDB loader take a missing column as all null.
+  { name: 'note', kind: 'utf8', field: 'note' },
 ];
 
 export function arrowType(kind: ColumnKind, dictId: number): A.DataType {
@@ -147,7 +154,7 @@ export function blankEvent(lineNo: number, layout: string, skb: bigint, func: st
     lineNo, layout, skb, cpu: null, process: null, pid: null, func, dropReason: null, dropCode: null, progKind: null,
     ktime: null, absTime: null, netns: null, mark: null, ifindex: null, iface: null, proto: null, mtu: null, len: null,
     cb: null, saddr: null, daddr: null, sport: null, dport: null, l4: null, l4Proto: null, tcpFlags: null, tunnel: null,
-    caller: null, netnsName: null, metaKv: null, attachment: null, jsonStack: null, jsonSkbMetadata: null,
+    caller: null, netnsName: null, metaKv: null, attachment: null, jsonStack: null, jsonSkbMetadata: null, note: null,
   };
 }
 

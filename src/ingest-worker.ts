@@ -47,6 +47,7 @@ export function processChunk(job: ChunkJob): ChunkResult {
     const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
     acc.add(parseLine(line, lineNo, state), lineNo, line);
   }
+  acc.endInput();
   const out = acc.take(true);
   const st = acc.stats;
   return {

@@ -1,13 +1,26 @@
-// One pwru output line → event | continuation | log | blank | reject. Pure apart from the small ParserState it
-// carries between lines of one file (the last header seen, whether we are inside a Go panic, whether the previous
-// line was an event). Writing, counting and batching are the batch writer's job.
+// One pwru output line → event | continuation | log | blank | reject, or held (the start of a wrapped paste line,
+// decided by the next line). Pure apart from the small ParserState it carries between lines of one file (the last
+// header seen, a held line, whether we are inside a Go panic, whether the previous line was an event). Writing,
+// counting and batching are the batch writer's job.
 import { blankEvent, type PwruEvent } from './event-schema.js';
-import { baseLayout, layoutKey, type Layout } from './layout.js';
+import { baseLayout, COLUMN_IDS, layoutKey, type ColumnId, type Layout } from './layout.js';
 
 export type InputFormat = 'auto' | 'text' | 'json';
 
-export type Parsed =
-  | { kind: 'event'; event: PwruEvent }
+/**
+ * What one input line is. Every line gets exactly one answer, so events + continuation + log + reject + blank
+ * lines = input lines holds, with one twist for mail-wrapped pastes: a line that stops before the header's
+ * columns are all there is `held` (no count yet). The next line either completes it (an `event` with `joined` =
+ * the held lines: the first counts as the event line, the others and this one as continuation lines) or it
+ * does not (`heldRejected` gives the reason the held lines become rejects, then this line is read on its own).
+ * At the end of input held lines become rejects (LineAccumulator.endInput).
+ */
+export type Parsed = ParsedLine & { heldRejected?: string };
+
+type ParsedLine =
+  | { kind: 'event'; event: PwruEvent; joined?: number }
+  /** Maybe the first part of a wrapped event line: the next line decides. */
+  | { kind: 'held' }
   /** Belongs to the event above it (stack frame, skb dump, metadata line…). */
   | { kind: 'continuation'; text: string }
   | { kind: 'log'; logKind: LogKind; text: string }
@@ -24,16 +37,25 @@ export interface ParserState {
   /** True when the previous non-blank line was an event or one of its continuation lines. */
   inEvent: boolean;
   inPanic: boolean;
+  /** The start of a wrapped event line (joined text, first line number, physical lines so far), or null. */
+  held: { text: string; lineNo: number; lines: number } | null;
 }
 
 export const newParserState = (format: InputFormat = 'auto'): ParserState => ({
-  format, header: null, headerText: null, inEvent: false, inPanic: false,
+  format, header: null, headerText: null, inEvent: false, inPanic: false, held: null,
 });
 
 // ---- small token helpers -------------------------------------------------------------------------------------
 
 const SKB_RE = /^0x[0-9a-fA-F]+$/;
-const SKB_TOKEN_RE = /^0x[0-9a-fA-F]+\s/;
+/**
+ * pwru prints the skb (or, for XDP, the BPF stack address &xdp) with `%#x` of a 64-bit kernel pointer:
+ * `0xffff8881…`, `0xffffb5dd40600b00`, arm64 `0xffff0000…`, LA57 `0xff11…`, i.e. 16 hex digits in practice.
+ * A token counts as an skb address only with 12 to 16 hex digits, so a wrapped line's ethertype `0x0800` or a
+ * `0x1` in prose never starts an event.
+ */
+export const KPTR_RE = /^0x[0-9a-fA-F]{12,16}$/;
+const KPTR_TOKEN_RE = /^0x[0-9a-fA-F]{12,16}\s/;
 const DEC_RE = /^\d+$/;
 const HMS_RE = /^\d{2}:\d{2}:\d{2}\.\d{3}$/;
 const ISO_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}$/;
@@ -164,11 +186,43 @@ const hexU32 = (s: string) => {
   return Number.isFinite(v) && v >= 0 && v <= 0xffffffff ? v : null;
 };
 const decU32 = (s: string) => (DEC_RE.test(s) && s.length <= 10 && Number(s) <= 0xffffffff ? Number(s) : null);
+/** `%08x` (the PR #376 pre-release) pads to 8 digits; `%x` never prints a leading zero except for 0 itself. */
+const isMark08 = (tok: string) => tok.length === 8 && tok.charCodeAt(0) === 0x30;
+/**
+ * Was this MARK printed `%08x`? Sure for a leading zero; an 8-digit mark like `bc5a6e00` reads the same either way,
+ * so it follows the marks seen before it under the same header (kept on the header's layout, which is the
+ * parser state's own object): one capture keeps one layout key and replay prints its header once.
+ */
+function markPadded(tok: string, hdr: Layout | null): boolean {
+  if (isMark08(tok)) {
+    if (hdr) hdr.mark08 = true;
+    return true;
+  }
+  if (tok.length < 8) {
+    if (hdr) hdr.mark08 = false;
+    return false;
+  }
+  return hdr?.mark08 ?? false;
+}
+/** A kernel symbol as FUNC/CALLER prints it: `sch_handle_ingress.constprop.0`, `bpf_prog_…[bpf]`, or a raw address. */
+const SYMBOL_RE = /^([A-Za-z_][\w.$]*(\[[\w.-]+\])?|0x[0-9a-fA-F]+)$/;
+
+/** The text of `line` from token i on, as written (tokens are in order and come from `line`). */
+function restOf(line: string, tokens: readonly string[], i: number): string {
+  let at = 0;
+  for (let k = 0; k < i; k++) at = line.indexOf(tokens[k]!, at) + tokens[k]!.length;
+  return line.slice(line.indexOf(tokens[i]!, at)).trimEnd();
+}
 
 // ---- header ------------------------------------------------------------------------------------------------
 
 /** A header line → its layout, or null when the line is not a pwru header. */
 export function parseHeader(line: string): Layout | null {
+  return releaseHeader(line) ?? orderedHeader(line);
+}
+
+/** The header of a released pwru (the four families of PWRU_FORMATS.md §2), in the order that release printed. */
+function releaseHeader(line: string): Layout | null {
   const t = line.trim().split(/\s+/);
   let i = 0;
   let abs: Layout['abs'] = null;
@@ -177,7 +231,7 @@ export function parseHeader(line: string): Layout | null {
   i++;
   if (t[i] === 'PROCESS') {
     // Era A: SKB PROCESS FUNC TIMESTAMP. %15s PROCESS (v0.0.1–2) ends at column 34, %16s at 35.
-    if (t[i + 1] !== 'FUNC') return null;
+    if (t[i + 1] !== 'FUNC' || t.length !== i + (t[i + 2] === 'TIMESTAMP' ? 3 : 2)) return null;
     const l = baseLayout('A');
     l.ts = true;
     const end = line.indexOf('PROCESS') + 7;
@@ -187,6 +241,7 @@ export function parseHeader(line: string): Layout | null {
   if (t[i] !== 'CPU' || t[i + 1] !== 'PROCESS') return null;
   i += 2;
   if (t[i] === 'FUNC') {
+    if (t.length !== i + (t[i + 1] === 'TIMESTAMP' ? 2 : 1)) return null;
     const l = baseLayout('C');
     l.abs = abs;
     l.ts = t[i + 1] === 'TIMESTAMP';
@@ -197,7 +252,11 @@ export function parseHeader(line: string): Layout | null {
   const rest = t.slice(i);
   let j = 0;
   if (rest[j] === 'TIMESTAMP') { l.ts = true; j++; }
-  if (rest[j] === 'NETNS' && rest[j + 1] === 'MARK/x') { l.meta = true; j += 6; }
+  if (rest[j] === 'NETNS' && (rest[j + 1] === 'MARK/x' || rest[j + 1] === 'MARK') && rest[j + 2] === 'IFACE' && rest[j + 3] === 'PROTO' && rest[j + 4] === 'MTU' && rest[j + 5] === 'LEN') {
+    l.meta = true;
+    l.markHdr = rest[j + 1] === 'MARK';
+    j += 6;
+  }
   if (rest[j] === '__sk_buff->cb[]') { l.cb = true; j++; }
   if (rest[j] === 'NETNS' && rest[j + 1] === 'NAME') {
     l.nsNames = 16;
@@ -211,9 +270,48 @@ export function parseHeader(line: string): Layout | null {
   return j === rest.length ? l : null;
 }
 
+const META_IDS: readonly ColumnId[] = ['netns', 'mark', 'iface', 'proto', 'mtu', 'len'];
+
+/**
+ * A header that names pwru columns in an order no release printed (a hand-edited or re-ordered paste): the
+ * header's own order is authoritative. Valid when every name is a pwru column name, none repeats, SKB and FUNC
+ * are there and the six meta columns come all or none. NETNS NAME is left out: its value may be all blanks, so
+ * its place among whitespace-split tokens cannot be told.
+ */
+function orderedHeader(line: string): Layout | null {
+  const names = line.trim().split(/\s+/);
+  const order: ColumnId[] = [];
+  for (const n of names) {
+    const id = (COLUMN_IDS as Record<string, ColumnId | undefined>)[n];
+    if (id === undefined || order.includes(id)) return null;
+    order.push(id);
+  }
+  if (!order.includes('skb') || !order.includes('func')) return null;
+  const metas = META_IDS.filter((m) => order.includes(m)).length;
+  if (metas !== 0 && metas !== META_IDS.length) return null;
+  const l = baseLayout('E');
+  l.order = order;
+  l.ts = order.includes('ts');
+  l.meta = metas > 0;
+  l.markHdr = names.includes('MARK');
+  l.cb = order.includes('cb');
+  l.tuple = order.includes('tuple');
+  l.caller = order.includes('caller');
+  l.tunnel = order.includes('tunnel');
+  if (order.includes('time')) l.abs = 'hms';
+  return l;
+}
+
+/** Fewest tokens a complete event line of this header has (FUNC's ` (N)`, CALLER text and NETNS NAME may add or lack). */
+export function minTokens(h: Layout): number {
+  if (h.order) return h.order.length;
+  if (h.era !== 'E') return 0;
+  return 3 + (h.abs ? 1 : 0) + (h.ts ? 1 : 0) + (h.meta ? 6 : 0) + (h.cb ? 1 : 0) + (h.tuple ? 1 : 0) + 1 + (h.caller ? 1 : 0);
+}
+
 // ---- era E (v1.0.7+) event line ------------------------------------------------------------------------------
 
-function parseEraE(tokens: string[], start: number, lineNo: number, hdr: Layout | null, abs: Layout['abs'], absTime: string | null): PwruEvent | string {
+function parseEraE(body: string, tokens: string[], start: number, lineNo: number, hdr: Layout | null, abs: Layout['abs'], absTime: string | null): PwruEvent | string {
   const n = tokens.length;
   let i = start;
   const skbTok = tokens[i++]!;
@@ -250,6 +348,7 @@ function parseEraE(tokens: string[], start: number, lineNo: number, hdr: Layout 
     if (mark === null || !/^[0-9a-fA-F]+$/.test(tokens[metaStart + 1]!)) return `MARK/x is not hex: ${tokens[metaStart + 1]}`;
     ev.netns = netns;
     ev.mark = mark;
+    l.mark08 = markPadded(tokens[metaStart + 1]!, hdr);
     ev.iface = tokens[metaStart + 2]!;
     ev.ifindex = ifindexCached(ev.iface);
     ev.proto = parseInt(tokens[protoAt]!, 16);
@@ -282,25 +381,123 @@ function parseEraE(tokens: string[], start: number, lineNo: number, hdr: Layout 
   if (i >= n) return 'no FUNC field';
   applyFunc(ev, tokens[i++]!);
   if (i < n && DROPCODE_RE.test(tokens[i]!)) ev.dropCode = Number(tokens[i++]!.slice(1, -1));
-  // After FUNC: [CALLER] [name=value …] [tunnel tuple]. Classify by shape; the header only confirms.
+  // After FUNC: [CALLER] [name=value …] [tunnel tuple]. Classify by shape; the header only confirms. The first
+  // token that fits none starts free text a paste added (a note): the event is kept and the text with it.
   const kv: string[] = [];
+  let callerAt = -1;
   for (; i < n; i++) {
     const tok = tokens[i]!;
     if (i === n - 1 && isTupleToken(tok) && (hdr ? hdr.tunnel : true)) {
       ev.tunnel = tok;
       l.tunnel = true;
-    } else if (tok.includes('=')) kv.push(tok);
-    else if (ev.caller === null && kv.length === 0 && (hdr ? hdr.caller : true)) {
+    } else if (tok.includes('=') && /^[\w.>-]+=/.test(tok)) kv.push(tok);
+    else if (ev.caller === null && kv.length === 0 && (hdr ? hdr.caller : SYMBOL_RE.test(tok))) {
       ev.caller = tok;
       l.caller = true;
-    } else return `unexpected field after FUNC: ${tok}`;
+      callerAt = i;
+    } else {
+      // Without a header a word right after FUNC was only a guess at CALLER: if more free text follows, it is text.
+      if (!hdr && callerAt >= 0 && kv.length === 0) { ev.caller = null; l.caller = false; i = callerAt; }
+      ev.note = restOf(body, tokens, i);
+      break;
+    }
   }
   if (kv.length) ev.metaKv = kv.join(' ');
   if (hdr) {
     // Keep the header's view of optional columns so replay prints the same header.
     l.caller = hdr.caller;
     l.tunnel = hdr.tunnel || l.tunnel;
+    l.markHdr = hdr.markHdr;
   }
+  ev.layout = layoutKey(l);
+  return ev;
+}
+
+// ---- a header-given column order ------------------------------------------------------------------------------
+
+/**
+ * An event line under a header whose column order no release printed: one whitespace-split token per column,
+ * in the header's order, each read with its v1.0.7+ format (FUNC may carry ` (N)`). Name=value tokens after the
+ * last column are --output-skb-metadata; any other text after it is a note.
+ */
+function parseByOrder(body: string, tokens: string[], lineNo: number, hdr: Layout): PwruEvent | string {
+  const order = hdr.order!;
+  const l = baseLayout('E');
+  l.order = order;
+  l.markHdr = hdr.markHdr;
+  l.ts = hdr.ts; l.meta = hdr.meta; l.cb = hdr.cb; l.tuple = hdr.tuple; l.caller = hdr.caller; l.tunnel = hdr.tunnel;
+  const ev = blankEvent(lineNo, '', 0n, '');
+  let i = 0;
+  for (const col of order) {
+    const tok = tokens[i++];
+    if (tok === undefined) return `no ${col.toUpperCase()} field although the header announced one`;
+    switch (col) {
+      case 'time':
+        if (HMS_RE.test(tok)) l.abs = 'hms'; else if (ISO_RE.test(tok)) l.abs = 'iso'; else return `TIME is not a wall-clock time: ${tok}`;
+        ev.absTime = tok;
+        break;
+      case 'skb':
+        if (!KPTR_RE.test(tok)) return `SKB is not a kernel address: ${tok}`;
+        ev.skb = BigInt(tok);
+        break;
+      case 'cpu':
+        if (!DEC_RE.test(tok)) return `CPU is not a number: ${tok}`;
+        ev.cpu = Number(tok);
+        break;
+      case 'process':
+        ev.process = tok;
+        ev.pid = pidOfUnbracketed(tok);
+        break;
+      case 'ts':
+        if (!DEC_RE.test(tok)) return `TIMESTAMP is not a number: ${tok}`;
+        ev.ktime = BigInt(tok);
+        break;
+      case 'netns':
+        if ((ev.netns = decU32(tok)) === null) return `NETNS is not a number: ${tok}`;
+        break;
+      case 'mark':
+        if (!/^[0-9a-fA-F]{1,8}$/.test(tok)) return `MARK is not hex: ${tok}`;
+        ev.mark = parseInt(tok, 16);
+        l.mark08 = markPadded(tok, hdr);
+        break;
+      case 'iface':
+        ev.iface = tok;
+        ev.ifindex = ifindexCached(tok);
+        break;
+      case 'proto':
+        if (!PROTO_RE.test(tok)) return `PROTO is not 0x-hex: ${tok}`;
+        ev.proto = parseInt(tok, 16);
+        break;
+      case 'mtu':
+      case 'len':
+        if (decU32(tok) === null) return `${col.toUpperCase()} is not a number: ${tok}`;
+        ev[col] = Number(tok);
+        break;
+      case 'cb':
+        if (!CB_RE.test(tok)) return `__sk_buff->cb[] is not five 0x-words: ${tok}`;
+        ev.cb = tok.slice(1, -1).split(',').map((h) => parseInt(h, 16));
+        break;
+      case 'tuple':
+        if (!isTupleToken(tok)) return `TUPLE is not a tuple: ${tok}`;
+        applyTuple(ev, tok);
+        break;
+      case 'func':
+        applyFunc(ev, tok);
+        if (i < tokens.length && DROPCODE_RE.test(tokens[i]!)) ev.dropCode = Number(tokens[i++]!.slice(1, -1));
+        break;
+      case 'caller':
+        ev.caller = tok;
+        break;
+      case 'tunnel':
+        if (!isTupleToken(tok)) return `TUNNEL is not a tuple: ${tok}`;
+        ev.tunnel = tok;
+        break;
+    }
+  }
+  const kv: string[] = [];
+  while (i < tokens.length && /^[\w.>-]+=/.test(tokens[i]!)) kv.push(tokens[i++]!);
+  if (kv.length) ev.metaKv = kv.join(' ');
+  if (i < tokens.length) ev.note = restOf(body, tokens, i);
   ev.layout = layoutKey(l);
   return ev;
 }
@@ -326,7 +523,8 @@ function parseBracketed(line: string, lineNo: number, hdr: Layout | null, abs: L
   if (m[2] !== undefined) ev.cpu = Number(m[2]);
   ev.process = rest.slice(open + 1, closeAt);
   ev.pid = pidOf(ev.process, true);
-  const tokens = rest.slice(closeAt + 1).trim().split(/\s+/).filter(Boolean);
+  const tail = rest.slice(closeAt + 1);
+  const tokens = tail.trim().split(/\s+/).filter(Boolean);
   if (tokens.length === 0) return 'no FUNC field';
   let i = 0;
   let func = tokens[i++]!;
@@ -369,7 +567,8 @@ function parseBracketed(line: string, lineNo: number, hdr: Layout | null, abs: L
     applyTuple(ev, tokens[i++]!);
     l.tuple = true;
   }
-  if (i < tokens.length) return `unexpected field: ${tokens[i]}`;
+  // Anything after the last field is free text a paste added: keep the event, and the text as its note.
+  if (i < tokens.length) ev.note = restOf(tail, tokens, i);
   ev.layout = layoutKey(l);
   return ev;
 }
@@ -422,7 +621,13 @@ export function parseJsonLine(line: string, lineNo: number): PwruEvent | string 
     if (o.cb.length !== 5 || !o.cb.every((x) => typeof x === 'number')) return 'JSON "cb" is not five numbers';
     ev.cb = o.cb as number[];
   }
-  if (o.tuple && typeof o.tuple === 'object') {
+  if (typeof o.tuple === 'string') {
+    // The pre-merge JSON of PR #285 printed the text tuple: read it as the text column, and replay it as a string.
+    if (!applyTuple(ev, o.tuple)) return `JSON "tuple" is a string but not a pwru tuple: ${o.tuple}`;
+    ev.layout = 'J:tuplestr';
+  } else if (o.tuple !== undefined && o.tuple !== null && (typeof o.tuple !== 'object' || Array.isArray(o.tuple))) {
+    return `JSON "tuple" is neither an object nor a string: ${JSON.stringify(o.tuple)}`;
+  } else if (o.tuple && typeof o.tuple === 'object') {
     // Fields straight from the object (no detour through the text form): the JSON hot path.
     const t = o.tuple as Record<string, unknown>;
     const sa = t.saddr ?? '', da = t.daddr ?? '', sp = t.sport ?? 0, dp = t.dport ?? 0, p = t.proto ?? 0;
@@ -463,9 +668,90 @@ export function looksLikeContinuation(line: string): boolean {
 
 const PANIC_LINE_RE = /^(panic: |fatal error: |\[signal |goroutine \d+ \[|\t|created by |[\w./*()-]+\(.*\)$|exit status \d+$)/;
 
+/** A mail-wrapped event line is re-joined over at most this many physical lines. */
+const MAX_WRAPPED_LINES = 3;
+
 /** Classify and parse one input line (without its newline). `state` carries what the previous lines said. */
 export function parseLine(raw: string, lineNo: number, state: ParserState): Parsed {
   const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
+  const held = state.held;
+  if (held === null) return parseOne(line, lineNo, state);
+  state.held = null;
+  let why = `line ${held.lineNo} stops before the header's columns are all there and line ${lineNo} does not complete it`;
+  if (line.trim() !== '' && !startsOwnLine(line, state)) {
+    // A wrapped paste: this line carries the rest of the held one (the tuple, FUNC, or the tail of the meta block).
+    const joined = `${held.text} ${line.trim()}`;
+    const r = eventOf(joined, held.lineNo, state);
+    if (r !== null && typeof r !== 'string') {
+      state.inEvent = true;
+      state.inPanic = false;
+      return { kind: 'event', event: r, joined: held.lines };
+    }
+    if (held.lines + 1 < MAX_WRAPPED_LINES && state.header && tokenize(joined).length < minTokens(state.header)) {
+      state.held = { text: joined, lineNo: held.lineNo, lines: held.lines + 1 };
+      return { kind: 'held' };
+    }
+    if (typeof r === 'string') why += ` (joined: ${r})`;
+  }
+  return { ...parseOne(line, lineNo, state), heldRejected: why };
+}
+
+/** Does this line stand on its own (an event start, JSON object, header, log or progress line)? */
+function startsOwnLine(line: string, state: ParserState): boolean {
+  return line.charCodeAt(0) === 0x7b || eventStart(line, state, true) !== null || parseHeader(line) !== null
+    || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line);
+}
+
+interface EventStart { body: string; abs: Layout['abs']; absTime: string | null; prefixLen: number; tokens: string[] | null }
+
+/**
+ * Where an event line's fields begin, or null when the line does not open an event (no kernel address first).
+ * `strict`: under a header-given order only the header's SKB place counts (a wrapped line's rest may start with it).
+ */
+function eventStart(line: string, state: ParserState, strict = false): EventStart | null {
+  const hdr = state.header;
+  if (hdr?.order) {
+    // The header put SKB somewhere: the token in that place must be a kernel address. A line that starts with one
+    // elsewhere is an event line in the wrong order: it is read (and rejected) by the header's order, with a reason.
+    const tokens = tokenize(line);
+    const at = hdr.order.indexOf('skb');
+    const opens = KPTR_RE.test(tokens[at] ?? '') || (!strict && KPTR_RE.test(tokens[0] ?? ''));
+    return opens ? { body: line.trim(), abs: null, absTime: null, prefixLen: 0, tokens } : null;
+  }
+  const c0 = line.charCodeAt(0);
+  const trimmed = c0 === 0x20 ? line.trimStart() : line;
+  let abs: Layout['abs'] = null;
+  let absTime: string | null = null;
+  let body = trimmed;
+  let prefixLen = line.length - trimmed.length;
+  if (trimmed.charCodeAt(0) !== 0x30) {
+    const firstSpace = trimmed.indexOf(' ');
+    const first = firstSpace < 0 ? trimmed : trimmed.slice(0, firstSpace);
+    if (!HMS_RE.test(first) && !ISO_RE.test(first)) return null;
+    abs = first.length === 12 ? 'hms' : 'iso';
+    absTime = first;
+    body = trimmed.slice(firstSpace).trimStart();
+    prefixLen = line.length - body.length;
+  }
+  if (body.charCodeAt(0) !== 0x30 || body.charCodeAt(1) !== 0x78 || !KPTR_TOKEN_RE.test(body)) return null;
+  return { body, abs, absTime, prefixLen, tokens: null };
+}
+
+/** The event on a text line, a reason it is a broken one, or null when the line does not open an event. */
+function eventOf(line: string, lineNo: number, state: ParserState): PwruEvent | string | null {
+  const st = eventStart(line, state);
+  if (st === null) return null;
+  const hdr = state.header;
+  if (hdr?.order) return parseByOrder(st.body, st.tokens!, lineNo, hdr);
+  // Bracketed process → eras A/C (`0x… [comm]` or `0x… CPU [comm]`); else the fixed-column era.
+  const tokens = tokenize(st.body);
+  const t1 = tokens[1] ?? '';
+  const bracketed = t1.charCodeAt(0) === 0x5b || (tokens[2] !== undefined && tokens[2].charCodeAt(0) === 0x5b && DEC_RE.test(t1));
+  if (bracketed || (hdr && (hdr.era === 'A' || hdr.era === 'C'))) return parseBracketed(line, lineNo, hdr, st.abs, st.absTime, st.prefixLen);
+  return parseEraE(st.body, tokens, 0, lineNo, hdr && hdr.era === 'E' ? hdr : null, st.abs, st.absTime);
+}
+
+function parseOne(line: string, lineNo: number, state: ParserState): Parsed {
   if (line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '')) {
     if (state.inPanic) return { kind: 'log', logKind: 'panic', text: line };
     return { kind: 'blank' };
@@ -482,31 +768,16 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
     state.inEvent = false;
     return classifyNonEvent(line, state) ?? { kind: 'reject', reason: 'not a JSON object (--format json)' };
   }
-  // Fast path: an event line starts with 0x (or an absolute-time prefix, then 0x).
-  const trimmed = c0 === 0x20 ? line.trimStart() : line;
-  let abs: Layout['abs'] = null;
-  let absTime: string | null = null;
-  let body = trimmed;
-  let prefixLen = line.length - trimmed.length;
-  const firstSpace = trimmed.indexOf(' ');
-  const first = firstSpace < 0 ? trimmed : trimmed.slice(0, firstSpace);
-  if (c0 !== 0x30 && (HMS_RE.test(first) || ISO_RE.test(first))) {
-    abs = first.length === 12 ? 'hms' : 'iso';
-    absTime = first;
-    body = trimmed.slice(firstSpace).trimStart();
-    prefixLen = line.length - body.length;
-  }
-  if (body.charCodeAt(0) === 0x30 && body.charCodeAt(1) === 0x78 && SKB_TOKEN_RE.test(body)) {
-    const hdr = state.header;
-    let r: PwruEvent | string;
-    // Bracketed process → eras A/C (`0x… [comm]` or `0x… CPU [comm]`); else the fixed-column era.
-    const tokens = tokenize(body);
-    const t1 = tokens[1] ?? '';
-    const bracketed = t1.charCodeAt(0) === 0x5b || (tokens[2] !== undefined && tokens[2].charCodeAt(0) === 0x5b && DEC_RE.test(t1));
-    if (bracketed || (hdr && (hdr.era === 'A' || hdr.era === 'C'))) r = parseBracketed(line, lineNo, hdr, abs, absTime, prefixLen);
-    else r = parseEraE(tokens, 0, lineNo, hdr && hdr.era === 'E' ? hdr : null, abs, absTime);
+  const r = eventOf(line, lineNo, state);
+  if (r !== null) {
+    state.inEvent = false;
     if (typeof r === 'string') {
-      state.inEvent = false;
+      // Under a header, a line that stops short of its columns may go on on the next line (a mail-wrapped paste).
+      const h = state.header;
+      if (h && minTokens(h) > 0 && tokenize(line).length < minTokens(h)) {
+        state.held = { text: line.trim(), lineNo, lines: 1 };
+        return { kind: 'held' };
+      }
       return { kind: 'reject', reason: r };
     }
     state.inEvent = true;

@@ -23,13 +23,16 @@ export function workerScript(): string | null {
   return null;
 }
 
-/** Does a line starting at buf[i] open an event (`0x<hex> ` or `{`)? Only there may a chunk begin. */
+/**
+ * Does a line starting at buf[i] open an event (`{`, or `0x` + a kernel address of 12–16 hex digits + blank, as the
+ * parser's KPTR_RE)? Only there may a chunk begin: a wrapped paste line that starts with `0x0800` never does.
+ */
 function eventStartsAt(buf: Buffer, i: number): boolean {
   if (buf[i] === 0x7b) return true;
   if (buf[i] !== 0x30 || buf[i + 1] !== 0x78) return false;
   let j = i + 2;
   while (j < buf.length && ((buf[j]! >= 0x30 && buf[j]! <= 0x39) || (buf[j]! >= 0x61 && buf[j]! <= 0x66) || (buf[j]! >= 0x41 && buf[j]! <= 0x46))) j++;
-  return j > i + 2 && j < buf.length && (buf[j] === 0x20 || buf[j] === 0x09);
+  return j - i - 2 >= 12 && j - i - 2 <= 16 && j < buf.length && (buf[j] === 0x20 || buf[j] === 0x09);
 }
 
 /** Offset just after a '\n' that is followed by an event line, searching back from `from`; -1 if none. */

@@ -2,7 +2,7 @@
 // Replay prints only what these functions build from stored fields: the capture keeps no copy of the text,
 // so a token-exact replay proves the parse kept everything. Go verbs are ported from PWRU_FORMATS.md §2–§5.
 import type { PwruEvent } from './event-schema.js';
-import { parseLayoutKey, type Layout } from './layout.js';
+import { parseLayoutKey, type ColumnId, type Layout } from './layout.js';
 import { tcpFlagNames } from './line-parser.js';
 
 const padL = (s: string, w: number) => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
@@ -45,10 +45,11 @@ export function renderHeader(l: Layout): string | null {
       return h;
     }
     case 'E': {
+      if (l.order) return l.order.map((c) => headerName(c, l)).join(' ');
       let h = l.abs === 'iso' ? `${padR('TIME', 23)} ` : l.abs ? `${padR('TIME', 12)} ` : '';
       h += `${padR('SKB', 18)} ${padR('CPU', 3)} ${padR('PROCESS', 16)}`;
       if (l.ts) h += ` ${padR('TIMESTAMP', 16)}`;
-      if (l.meta) h += ` ${padR('NETNS', 10)} ${padR('MARK/x', 8)} ${centre('IFACE', 16)} ${padR('PROTO', 6)} ${padR('MTU', 5)} ${padR('LEN', 5)}`;
+      if (l.meta) h += ` ${padR('NETNS', 10)} ${padR(l.markHdr ? 'MARK' : 'MARK/x', 8)} ${centre('IFACE', 16)} ${padR('PROTO', 6)} ${padR('MTU', 5)} ${padR('LEN', 5)}`;
       if (l.cb) h += ` ${padR('__sk_buff->cb[]', 56)}`;
       if (l.nsNames) h += centre('NETNS NAME', l.nsNames);
       if (l.tuple) h += ' TUPLE';
@@ -58,6 +59,49 @@ export function renderHeader(l: Layout): string | null {
       return h;
     }
   }
+}
+
+const HEADER_NAMES: Record<ColumnId, string> = {
+  time: 'TIME', skb: 'SKB', cpu: 'CPU', process: 'PROCESS', ts: 'TIMESTAMP', netns: 'NETNS', mark: 'MARK/x', iface: 'IFACE',
+  proto: 'PROTO', mtu: 'MTU', len: 'LEN', cb: '__sk_buff->cb[]', tuple: 'TUPLE', func: 'FUNC', caller: 'CALLER', tunnel: 'TUNNEL',
+};
+const headerName = (c: ColumnId, l: Layout) => (c === 'mark' && l.markHdr ? 'MARK' : HEADER_NAMES[c]);
+
+/** MARK as printed: `%x`, or `%08x` in the PR #376 pre-release. */
+const markText = (e: PwruEvent, l: Layout) => (l.mark08 ? hex(e.mark ?? 0).padStart(8, '0') : hex(e.mark ?? 0));
+const cbText = (e: PwruEvent) => `[${(e.cb ?? [0, 0, 0, 0, 0]).map((v) => `0x${v.toString(16).toUpperCase().padStart(8, '0')}`).join(',')}]`;
+
+/** An event line under a header-given column order: each column in v1.0.7+ format, in that order. */
+function renderByOrder(e: PwruEvent, l: Layout, st: RenderState): string {
+  const out: string[] = [];
+  for (const c of l.order!) {
+    switch (c) {
+      case 'time': out.push(padR(e.absTime ?? '', l.abs === 'iso' ? 23 : 12)); break;
+      case 'skb': out.push(padR(`0x${hex(e.skb)}`, 18)); break;
+      case 'cpu': out.push(padR(String(e.cpu ?? 0), 3)); break;
+      case 'process': out.push(padR(e.process ?? '', 16)); break;
+      case 'ts': out.push(padR(String(e.ktime ?? 0n), 16)); break;
+      case 'netns': out.push(padR(String(e.netns ?? 0), 10)); break;
+      case 'mark': out.push(padR(markText(e, l), 8)); break;
+      case 'iface': out.push(centre(e.iface ?? '0', 16)); break;
+      case 'proto': out.push(`0x${hex(e.proto ?? 0).padStart(4, '0')}`); break;
+      case 'mtu': out.push(padR(String(e.mtu ?? 0), 5)); break;
+      case 'len': out.push(padR(String(e.len ?? 0), 5)); break;
+      case 'cb': out.push(cbText(e)); break;
+      case 'tuple': {
+        const t = tupleText(e);
+        if (t.length > st.maxTuple) st.maxTuple = t.length;
+        out.push(padR(t, st.maxTuple));
+        break;
+      }
+      case 'func': out.push(funcText(e)); break;
+      case 'caller': out.push(e.caller ?? ''); break;
+      case 'tunnel': out.push(e.tunnel ?? ''); break;
+    }
+  }
+  if (e.metaKv !== null) out.push(e.metaKv);
+  if (e.note !== null) out.push(e.note);
+  return withAttachments(out.join(' '), e);
 }
 
 function kvMeta(e: PwruEvent, l: Layout): string {
@@ -90,17 +134,19 @@ export function renderText(e: PwruEvent, st: RenderState): string {
     if (l.ts) s += ` ${padL(String(e.ktime ?? 0n), 16)}`;
     if (l.meta) s += kvMeta(e, l);
     if (l.tuple) s += ` ${tupleText(e)}`;
+    if (e.note !== null) s += ` ${e.note}`;
     return withAttachments(s, e);
   }
+  if (l.order) return renderByOrder(e, l, st);
   let s = '';
   if (l.abs) s += `${padR(e.absTime ?? '', l.abs === 'iso' ? 23 : 12)} `;
   s += `${padR(`0x${hex(e.skb)}`, 18)} ${padR(String(e.cpu ?? 0), 3)} ${padR(proc, 16)}`;
   if (l.ts) s += ` ${padR(String(e.ktime ?? 0n), 16)}`;
   if (l.meta) {
-    s += ` ${padR(String(e.netns ?? 0), 10)} ${padR(hex(e.mark ?? 0), 8)} ${centre(e.iface ?? '0', 16)}`;
+    s += ` ${padR(String(e.netns ?? 0), 10)} ${padR(markText(e, l), 8)} ${centre(e.iface ?? '0', 16)}`;
     s += ` 0x${hex(e.proto ?? 0).padStart(4, '0')} ${padR(String(e.mtu ?? 0), 5)} ${padR(String(e.len ?? 0), 5)}`;
   }
-  if (l.cb) s += ` [${(e.cb ?? [0, 0, 0, 0, 0]).map((v) => `0x${v.toString(16).toUpperCase().padStart(8, '0')}`).join(',')}]`;
+  if (l.cb) s += ` ${cbText(e)}`;
   if (l.nsNames) s += centre(e.netnsName ?? '', l.nsNames);
   if (l.tuple) {
     const t = tupleText(e);
@@ -113,6 +159,7 @@ export function renderText(e: PwruEvent, st: RenderState): string {
     s += ` ${padR(f, st.maxFunc)} ${e.caller ?? ''}`;
   } else s += ` ${f}`;
   if (e.metaKv !== null) s += ` ${e.metaKv}`;
+  if (e.note !== null) s += ` ${e.note}`;
   s = withAttachments(s, e);
   if (e.tunnel !== null) s += ` ${e.tunnel}`;
   return s;
@@ -137,7 +184,8 @@ export function renderJson(e: PwruEvent): string {
   if (e.mtu) put('mtu', String(e.mtu));
   if (e.len) put('len', String(e.len));
   if (e.cb) put('cb', `[${e.cb.join(',')}]`);
-  if (e.sport !== null) {
+  if (e.sport !== null && e.layout === 'J:tuplestr') put('tuple', JSON.stringify(tupleText(e)));
+  else if (e.sport !== null) {
     const t: string[] = [];
     if (e.saddr) t.push(`"saddr":${JSON.stringify(bracket(e.saddr))}`);
     if (e.daddr) t.push(`"daddr":${JSON.stringify(bracket(e.daddr))}`);

@@ -1,8 +1,9 @@
 // The line parser against real pwru outputs (../shared/real, the seed) and hand-made lines for eras without a
 // real paste. Round trips go through the real renderer: parse → render must give back the same tokens.
 import { describe, expect, it } from 'vitest';
-import { newParserState, parseHeader, parseLine, type Parsed } from '../src/line-parser.js';
-import { newRenderState, renderText, renderJson } from '../src/pwru-layout.js';
+import { KPTR_RE, newParserState, parseHeader, parseLine, type Parsed } from '../src/line-parser.js';
+import { newRenderState, renderHeader, renderText, renderJson } from '../src/pwru-layout.js';
+import { parseLayoutKey } from '../src/layout.js';
 import type { PwruEvent } from '../src/event-schema.js';
 import { realFiles, SEED, readLines } from './helpers/real.js';
 
@@ -93,7 +94,7 @@ describe('fields of each era', () => {
   it('v1.0.12 ISO absolute time, TIMESTAMP column and bracketed IPv6', () => {
     const hdr = 'TIME                    SKB                CPU PROCESS          TIMESTAMP        NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC';
     expect(parseHeader(hdr)).toMatchObject({ era: 'E', abs: 'iso', ts: true, meta: true, tuple: true });
-    const e = one('2026-03-01T10:00:00.123 0xffff8881 0   <empty>:0        182893007811626  4026531840 0              lo:1       0x86dd 65536 80    [fd00::1]:443->[fd00:10:244::834b]:5555(tcp) ip6_rcv_core', hdr);
+    const e = one('2026-03-01T10:00:00.123 0xffff88810c2e4f00 0   <empty>:0        182893007811626  4026531840 0              lo:1       0x86dd 65536 80    [fd00::1]:443->[fd00:10:244::834b]:5555(tcp) ip6_rcv_core', hdr);
     expect(e).toMatchObject({ absTime: '2026-03-01T10:00:00.123', ktime: 182893007811626n, saddr: 'fd00::1', daddr: 'fd00:10:244::834b', proto: 0x86dd });
     expect(renderText(e, newRenderState())).toContain('[fd00::1]:443->[fd00:10:244::834b]:5555(tcp)');
   });
@@ -151,5 +152,128 @@ describe('non-event lines', () => {
     const hdr = 'SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC';
     const { parsed } = parseAll([hdr, '0xffff91ba905e1ce8 x   ~bin/curl:1 4026531840 0 eth0:2 0x0800 1500 60 1.1.1.1:1->2.2.2.2:2(tcp) f', '0xffff 1']);
     expect(parsed.slice(1).map((p) => p.kind)).toEqual(['reject', 'reject']);
+  });
+});
+
+// Issue #10 item 5. Every input is a real pwru layout (the v1.0.8+ default header and the seed's v1.0.x event line,
+// the v1.0.6 era-C line of ../shared/real/pwru-commit-fd88377-…), mangled the way a paste mangles it where said.
+describe('parser fidelity on real pastes', () => {
+  const HDR = 'SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC';
+  const LINE = '0xffff91ba905e1ce8 1   ~bin/curl:272299 4026531840 0       ~3a6f7d4e8c73:26 0x0800 9001  60    10.244.2.173:54864->10.244.2.61:80(tcp) __netif_rx';
+  const kinds = (ps: Parsed[]) => ps.map((p) => (p.kind === 'log' ? p.logKind : p.kind));
+  const SEED_FIELDS = { skb: 0xffff91ba905e1ce8n, cpu: 1, process: '~bin/curl:272299', netns: 4026531840, mark: 0, iface: '~3a6f7d4e8c73:26', proto: 0x0800, mtu: 9001, len: 60, saddr: '10.244.2.173', dport: 80, func: '__netif_rx' };
+
+  it('a header that names its columns in an order no release printed drives the parse and the replay', () => {
+    // Mangled: the v1.0.8 default header and line with the columns moved (meta block last, SKB second).
+    const hdr = 'CPU SKB                PROCESS          TUPLE                                   FUNC       NETNS      MARK/x        IFACE       PROTO  MTU   LEN';
+    const line = '1   0xffff91ba905e1ce8 ~bin/curl:272299 10.244.2.173:54864->10.244.2.61:80(tcp) __netif_rx 4026531840 0       ~3a6f7d4e8c73:26 0x0800 9001  60';
+    const h = parseHeader(hdr)!;
+    expect(h).toMatchObject({ era: 'E', meta: true, tuple: true, order: ['cpu', 'skb', 'process', 'tuple', 'func', 'netns', 'mark', 'iface', 'proto', 'mtu', 'len'] });
+    const e = one(line, hdr);
+    expect(e).toMatchObject(SEED_FIELDS);
+    expect(e.layout).toBe('E:meta,tuple,order-cpu.skb.process.tuple.func.netns.mark.iface.proto.mtu.len');
+    expect(norm(renderText(e, newRenderState()))).toBe(norm(line));
+    expect(norm(renderHeader(parseLayoutKey(e.layout))!)).toBe(norm(hdr));
+    // Mangled further: wrapped after PROCESS; the header's order says the line is not complete yet.
+    const cut = line.indexOf('10.244');
+    const wrapped = parseAll([hdr, line.slice(0, cut).trimEnd(), line.slice(cut)]);
+    expect(wrapped.parsed.map((p) => p.kind)).toEqual(['log', 'held', 'event']);
+    expect(wrapped.events[0]).toMatchObject({ ...SEED_FIELDS, lineNo: 2 });
+    // Under that header a line in the release order is a reject with a reason, not a misread event.
+    const { parsed } = parseAll([hdr, LINE]);
+    expect(parsed[1]).toMatchObject({ kind: 'reject', reason: 'CPU is not a number: 0xffff91ba905e1ce8' });
+    // Not a set of pwru column names: no header at all.
+    expect(parseHeader('SKB CPU PROCESS COMM FUNC')).toBeNull();
+    expect(parseHeader('SKB CPU PROCESS FUNC FUNC')).toBeNull();
+    expect(parseHeader('SKB CPU NETNS PROCESS FUNC')).toBeNull(); // half a meta block
+    expect(parseHeader('CPU PROCESS TUPLE')).toBeNull(); // no SKB, no FUNC
+  });
+
+  it('a MARK header (no /x) and %08x marks (the PR #376 pre-release) replay as printed', () => {
+    const hdr = 'SKB                CPU PROCESS          NETNS      MARK          IFACE       PROTO  MTU   LEN   TUPLE FUNC';
+    const padded = LINE.replace(' 0       ~3a6f', ' 00000d00 ~3a6f');
+    expect(parseHeader(hdr)).toMatchObject({ era: 'E', meta: true, markHdr: true });
+    const e = one(padded, hdr);
+    expect(e).toMatchObject({ mark: 0xd00, layout: 'E:meta,tuple,markhdr,mark08' });
+    expect(norm(renderText(e, newRenderState()))).toBe(norm(padded));
+    expect(norm(renderHeader(parseLayoutKey(e.layout))!)).toBe(norm(hdr));
+    const zero = one(LINE.replace(' 0       ~3a6f', ' 00000000 ~3a6f'), hdr);
+    expect(norm(renderText(zero, newRenderState()))).toContain(' 00000000 ~3a6f7d4e8c73:26 ');
+    // An 8-digit mark without a leading zero reads the same in %x and %08x: it keeps the capture's one layout.
+    const { events } = parseAll([hdr, padded, LINE.replace(' 0       ~3a6f', ' bc5a6e00 ~3a6f')]);
+    expect(events.map((e) => [e.mark, e.layout])).toEqual([[0xd00, 'E:meta,tuple,markhdr,mark08'], [0xbc5a6e00, 'E:meta,tuple,markhdr,mark08']]);
+    // %x under the released MARK/x header is unchanged: no padding, the header says MARK/x.
+    const plain = one(LINE, HDR);
+    expect(plain.layout).toBe('E:meta,tuple');
+    expect(renderHeader(parseLayoutKey(plain.layout))).toContain('MARK/x');
+  });
+
+  it('a mail-wrapped event line is re-joined when the next line completes the header\'s columns', () => {
+    // Mangled: the seed line wrapped after LEN (tuple and FUNC on the next line), after the tuple, and after IFACE
+    // (so the next line starts with the ethertype 0x0800), and over three lines.
+    const cut = (at: string) => [LINE.slice(0, LINE.indexOf(at)).trimEnd(), LINE.slice(LINE.indexOf(at))];
+    for (const parts of [cut('10.244.2.173'), cut('__netif_rx'), cut('0x0800'), [...cut('0x0800').slice(0, 1), ...cut('10.244.2.173').slice(0, 1).map((s) => s.slice(s.indexOf('0x0800'))), cut('10.244.2.173')[1]!]]) {
+      const { parsed, events } = parseAll([HDR, ...parts]);
+      expect(kinds(parsed), parts.join(' | ')).toEqual(['header', ...parts.slice(1).map(() => 'held'), 'event']);
+      const last = parsed.at(-1)!;
+      expect(last.kind === 'event' && last.joined).toBe(parts.length - 1);
+      expect(events).toHaveLength(1);
+      expect(events[0]).toMatchObject({ ...SEED_FIELDS, lineNo: 2 });
+      expect(norm(renderText(events[0]!, newRenderState()))).toBe(norm(LINE));
+    }
+  });
+
+  it('a wrapped line that the next line does not complete is rejected, and the next line is read on its own', () => {
+    const head = LINE.slice(0, LINE.indexOf('10.244.2.173')).trimEnd();
+    const { parsed } = parseAll([HDR, head, LINE, head, 'this is prose, not pwru', head, '']);
+    expect(kinds(parsed)).toEqual(['header', 'held', 'event', 'held', 'reject', 'held', 'blank']);
+    expect(parsed[2]!.heldRejected).toMatch(/^line 2 stops before the header's columns are all there and line 3 does not complete it/);
+    expect(parsed[4]!.heldRejected).toMatch(/line 4 .* line 5/);
+    expect(parsed[6]!.heldRejected).toMatch(/line 6 .* line 7/);
+    // Without a header nothing is held: a short line is a reject at once.
+    expect(kinds(parseAll([head]).parsed)).toEqual(['reject']);
+    // A complete line followed by free text on its own line: the event stays, the text is a reject with its number.
+    expect(kinds(parseAll([HDR, LINE, 'this is prose, not pwru']).parsed)).toEqual(['header', 'event', 'reject']);
+  });
+
+  it('an skb address is a kernel pointer: an ethertype at the start of a line never becomes skb 0x800', () => {
+    const tail = LINE.slice(LINE.indexOf('0x0800'));
+    for (const lines of [[tail], [HDR, tail], [LINE, tail]]) {
+      const { parsed, events } = parseAll(lines);
+      expect(events.map((e) => e.skb)).not.toContain(0x800n);
+      expect(parsed.at(-1)!.kind).toBe('reject');
+    }
+    expect(KPTR_RE.test('0xffffb5dd40600b00')).toBe(true); // XDP's &xdp, a stack address
+    expect(KPTR_RE.test('0xff11000112345678')).toBe(true); // LA57
+    expect(KPTR_RE.test('0x0800')).toBe(false);
+    expect(KPTR_RE.test('0xffff8881')).toBe(false);
+  });
+
+  it('free text after an event line\'s last field is kept as the event\'s note, and replayed where it stood', () => {
+    // Mangled: a reader's annotation typed after real lines.
+    const drop = LINE.replace('__netif_rx', 'kfree_skb_reason(SKB_DROP_REASON_NETFILTER_DROP)   <- dropped by iptables here');
+    const d = one(drop, HDR);
+    expect(d).toMatchObject({ func: 'kfree_skb_reason', dropReason: 'SKB_DROP_REASON_NETFILTER_DROP', note: '<- dropped by iptables here', caller: null });
+    expect(norm(renderText(d, newRenderState()))).toBe(norm(drop));
+    // Without a header, a word after FUNC could be CALLER; followed by more words it is text.
+    const n = one(`${LINE}  enters the host here`);
+    expect(n).toMatchObject({ func: '__netif_rx', caller: null, note: 'enters the host here', layout: 'E:meta,tuple' });
+    expect(norm(renderText(n, newRenderState()))).toBe(norm(`${LINE}  enters the host here`));
+    // v1.0.6 (era C) line of pwru-commit-fd88377-v1.0.6dev-procpath-after.txt with a note.
+    const c = '0xffff9137cb2ebae0      2 [/usr/bin/curl(250468)]             ip_local_out   (first hop)';
+    const ce = one(c);
+    expect(ce).toMatchObject({ func: 'ip_local_out', pid: 250468, note: '(first hop)' });
+    expect(norm(renderText(ce, newRenderState()))).toBe(norm(c));
+  });
+
+  it('a JSON tuple given as a string (the pre-merge PR #285 format) is parsed; a bad one is a reject with a reason', () => {
+    const pr285 = '{"cpu":0,"func":"tcp_urg","process":"<empty>:(2838)","skb":"0xffff10988cec8f00","tuple":"198.19.248.1:32611->198.19.248.2:2223(tcp)"}';
+    const e = one(pr285);
+    expect(e).toMatchObject({ saddr: '198.19.248.1', sport: 32611, daddr: '198.19.248.2', dport: 2223, l4: 'tcp', l4Proto: 6, layout: 'J:tuplestr', pid: 2838 });
+    expect(renderJson(e)).toContain('"tuple":"198.19.248.1:32611->198.19.248.2:2223(tcp)"');
+    const bad = parseAll([pr285.replace('(tcp)', '')]).parsed[0]!;
+    expect(bad).toMatchObject({ kind: 'reject', reason: 'JSON "tuple" is a string but not a pwru tuple: 198.19.248.1:32611->198.19.248.2:2223' });
+    const num = parseAll([pr285.replace(/"tuple":"[^"]*"/, '"tuple":42')]).parsed[0]!;
+    expect(num).toMatchObject({ kind: 'reject', reason: 'JSON "tuple" is neither an object nor a string: 42' });
   });
 });
