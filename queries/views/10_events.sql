@@ -77,7 +77,7 @@ SELECT
   skb_drop_reason_class(n.drop_reason_name) AS drop_class,
   coalesce(skb_free_kind(f.class, f.base, n.drop_reason_name) IN ('drop', 'unannotated'), false) AS is_drop,
   n.tunnel::VARCHAR AS tunnel, n.caller::VARCHAR AS caller, n.netns_name::VARCHAR AS netns_name,
-  n.meta_kv::VARCHAR AS meta_kv, n.attachment, n.json_stack, n.json_skb_metadata
+  n.meta_kv::VARCHAR AS meta_kv, n.attachment, n.note, n.json_stack, n.json_skb_metadata
 FROM named n
 LEFT JOIN captures c ON c.capture = n.capture::VARCHAR
 LEFT JOIN capture_clock k ON k.capture = n.capture::VARCHAR
