@@ -269,9 +269,9 @@ describe('record: pwru failing or slow to start', () => {
     const r = await record(['-o', dir, '--snapshots', 'none', '--ready-timeout', '5s', '--', 'touch', join(dir, 'ran')],
       { SKBTAPE_FAKE_PWRU_ATTACH_MS: '600000', SKBTAPE_FAKE_PWRU_ARGV_LOG: log });
     expect(r.exitCode).not.toBe(0);
-    expect(r.stderr.trim()).toBe('skbtape: pwru was not ready within 5000 ms; its last message: Attaching kprobes (via kprobe-multi)... (--ready-timeout)');
+    expect(r.stderr.trim()).toBe('skbtape: pwru was not ready within 5 s; its last message: Attaching kprobes (via kprobe-multi)... (--ready-timeout)');
     const m = readManifest(dir);
-    expect(m).toMatchObject({ status: 'failed', statusReason: 'pwru was not ready within 5000 ms; its last message: Attaching kprobes (via kprobe-multi)...' });
+    expect(m).toMatchObject({ status: 'failed', statusReason: 'pwru was not ready within 5 s; its last message: Attaching kprobes (via kprobe-multi)...' });
     expect(existsSync(join(dir, 'ran'))).toBe(false);
     expect(alive(readArgvLog(log)[1]!.pid)).toBe(false);
   });
