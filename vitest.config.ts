@@ -19,7 +19,7 @@ export default defineConfig({
   test: {
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    maxWorkers: 2,
+    // No maxWorkers here: a project's own value would override the command line's (test/run-all.mjs gives 1 per half).
     reporters: ['default', './test/helpers/skip-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },

@@ -5,21 +5,31 @@ import { Command, CommanderError } from 'commander';
 import { formatUserError, UserError } from './errors.js';
 import { StdoutClosed } from './stdout.js';
 import { SKBTAPE_VERSION } from './version.js';
-import * as importCmd from './commands/import.js';
-import * as infoCmd from './commands/info.js';
-import * as replayCmd from './commands/replay.js';
-import * as recordCmd from './commands/record.js';
-import * as snapshotCmd from './commands/snapshot.js';
-import * as attachCmd from './commands/attach.js';
-import * as queryCmd from './commands/query.js';
-import * as reportsCmd from './commands/reports.js';
-import * as pathsCmd from './commands/paths.js';
-import * as exportCmd from './commands/export.js';
-import * as diffCmd from './commands/diff.js';
-import * as checkCmd from './commands/check.js';
-import * as demoCmd from './commands/demo.js';
+type CommandModule = { register(program: Command): void };
 
-export function buildProgram(): Command {
+/**
+ * Each command's module, loaded only when needed: a command line names one command, and only that one is loaded
+ * (its own heavy imports are lazy too), so `skbtape info` does not pay for DuckDB, Arrow or execa. The top-level
+ * help and an unknown name load them all. Order = the order in the top-level help.
+ */
+const COMMANDS: Record<string, () => Promise<CommandModule>> = {
+  record: () => import('./commands/record.js'),
+  import: () => import('./commands/import.js'),
+  info: () => import('./commands/info.js'),
+  replay: () => import('./commands/replay.js'),
+  query: () => import('./commands/query.js'),
+  reports: () => import('./commands/reports.js'),
+  paths: () => import('./commands/paths.js'),
+  diff: () => import('./commands/diff.js'),
+  check: () => import('./commands/check.js'),
+  export: () => import('./commands/export.js'),
+  snapshot: () => import('./commands/snapshot.js'),
+  attach: () => import('./commands/attach.js'),
+  demo: () => import('./commands/demo.js'),
+};
+
+/** The program with every command (`only`: just that one, when it is a command's name). */
+export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command();
   program
     .name('skbtape')
@@ -27,7 +37,8 @@ export function buildProgram(): Command {
     .version(SKBTAPE_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  for (const cmd of [recordCmd, importCmd, infoCmd, replayCmd, queryCmd, reportsCmd, pathsCmd, diffCmd, checkCmd, exportCmd, snapshotCmd, attachCmd, demoCmd]) cmd.register(program);
+  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
+  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
   for (const sub of program.commands) sub.exitOverride();
   // The test suite's flag census (test/flag-coverage.mjs): which flags each run was given on the command line.
   const flagLog = process.env['SKBTAPE_FLAG_LOG'];
@@ -45,7 +56,7 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
   });
   try {
-    await buildProgram().parseAsync(argv);
+    await (await buildProgram(argv[2])).parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
   }
