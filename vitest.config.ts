@@ -5,15 +5,13 @@ import { defineConfig } from 'vitest/config';
 // The gates in test/helpers/prereq.ts log each skip here; test/helpers/skip-reporter.ts prints them in one line.
 process.env['SKBTAPE_SKIP_LOG'] ??= join(tmpdir(), `skbtape-skips-${process.pid}.ndjson`);
 
-// Two halves (README, "Tests"): `unit` (in-process, pure or DuckDB/Arrow on files) and `e2e` (child processes,
-// signals, namespaces, bpftrace on the kernel). `npx vitest run --project unit` or `--project e2e` runs one.
-// `make test` (test/run-all.mjs) runs the halves side by side, each one file at a time: two end-to-end files at once
-// would compete for the same two cores (bpftrace compiles, recorders streaming at full speed). A plain
-// `npx vitest run` runs the unit files two at a time, then the end-to-end files one at a time.
-export const E2E = [
-  'test/record.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts', 'test/target-resolver.test.ts',
-  'test/demo.test.ts', 'test/cli.test.ts',
-];
+// Two halves (README, "Tests"): `e2e`, the files that stream events at full speed, stop and kill recorders, or
+// load BPF programs on the kernel (record, tracepoint-*); and `unit`, everything else (pure code, DuckDB/Arrow on
+// files, and lighter runs of the CLI against the fixtures). `npx vitest run --project unit` or `--project e2e` runs one.
+// `make test` (test/run-all.mjs) runs the halves side by side, each one file at a time: two streaming or
+// BPF-compiling files at once would compete for the same two cores. A plain `npx vitest run` runs the unit files,
+// then the end-to-end files one at a time.
+export const E2E = ['test/record.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts'];
 
 export default defineConfig({
   test: {
