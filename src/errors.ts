@@ -5,16 +5,20 @@ export class UserError extends Error {
   /** file:line, --flag, or a command name: where the user should look. */
   readonly where?: string;
   readonly exitCode: number;
-  constructor(message: string, where?: string, exitCode = 2) {
+  /** Lines printed under the one-line message, as given (e.g. DuckDB's hints and its `LINE n ^` caret). */
+  readonly detail?: string;
+  constructor(message: string, where?: string, exitCode = 2, detail?: string) {
     super(message);
     this.name = 'UserError';
     this.where = where;
     this.exitCode = exitCode;
+    this.detail = detail;
   }
 }
 
 export function formatUserError(err: UserError): string {
-  return `skbtape: ${err.message}${err.where ? ` (${err.where})` : ''}`;
+  const line = `skbtape: ${err.message}${err.where ? ` (${err.where})` : ''}`;
+  return err.detail ? `${line}\n${err.detail.replace(/^/gm, '  ')}` : line;
 }
 
 /** Node system errors (ENOENT, EISDIR, EACCES…) on a path the user gave become UserErrors naming that path. */

@@ -1,6 +1,6 @@
 // manifest.json: what wrote a capture, from which source, with what result. Read, validated and written atomically
 // (temp file + rename), so a reader never sees half a manifest even if the recorder dies mid-write.
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capturePaths } from './capture-dir.js';
 import { UserError } from './errors.js';
@@ -80,6 +80,15 @@ export function readManifest(dir: string): Manifest {
     text = readFileSync(p, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
+    let isFile = false;
+    try {
+      isFile = statSync(dir).isFile();
+    } catch {
+      /* missing: said below */
+    }
+    // A saved pwru output given where a capture is expected: say how to make one of it.
+    if (isFile || code === 'ENOTDIR') throw new UserError(`${dir} is a file, not a capture directory; to analyze saved pwru output, import it first: skbtape import ${dir} -o <dir>`, dir);
+    if (code === 'ENOENT' && !existsSync(dir)) throw new UserError(`no such capture directory: ${dir}`, dir);
     throw new UserError(code === 'ENOENT' ? `not a capture directory: no manifest.json in ${dir}` : `cannot read ${p}: ${(e as Error).message}`, p);
   }
   let m: unknown;

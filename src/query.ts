@@ -57,7 +57,9 @@ export async function runSql(a: Analysis, sql: string, where: string, params?: R
     // Without parameters the text may hold several statements (SET …; SELECT …); the last one's result is returned.
     reader = params && Object.keys(params).length > 0 ? await a.connection.runAndReadAll(sql, params) : await a.connection.runAndReadAll(sql);
   } catch (e) {
-    throw new UserError(`SQL error: ${firstLine((e as Error).message)}`, where);
+    // DuckDB's first line, then all it said (Did you mean …, Candidate bindings, LINE n with its ^ caret).
+    const [first, ...rest] = (e as Error).message.replace(/\s+$/, '').split('\n');
+    throw new UserError(`SQL error: ${first}`, where, 2, rest.length ? rest.join('\n') : undefined);
   }
   return {
     columns: reader.columnNames(),
@@ -82,7 +84,6 @@ function resolveSource(source: QuerySource, reportsDir?: string): { sql: string;
   return { sql: r.sql, where: r.file };
 }
 
-const firstLine = (m: string) => m.split('\n').find((l) => l.trim() !== '')?.trim() ?? m;
 
 /** Dates lose their Date-ness in JSON and tables alike: make them ISO strings once. */
 function plain(v: unknown): unknown {

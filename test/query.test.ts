@@ -233,18 +233,36 @@ describe('formats and parameters', () => {
 describe('skbtape query (child process)', () => {
   const cli = (args: string[]) => execa(SKBTAPE, [...args], { reject: false, cwd: ROOT });
 
-  it('errors are one line and exit 2: bad SQL, unknown report, missing capture', async () => {
-    const [bad, unknown, missing] = await Promise.all([
+  it('errors exit 2 with one line first: bad SQL keeps DuckDB\'s hints and caret; unknown report; missing capture', async () => {
+    const [bad, typo, unknown, missing] = await Promise.all([
       cli(['query', cap.drop, 'SELEC 1']),
+      cli(['query', cap.drop, 'SELECT count(*) FROM skb_track']),
       cli(['query', cap.drop, '--report', 'nope']),
       cli(['query', join(tmp, 'no-such-capture'), 'SELECT 1']),
     ]);
-    expect([bad.exitCode, bad.stdout, bad.stderr]).toEqual([2, '', 'skbtape: SQL error: Parser Error: syntax error at or near "SELEC" (query)']);
+    expect([bad.exitCode, bad.stdout]).toEqual([2, '']);
+    const lines = bad.stderr.split('\n');
+    expect(lines[0]).toBe('skbtape: SQL error: Parser Error: syntax error at or near "SELEC" (query)');
+    // DuckDB's own pointer to the error, kept: the statement and a caret under SELEC.
+    expect(lines.slice(1).join('\n')).toMatch(/LINE 1: SELEC 1\n\s+\^/);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr.split('\n')[0]).toMatch(/^skbtape: SQL error: Catalog Error: Table with name skb_track does not exist! \(query\)$/);
+    expect(typo.stderr).toMatch(/Did you mean "skb_tracks"/);
     expect(unknown.exitCode).toBe(2);
     expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: drops, functions, interfaces, metrics-delta, paths, rejects, talkers, verdicts (--report)");
     expect(missing.exitCode).toBe(2);
-    expect(missing.stderr).toMatch(/^skbtape: not a capture directory: no manifest\.json in .*no-such-capture \(.*\)$/);
-    for (const r of [bad, unknown, missing]) expect(r.stderr.split('\n')).toHaveLength(1);
+    expect(missing.stderr).toMatch(/^skbtape: no such capture directory: .*no-such-capture \(.*\)$/);
+    for (const r of [unknown, missing]) expect(r.stderr.split('\n')).toHaveLength(1);
+  });
+
+  it('a pwru output where a capture goes says to import it; SQL given first says it goes last', async () => {
+    const seed = join(SAMPLES, 'seed-v1.0.10.pwru.txt');
+    const file = await cli(['query', seed, 'SELECT 1']);
+    expect(file.exitCode).toBe(2);
+    expect(file.stderr.trim()).toBe(`skbtape: ${seed} is a file, not a capture directory; to analyze saved pwru output, import it first: skbtape import ${seed} -o <dir> (${seed})`);
+    const order = await cli(['query', 'SELECT count(*) FROM events', cap.drop]);
+    expect(order.exitCode).toBe(2);
+    expect(order.stderr.trim()).toBe(`skbtape: the SQL goes last: skbtape query ${cap.drop} 'SELECT count(*) FROM events' (query)`);
   });
 
   it('`query … | head -n 1` exits 0 with nothing on stderr (EPIPE is a quiet end)', async () => {

@@ -1,16 +1,18 @@
 // `skbtape query <capture...> <sql> | -f file.sql | --report name`: SQL over captures, printed as a table (terminal)
 // or NDJSON (pipe), or --format json/csv. The work is src/query.ts; this parses options and writes.
+import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { QuerySource } from '../query.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
 
 export function register(program: Command): void {
   program
     .command('query')
-    .description('run SQL (or a canned report) over one or more captures; tables: events, skb_tracks, track_hops, events_enriched, tracks_enriched, endpoints, ipcache, metrics_delta, … (see `skbtape reports`)')
+    .description(SUMMARIES.query)
     .argument('<args...>', 'capture directories, then the SQL text (unless -f or --report is given)')
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
@@ -37,6 +39,11 @@ Rows from several captures carry their capture id in the \`capture\` column.`)
         if (args.length < 2) throw new UserError('give capture directories and then the SQL (or -f file.sql, or --report name)', 'query');
         captures = args.slice(0, -1);
         source = { sql: args.at(-1)! };
+        // `query 'SELECT …' cap`: the SQL came first. Say so rather than look for a capture named `SELECT …`.
+        const looksSql = (a: string) => /^\s*(select|with|from|describe|show|summarize|pivot|explain)\b/i.test(a);
+        if (looksSql(captures[0]!) && !existsSync(captures[0]!) && !looksSql(source.sql)) {
+          throw new UserError(`the SQL goes last: skbtape query ${captures.slice(1).concat(source.sql).join(' ')} '${captures[0]!.trim()}'`, 'query');
+        }
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const r = await runQuery(captures, source, { params, cache: o.cache, warn });
