@@ -9,6 +9,7 @@ import { fsUserError, UserError } from './errors.js';
 import { newParserState, parseLine, type InputFormat, type LogKind } from './line-parser.js';
 import { newManifest, writeManifest, type Manifest } from './manifest.js';
 import { claimOutputDir } from './output-dir.js';
+import { capturePaths } from './capture-dir.js';
 import { fmtBytes, fmtRate, progress } from './progress.js';
 
 export interface ImportOptions {
@@ -101,9 +102,16 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   bar.done();
   const warnings: string[] = [];
   const c = manifest.counts;
+  const name = input === '-' ? 'stdin' : input;
   if (c.events === 0 && c.logLines === 0) {
     finish('failed', 'nothing in the input looks like pwru output');
-    throw new UserError(`nothing in ${input === '-' ? 'stdin' : input} looks like pwru output: ${describeInput(manifest)}`, input === '-' ? 'stdin' : input);
+    throw new UserError(`nothing in ${name} looks like pwru output: ${describeInput(manifest)}`, name);
+  }
+  // pwru's header or log lines, and every other line rejected: no event read is a failure too, never a warning.
+  if (c.events === 0 && c.rejects > 0) {
+    finish('failed', 'every line that could be an event was rejected');
+    const first = manifest.firstRejects[0];
+    throw new UserError(`no event read from ${name}: all ${c.rejects} line(s) that could be events were rejected${first ? ` (first: line ${first.line}: ${first.reason})` : ''}; see ${capturePaths(outDir).rejects}`, name);
   }
   if (c.events === 0) warnings.push(`no events in ${input}: only ${c.logLines} header/log line(s)`);
   manifest.warnings.push(...warnings);

@@ -148,12 +148,32 @@ describe('bad input: one line naming the file, non-zero exit, no stack', () => {
     expect(rejects[2].reason).toMatch(/invalid JSON/);
   });
 
+  it('nothing read is never a quiet success: a header and every other line rejected exits 2, rejects kept', async () => {
+    const f = join(tmp, 'all-bad.txt');
+    // pwru v1.0.10's header, then two lines no pwru printed.
+    writeFileSync(f, 'SKB                CPU PROCESS          NETNS      MARK/x        IFACE       PROTO  MTU   LEN   TUPLE FUNC\n' +
+      '0xffff91ba905e1ce8 this is not a pwru line\nneither is this one\n');
+    const dir = out();
+    const r = await cli(['import', f, '-o', dir]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain(`skbtape: no event read from ${f}: all 2 line(s) that could be events were rejected (first: line 2: `);
+    expect(r.stderr).toContain(`see ${dir}/rejects.ndjson`);
+    expect(readFileSync(join(dir, 'rejects.ndjson'), 'utf8').trim().split('\n')).toHaveLength(2);
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).status).toBe('failed');
+    const empty = join(tmp, 'empty.txt');
+    writeFileSync(empty, '');
+    const e = await cli(['import', empty, '-o', out()]);
+    expect(e.exitCode).toBe(2);
+    expect(e.stderr).toContain(`skbtape: nothing in ${empty} looks like pwru output`);
+  });
+
   it('bad flags name the flag', async () => {
     const r = await cli(['import', '-', '-o', out(), '--format', 'xml'], '');
     expect(r.stderr.trim()).toBe("skbtape: --format must be auto, text or json, not 'xml' (--format)");
     const r2 = await cli(['info', join(tmp, 'nothing-here')]);
     expect(r2.exitCode).toBe(2);
-    expect(r2.stderr.trim()).toMatch(/^skbtape: not a capture directory: no manifest.json in .*nothing-here/);
+    expect(r2.stderr.trim()).toMatch(/^skbtape: no such capture directory: .*nothing-here/);
   });
 });
 

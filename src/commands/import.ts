@@ -4,11 +4,12 @@ import { UserError } from '../errors.js';
 import type { InputFormat } from '../line-parser.js';
 import { captureSummary, renderSummary } from '../summary.js';
 import { printJson } from '../render.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('import')
-    .description('import saved pwru output (text or --output-json) into a capture directory')
+    .description(SUMMARIES['import'])
     .argument('<file>', "pwru output file, or '-' for stdin")
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--format <format>', 'input format: auto, text or json', 'auto')
