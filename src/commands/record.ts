@@ -9,6 +9,7 @@ import type { RecordOptions, TracerPlan } from '../recorder.js';
 import { printJson } from '../render.js';
 import { captureSummary, renderSummary } from '../summary.js';
 import type { ResolvedTarget, TargetSpec } from '../target-resolver.js';
+import { SUMMARIES } from './summaries.js';
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
 
@@ -58,7 +59,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 export function register(program: Command): void {
   const cmd = program
     .command('record')
-    .description('record pwru (or kernel tracepoints) into a capture directory, optionally while a test command runs')
+    .description(SUMMARIES.record)
     .argument('[filter-or-command...]', "pwru's pcap filter (before --, joined with spaces, as pwru takes it), then the test command after --")
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--force', 'replace a non-empty output directory', false)
@@ -66,8 +67,8 @@ export function register(program: Command): void {
     .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
     .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N (repeatable with --source tracepoint)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--ifname <name>', 'filter by interface name')
-    .option('--pod <name>', 'target a pod: crictl → PID → netns and host-side veth')
-    .option('--namespace <ns>', 'namespace of --pod')
+    .option('--pod <name>', 'target a pod (NAME or NAMESPACE/NAME, as kubectl prints it): crictl → PID → netns and host-side veth')
+    .option('-n, --namespace <ns>', 'namespace of --pod (as kubectl -n)')
     .option('--container <id>', 'target a container by id')
     .option('--pod-iface <name>', 'interface inside the pod whose host peer is the veth', 'eth0')
     .addOption(new Option('--target <which>', 'filters pwru gets for --pod/--container: the host-side veth (ifname), the pod netns, or both (pod netns + pod-side interface)').choices(['netns', 'ifname', 'both']).default('ifname'))
@@ -132,6 +133,13 @@ async function record(command: string[], o: RecordFlags) {
     moreNetns: o.netns.slice(1).filter((n) => !n.startsWith('inode:')),
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
   };
+  if (o.pod?.includes('/')) {
+    const [ns, name, ...more] = o.pod.split('/');
+    if (!ns || !name || more.length) throw new UserError(`--pod wants NAME or NAMESPACE/NAME, not '${o.pod}'`, '--pod');
+    if (o.namespace !== undefined && o.namespace !== ns) throw new UserError(`--pod ${o.pod} names namespace ${ns}, but --namespace says ${o.namespace}`, '--pod');
+    o.pod = name;
+    o.namespace = ns;
+  }
   if (o.netns.length > 1 && o.source !== 'tracepoint') throw new UserError('pwru filters on one network namespace; several --netns need --source tracepoint', '--netns');
   const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;
