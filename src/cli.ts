@@ -5,6 +5,7 @@ import { Command, CommanderError } from 'commander';
 import { formatUserError, UserError } from './errors.js';
 import { StdoutClosed } from './stdout.js';
 import { SKBTAPE_VERSION } from './version.js';
+import { SUMMARIES } from './commands/summaries.js';
 type CommandModule = { register(program: Command): void };
 
 /**
@@ -28,7 +29,11 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   demo: () => import('./commands/demo.js'),
 };
 
-/** The program with every command (`only`: just that one, when it is a command's name). */
+/**
+ * The program. `only` a command's name: that command, loaded. `'all'`: every command, loaded (the flag census).
+ * Anything else (top-level help, no or an unknown command): every command listed by its one-line summary, none
+ * loaded, so `skbtape --help` starts as fast as commander itself.
+ */
 export async function buildProgram(only?: string): Promise<Command> {
   const program = new Command();
   program
@@ -37,8 +42,19 @@ export async function buildProgram(only?: string): Promise<Command> {
     .version(SKBTAPE_VERSION)
     .showSuggestionAfterError(true)
     .exitOverride();
-  const names = only !== undefined && only in COMMANDS ? [only] : Object.keys(COMMANDS);
-  for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
+  if (only === 'all' || (only !== undefined && only in COMMANDS)) {
+    const names = only === 'all' ? Object.keys(COMMANDS) : [only];
+    for (const m of await Promise.all(names.map((n) => COMMANDS[n]!()))) m.register(program);
+  } else {
+    for (const [name, summary] of Object.entries(SUMMARIES)) program.command(name).description(summary);
+    program.addHelpText('after', `
+Start here:
+  skbtape demo                                  record a real curl in a throwaway lab (or analyze the samples)
+  skbtape import pwru.log -o cap                a saved pwru output -> a capture directory
+  skbtape paths cap                             each skb's journey, grouped by path, with its verdict
+  skbtape diff good-cap bad-cap                 where two runs part
+'skbtape <command> --help' (or 'skbtape help <command>') shows a command's options.`);
+  }
   for (const sub of program.commands) sub.exitOverride();
   // The test suite's flag census (test/flag-coverage.mjs): which flags each run was given on the command line.
   const flagLog = process.env['SKBTAPE_FLAG_LOG'];
@@ -56,7 +72,8 @@ export async function main(argv: string[]): Promise<void> {
     if (err.code === 'EPIPE') process.exit(0);
   });
   try {
-    await (await buildProgram(argv[2])).parseAsync(argv);
+    // `skbtape help record` needs record's module as much as `skbtape record --help` does.
+    await (await buildProgram(argv[2] === 'help' ? argv[3] : argv[2])).parseAsync(argv);
   } catch (err) {
     process.exitCode = exitCodeFor(err);
   }

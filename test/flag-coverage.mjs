@@ -16,7 +16,7 @@ for (const line of readFileSync(log, 'utf8').split('\n').filter(Boolean)) {
   for (const f of flags) seen.add(`${command} ${f}`);
 }
 const all = [];
-for (const cmd of (await buildProgram()).commands) {
+for (const cmd of (await buildProgram('all')).commands) {
   all.push(cmd.name());
   for (const o of cmd.options) all.push(`${cmd.name()} ${o.long ?? o.short}`);
 }

@@ -220,7 +220,7 @@ describe.skipIf(skipKernel)('bpftrace on the real kernel', () => {
     await net?.destroy();
   });
 
-  it('records curl from the client namespace in pwru JSON, and an nft drop with its reason', async () => {
+  it('records curl from the client namespace in pwru JSON, line by line in pwru\'s key order', async () => {
     net = await createTestNet();
     const tracepoints = TEST_TRACEPOINTS.filter((tp) => availableSkbTracepoints().includes(tp));
     const dropReasons = readDropReasons(KFREE_FORMAT);
@@ -248,18 +248,7 @@ describe.skipIf(skipKernel)('bpftrace on the real kernel', () => {
     // No tuple is decoded from headers that are not IP (ARP) or not set.
     for (const e of events) if (e.proto !== 2048 && e.proto !== 34525) expect(e.tuple).toBeUndefined();
 
-    // Run 2: server netns with the nft drop rule; the SYN is dropped in the input hook.
-    await net.addDropRule();
-    const rec2 = await record(buildTracepointProgram({ tracepoints, netnsInode: net.serverNetnsInode, dropReasons }));
-    const r2 = await execa(curl[0]!, [...curl.slice(1, -1).map((a) => (a === '5' ? '2' : a)), curl.at(-1)!], { reject: false });
-    expect(r2.exitCode).not.toBe(0);
-    const isDrop = (e: Record<string, unknown>) => String(e.func).startsWith('kfree_skb_reason') && (e.tuple as { dport?: number })?.dport === net!.port;
-    await waitFor('the drop from bpftrace', () => rec2.lines.some((l) => isDrop(JSON.parse(l) as Record<string, unknown>)));
-    await rec2.stop();
-    const events2 = rec2.lines.map(checkLayout);
-    const drop = events2.find(isDrop);
-    expect(drop, rec2.lines.slice(0, 20).join('\n')).toBeDefined();
-    console.log(`nft drop reported as: ${drop!.func}`);
-    expect(drop!.func).toBe('kfree_skb_reason(SKB_DROP_REASON_NETFILTER_DROP)');
+    // The nft drop (kfree_skb_reason(SKB_DROP_REASON_NETFILTER_DROP)) is recorded through `record` in
+    // tracepoint-e2e.test.ts: one bpftrace compile fewer on two cores.
   }, 400_000);
 });

@@ -11,6 +11,7 @@ import { printJson, renderTable } from '../render.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
 } from '../snapshot-parsers.js';
+import { SUMMARIES } from './summaries.js';
 
 export const KIND_FLAGS: Record<SnapshotKind, string> = {
   endpoints: '--endpoints',
@@ -108,7 +109,7 @@ export const formatParseWarning = (w: ParseWarning, file: string) => `skbtape: w
 export function register(program: Command): void {
   program
     .command('attach')
-    .description('add saved cilium-dbg / bpftool outputs to a capture as snapshots (copied verbatim, then checked)')
+    .description(SUMMARIES.attach)
     .argument('<capture>', 'capture directory')
     .option('--phase <phase>', 'start or end', 'start')
     .option('--endpoints <file>', 'output of `cilium-dbg bpf endpoint list [-o json]`')

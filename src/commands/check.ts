@@ -5,6 +5,7 @@ import type { CheckResult } from '../check.js';
 import { UserError } from '../errors.js';
 import { renderTable, toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 export function renderCheckText(r: CheckResult): string {
   const out: string[] = [];
@@ -24,7 +25,7 @@ export function renderCheckText(r: CheckResult): string {
 export function register(program: Command): void {
   program
     .command('check')
-    .description('run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; a rule whose flow matches no track fails unless allow_empty: true; exit 1 on any failure')
+    .description(SUMMARIES.check)
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')
     .option('--format <fmt>', 'text or json', 'text')

@@ -2,11 +2,12 @@
 // sample captures. See demo.ts.
 import { Option, type Command } from 'commander';
 import { runDemo } from '../demo.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('demo')
-    .description('record a real curl between two throwaway namespaces (root + bpftrace), or analyze the samples, then show paths and a diff')
+    .description(SUMMARIES.demo)
     .option('-o, --output <dir>', 'where the demo captures go', 'tmp/demo')
     .addOption(new Option('--live <when>', 'live recording: auto (when possible), yes (or fail), no (samples only)').choices(['auto', 'yes', 'no']).default('auto'))
     .action(async (o: { output: string; live: 'auto' | 'yes' | 'no' }) => {

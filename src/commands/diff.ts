@@ -5,13 +5,14 @@ import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../flow-filter.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string }
 
 export function register(program: Command): void {
   program
     .command('diff')
-    .description('compare the flows of two captures: paths only in A / only in B, first divergent function, verdicts, drops, latency (exit 0 same, 1 different, 2 error)')
+    .description(SUMMARIES.diff)
     .argument('<a>', 'capture directory (before / known good)')
     .argument('<b>', 'capture directory (after)')
     .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')

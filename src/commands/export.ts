@@ -5,11 +5,12 @@ import { UserError } from '../errors.js';
 
 import { printJson, renderTable } from '../render.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('export')
-    .description('write captures as hive-partitioned Parquet: <dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/')
+    .description(SUMMARIES['export'])
     .argument('<captures...>', 'capture directories')
     .option('--parquet <dir>', 'output directory (other captures already there are kept)')
     .option('--json', 'print the result as JSON', false)

@@ -4,11 +4,12 @@ import { batchFiles } from '../capture-dir.js';
 import { readManifest } from '../manifest.js';
 import { printJson } from '../render.js';
 import { captureSummary, renderSummary } from '../summary.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('info')
-    .description('show a capture\'s summary: counts, status, time range, source, snapshots')
+    .description(SUMMARIES.info)
     .argument('<dir>', 'capture directory')
     .option('--json', 'print as JSON', false)
     .action((dir: string, o: { json: boolean }) => {

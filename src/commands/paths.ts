@@ -5,11 +5,12 @@ import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../flow-filter.js';
 import { toJson } from '../render.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('paths')
-    .description('group skb lifetimes by the path they took through the kernel; show one example of each, hop by hop')
+    .description(SUMMARIES.paths)
     .argument('<capture>', 'capture directory')
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')

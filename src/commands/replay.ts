@@ -7,11 +7,12 @@ import { parseLayoutKey } from '../layout.js';
 import { readManifest } from '../manifest.js';
 import { newRenderState, renderHeader, renderJson, renderText } from '../pwru-layout.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('replay')
-    .description("print a capture in pwru's own output layout, or as pwru JSON lines")
+    .description(SUMMARIES.replay)
     .argument('<dir>', 'capture directory')
     .option('--skb <addr>', 'only events of this skb address (0x…)')
     .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)

@@ -3,11 +3,12 @@ import type { Command } from 'commander';
 import { printJson, renderTable } from '../render.js';
 import { listReports } from '../reports.js';
 import { writeOut } from '../stdout.js';
+import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
   program
     .command('reports')
-    .description('list the canned reports for `skbtape query <capture> --report <name>`')
+    .description(SUMMARIES.reports)
     .option('--json', 'print name, description and file as JSON', false)
     .action(async (o: { json: boolean }) => {
       const reports = listReports();

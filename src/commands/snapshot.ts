@@ -8,6 +8,7 @@ import { newManifest, writeManifest, type Manifest, type SnapshotEntry } from '.
 import { takeNameTables } from '../name-tables.js';
 import { printJson, renderTable } from '../render.js';
 import { takeSnapshots } from '../snapshots.js';
+import { SUMMARIES } from './summaries.js';
 
 export interface SnapshotCaptureOptions {
   mode: 'local' | 'kubectl';
@@ -53,7 +54,7 @@ export function renderSnapshots(entries: SnapshotEntry[]): string {
 export function register(program: Command): void {
   program
     .command('snapshot')
-    .description('take cilium-dbg and bpftool snapshots (no packets) into a new capture directory')
+    .description(SUMMARIES.snapshot)
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--snapshots <mode>', 'where cilium-dbg runs: local, or kubectl (exec into the node\'s agent pod)', 'local')
     .option('--node <name>', 'node whose cilium pod to use with --snapshots kubectl (default: this host\'s name)')
