@@ -55,7 +55,11 @@ Start here:
   skbtape diff good-cap bad-cap                 where two runs part
 'skbtape <command> --help' (or 'skbtape help <command>') shows a command's options.`);
   }
-  for (const sub of program.commands) sub.exitOverride();
+  for (const sub of program.commands) {
+    sub.exitOverride();
+    sub.configureOutput({ outputError: (text, write) => write(`${commanderErrorText(text, sub.name())}\n`) });
+  }
+  program.configureOutput({ outputError: (text, write) => write(`${commanderErrorText(text)}\n`) });
   // The test suite's flag census (test/flag-coverage.mjs): which flags each run was given on the command line.
   const flagLog = process.env['SKBTAPE_FLAG_LOG'];
   if (flagLog) {
@@ -65,6 +69,23 @@ Start here:
     });
   }
   return program;
+}
+
+/**
+ * commander's own errors (unknown option, missing value, bad choice) in skbtape's one style:
+ * `skbtape: <what>; <commander's hint> (--flag)` and where to read more. An unknown flag of `record` may be a pwru
+ * flag skbtape does not know: it says how to pass one through.
+ */
+export function commanderErrorText(raw: string, command?: string): string {
+  const [first = '', ...rest] = raw.trim().split('\n');
+  let what = first.replace(/^error: /, '').replace(/\.$/, '');
+  const hint = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1').replace(/^Did you mean/, 'did you mean');
+  if (hint) what += `; ${hint.replace(/\?$/, '?')}`;
+  const flag = [...first.matchAll(/'(-{1,2}[A-Za-z][\w-]*)(?:[ ,][^']*)?'/g)].map((m) => m[1]!).at(-1);
+  const unknown = /^error: unknown option '(--[^'=]+)/.exec(first)?.[1];
+  if (command === 'record' && unknown && !hint) what += `; if it is a pwru flag, pass it with --pwru-arg=${unknown}`;
+  const help = command ? `skbtape ${command} --help` : 'skbtape --help';
+  return `skbtape: ${what}${flag ? ` (${flag.replace(/^-o$/, '--output')})` : ''}\nsee '${help}'`;
 }
 
 export async function main(argv: string[]): Promise<void> {

@@ -113,6 +113,25 @@ describe('record: pwru\'s habits', () => {
     expect(both.stderr.trim()).toBe("skbtape: a pcap filter given twice: --pcap-filter 'udp' and 'tcp' before -- (--pcap-filter)");
   });
 
+  it('a pwru command line pastes in: pwru\'s own flag names work; an unknown flag says how to pass it through', async () => {
+    const dir = out();
+    const log = join(tmp, 'argv-pwru-names.ndjson');
+    const r = await skbtape(['record', '-o', dir, '--snapshots', 'none', '--duration', '300ms', '--filter-netns', '/proc/self/ns/net', '--filter-ifname', 'lo',
+      '--output-json', '--output-meta', '--output-tuple', '--timestamp', 'current'], { SKBTAPE_FAKE_PWRU_ARGV_LOG: log });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const argv = argvLog(log).find((e) => e.argv[0] !== '--version')!.argv;
+    expect(argv.slice(argv.indexOf('--filter-ifname'), argv.indexOf('--filter-ifname') + 2)).toEqual(['--filter-ifname', 'lo']);
+    expect(argv).toContain('--output-json');
+    expect(readManifest(dir).target).toMatchObject({ hostVeth: 'lo' });
+    const rel = await skbtape(['record', '-o', out(), '--timestamp', 'relative']);
+    expect([rel.exitCode, rel.stderr.trim()]).toEqual([2, "skbtape: skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not 'relative' (--timestamp)"]);
+    const unknown = await skbtape(['record', '-o', out(), '--frobnicate-xyz']);
+    expect(unknown.exitCode).toBe(2);
+    expect(unknown.stderr).toBe("skbtape: unknown option '--frobnicate-xyz'; if it is a pwru flag, pass it with --pwru-arg=--frobnicate-xyz (--frobnicate-xyz)\nsee 'skbtape record --help'\n");
+    const typo = await skbtape(['import', 'x', '-o', out(), '--forc']);
+    expect(typo.stderr).toBe("skbtape: unknown option '--forc'; did you mean --force? (--forc)\nsee 'skbtape import --help'\n");
+  });
+
   it('Go durations as pwru users write them (1m30s, 250ms, 300000us); a bad one names the flag', async () => {
     const dir = out();
     const r = await skbtape(['record', '-o', dir, '--snapshots', 'none', '--duration', '300000us', '--ready-timeout', '1m30s', '--grace', '0.25s'], { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS });

@@ -41,6 +41,7 @@ interface RecordFlags {
   snapshots: string; node?: string; ciliumPod?: string;
   readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
   progress?: boolean;
+  filterNetns?: string; filterIfname?: string; outputJson?: boolean; timestamp?: string;
   [k: string]: unknown;
 }
 
@@ -87,7 +88,14 @@ export function register(program: Command): void {
     .option('--max-events <n>', 'stop after this many events')
     .option('--flush-ms <ms>', 'flush events to disk at least this often', '1000')
     .option('--flush-events <n>', 'flush events to disk every N events', '65536')
-    .option('--no-progress', 'no live status line even on a TTY');
+    .option('--no-progress', 'no live status line even on a TTY')
+    // pwru's own names for what skbtape has flags for, so a pwru command line can be pasted after `record -o DIR`.
+    .option('--filter-netns <path>', "pwru's name for --netns")
+    .option('--filter-ifname <name>', "pwru's name for --ifname")
+    .option('--output-json', "pwru's flag: the same as --format json")
+    .option('--output-meta', 'accepted for pwru command lines: skbtape asks pwru for meta where its version needs it')
+    .option('--output-tuple', 'accepted for pwru command lines: skbtape asks pwru for tuples where its version needs it')
+    .option('--timestamp <mode>', "accepted as pwru's --timestamp current only: skbtape records absolute kernel times");
   for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
     cmd.option(takesValue ? `--${flag} <value>` : `--${flag}`, `passed to pwru as --${flag}`);
   }
@@ -117,6 +125,26 @@ async function record(command: string[], o: RecordFlags) {
     passThrough.push(`--${flag}`);
     if (takesValue) passThrough.push(String(v));
   }
+  // pwru's names for our flags.
+  if (o.filterNetns !== undefined) o.netns = [...o.netns, o.filterNetns];
+  if (o.filterIfname !== undefined) {
+    if (o.ifname !== undefined && o.ifname !== o.filterIfname) throw new UserError(`--filter-ifname ${o.filterIfname} and --ifname ${o.ifname} disagree`, '--filter-ifname');
+    o.ifname = o.filterIfname;
+  }
+  if (o.outputJson) {
+    if (o.format === 'text') throw new UserError('--output-json and --format text disagree', '--output-json');
+    o.format = 'json';
+  }
+  if (o.timestamp !== undefined && o.timestamp !== 'current') {
+    throw new UserError(`skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not '${o.timestamp}'`, '--timestamp');
+  }
+  if (o.pod?.includes('/')) {
+    const [ns, name, ...more] = o.pod.split('/');
+    if (!ns || !name || more.length) throw new UserError(`--pod wants NAME or NAMESPACE/NAME, not '${o.pod}'`, '--pod');
+    if (o.namespace !== undefined && o.namespace !== ns) throw new UserError(`--pod ${o.pod} names namespace ${ns}, but --namespace says ${o.namespace}`, '--pod');
+    o.pod = name;
+    o.namespace = ns;
+  }
   const opts: RecordOptions = {
     outDir: o.output,
     force: o.force,
@@ -133,13 +161,6 @@ async function record(command: string[], o: RecordFlags) {
     moreNetns: o.netns.slice(1).filter((n) => !n.startsWith('inode:')),
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
   };
-  if (o.pod?.includes('/')) {
-    const [ns, name, ...more] = o.pod.split('/');
-    if (!ns || !name || more.length) throw new UserError(`--pod wants NAME or NAMESPACE/NAME, not '${o.pod}'`, '--pod');
-    if (o.namespace !== undefined && o.namespace !== ns) throw new UserError(`--pod ${o.pod} names namespace ${ns}, but --namespace says ${o.namespace}`, '--pod');
-    o.pod = name;
-    o.namespace = ns;
-  }
   if (o.netns.length > 1 && o.source !== 'tracepoint') throw new UserError('pwru filters on one network namespace; several --netns need --source tracepoint', '--netns');
   const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;
