@@ -178,6 +178,12 @@ describe('skbtape snapshot (CLI)', () => {
     const part = await cli(['snapshot', '-o', out()], { ...process.env, PATH: binDir('cli-bpftool', ['bpftool']) });
     expect(part.exitCode).toBe(0);
     expect(part.stderr.split('\n').filter((l) => l.startsWith('skbtape: warning: endpoints'))).toEqual(['skbtape: warning: endpoints unavailable: cilium-dbg not found on PATH']);
+    // --require-snapshots: the same partial result is a failure.
+    const strict = await cli(['snapshot', '-o', out(), '--require-snapshots'], { ...process.env, PATH: binDir('cli-bpftool-strict', ['bpftool']) });
+    expect(strict.exitCode).toBe(1);
+    expect(strict.stderr.trim().split('\n').at(-1)).toBe('skbtape: --require-snapshots: 3 of 4 not taken (endpoints, ipcache, metrics)');
+    const all = await cli(['snapshot', '-o', out(), '--require-snapshots']);
+    expect(all.exitCode, all.stderr).toBe(0);
 
     const dir2 = out();
     const none = await cli(['snapshot', '-o', dir2], { ...process.env, PATH: binDir('cli-node-only', []) });

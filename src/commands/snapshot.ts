@@ -61,7 +61,11 @@ export function register(program: Command): void {
     .option('--cilium-pod <pod>', 'the cilium agent pod to use with --snapshots kubectl (skips the lookup)')
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the result as JSON', false)
-    .action(async (o: { output: string; snapshots: string; node?: string; ciliumPod?: string; force: boolean; json: boolean }) => {
+    .option('--require-snapshots', 'exit 1 unless every snapshot was taken (default: some is enough, the rest are warnings)', false)
+    .addHelpText('after', `
+Exit codes: 0 some snapshots taken (what was missing is a warning and a manifest entry); 1 none taken, or not all
+with --require-snapshots; 2 bad input.`)
+    .action(async (o: { output: string; snapshots: string; node?: string; ciliumPod?: string; force: boolean; json: boolean; requireSnapshots: boolean }) => {
       if (o.snapshots !== 'local' && o.snapshots !== 'kubectl') {
         throw new UserError(`--snapshots wants local or kubectl, not '${o.snapshots}'`, '--snapshots');
       }
@@ -76,6 +80,10 @@ export function register(program: Command): void {
       // Degrade, don't die: some snapshots are still a result. None at all is worth a non-zero exit.
       if (taken === 0) {
         process.stderr.write('skbtape: no snapshot could be taken (the capture directory records why)\n');
+        process.exitCode = 1;
+      } else if (o.requireSnapshots && taken < r.snapshots.length) {
+        const missing = r.snapshots.filter((s) => s.status !== 'ok').map((s) => s.kind);
+        process.stderr.write(`skbtape: --require-snapshots: ${missing.length} of ${r.snapshots.length} not taken (${missing.join(', ')})\n`);
         process.exitCode = 1;
       }
     });
