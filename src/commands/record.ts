@@ -62,9 +62,12 @@ export function register(program: Command): void {
     .command('record')
     .description(SUMMARIES.record)
     .argument('[filter-or-command...]', "pwru's pcap filter (before --, joined with spaces, as pwru takes it), then the test command after --")
+    .optionsGroup('Output:')
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--force', 'replace a non-empty output directory', false)
     .option('--json', 'print the summary as JSON', false)
+    .option('--no-progress', 'no live status line even on a TTY')
+    .optionsGroup('Target (what to trace):')
     .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
     .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N (repeatable with --source tracepoint)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--ifname <name>', 'filter by interface name')
@@ -74,13 +77,16 @@ export function register(program: Command): void {
     .option('--pod-iface <name>', 'interface inside the pod whose host peer is the veth', 'eth0')
     .addOption(new Option('--target <which>', 'filters pwru gets for --pod/--container: the host-side veth (ifname), the pod netns, or both (pod netns + pod-side interface)').choices(['netns', 'ifname', 'both']).default('ifname'))
     .option('--tracepoints <list>', 'with --source tracepoint: comma-separated category:name list (default: a core set)')
+    .optionsGroup('pwru:')
     .option('--pcap-filter <expr>', "pwru's pcap filter expression (e.g. 'tcp and port 80')")
     .option('--pwru <path>', 'pwru binary', 'pwru')
     .option('--pwru-arg <arg>', 'extra argument passed to pwru verbatim (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--format <format>', 'pwru output format to record').choices(['auto', 'text', 'json']).default('auto'))
+    .optionsGroup('Snapshots (Cilium and bpftool, at start and end):')
     .addOption(new Option('--snapshots <mode>', 'how to take Cilium/bpftool snapshots').choices(['local', 'kubectl', 'none']).default('local'))
     .option('--node <name>', 'node name for --snapshots kubectl (default: this host)')
     .option('--cilium-pod <name>', 'cilium agent pod for --snapshots kubectl')
+    .optionsGroup('Test command and limits (durations: 10, 500ms, 1m30s):')
     .option('--ready-timeout <dur>', 'how long to wait for probes to attach', '60s')
     .option('--grace <dur>', 'keep recording this long after the test command exits', '1s')
     .option('--kill-grace <dur>', 'after SIGTERM, how long the tracer gets before SIGKILL', '5s')
@@ -88,7 +94,7 @@ export function register(program: Command): void {
     .option('--max-events <n>', 'stop after this many events')
     .option('--flush-ms <ms>', 'flush events to disk at least this often', '1000')
     .option('--flush-events <n>', 'flush events to disk every N events', '65536')
-    .option('--no-progress', 'no live status line even on a TTY')
+    .optionsGroup("pwru's own flags (passed through by name; its names for ours are accepted too):")
     // pwru's own names for what skbtape has flags for, so a pwru command line can be pasted after `record -o DIR`.
     .option('--filter-netns <path>', "pwru's name for --netns")
     .option('--filter-ifname <name>', "pwru's name for --ifname")
@@ -99,6 +105,15 @@ export function register(program: Command): void {
   for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
     cmd.option(takesValue ? `--${flag} <value>` : `--${flag}`, `passed to pwru as --${flag}`);
   }
+  cmd.addHelpText('after', `
+Examples:
+  skbtape record -o cap --pod default/client -- curl -s http://server       # the pod's host veth; curl once ready
+  skbtape record -o cap --filter-netns /proc/1234/ns/net tcp and port 80 --duration 30s
+  skbtape record -o cap --source tracepoint --netns /run/netns/a --netns /run/netns/b -- ip netns exec a curl …
+
+Exit codes: the test command's own (1, 127 not found, 126 not executable, 128+N killed by signal N) when one was
+given; else 0 on a normal stop. 1 the tracer failed, 130 stopped by Ctrl-C before the command finished, 2 bad input.
+A capture is kept in every case but bad input.`);
   cmd.action(async (operands: string[], o: RecordFlags) => {
     const { filter, command } = splitOperands(operands, (program as unknown as { rawArgs?: string[] }).rawArgs ?? process.argv);
     if (filter.length) {
