@@ -29,6 +29,12 @@ export function register(program: Command): void {
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')
     .option('--format <fmt>', 'text or json', 'text')
+    .addHelpText('after', `
+Example:
+  skbtape check cap samples/check-example.yaml
+
+Exit codes: 0 every rule passed; 1 a rule failed (its offending rows are printed; a rule whose flow matches no
+track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
     .action(async (capture: string, rules: string, o: { format: string }) => {
       if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);

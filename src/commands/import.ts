@@ -17,6 +17,13 @@ export function register(program: Command): void {
     .option('--json', 'print the summary as JSON', false)
     .option('--workers <n>', 'parser worker threads: 0 (default) parses on the main thread; 2 is about 1.6x faster and uses about 2.5x the memory', '0')
     .addOption(new Option('--batch-rows <n>', 'rows per Arrow batch').default('65536').hideHelp())
+    .addHelpText('after', `
+Examples:
+  skbtape import pwru.log -o cap
+  pwru --output-json 'tcp and port 80' | skbtape import - -o cap
+
+Exit codes: 0 imported (unreadable lines are kept in rejects.ndjson with their line numbers); 2 bad input, or no
+event read at all (nothing looks like pwru output, or every line that could be an event was rejected).`)
     .action(async (file: string, o: { output: string; format: string; force: boolean; json: boolean; batchRows: string; workers?: string }) => {
       if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
       const batchRows = Number(o.batchRows);
