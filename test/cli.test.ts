@@ -127,9 +127,9 @@ describe('record: pwru\'s habits', () => {
     expect([rel.exitCode, rel.stderr.trim()]).toEqual([2, "skbtape: skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not 'relative' (--timestamp)"]);
     const unknown = await skbtape(['record', '-o', out(), '--frobnicate-xyz']);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toBe("skbtape: unknown option '--frobnicate-xyz'; if it is a pwru flag, pass it with --pwru-arg=--frobnicate-xyz (--frobnicate-xyz)\nsee 'skbtape record --help'\n");
+    expect(unknown.stderr).toBe("skbtape: unknown option '--frobnicate-xyz'; if it is a pwru flag, pass it with --pwru-arg=--frobnicate-xyz (--frobnicate-xyz)\nsee 'skbtape record --help'");
     const typo = await skbtape(['import', 'x', '-o', out(), '--forc']);
-    expect(typo.stderr).toBe("skbtape: unknown option '--forc'; did you mean --force? (--forc)\nsee 'skbtape import --help'\n");
+    expect(typo.stderr).toBe("skbtape: unknown option '--forc'; did you mean --force? (--forc)\nsee 'skbtape import --help'");
   });
 
   it('Go durations as pwru users write them (1m30s, 250ms, 300000us); a bad one names the flag', async () => {
