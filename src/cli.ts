@@ -11,7 +11,7 @@ type CommandModule = { register(program: Command): void };
 /**
  * Each command's module, loaded only when needed: a command line names one command, and only that one is loaded
  * (its own heavy imports are lazy too), so `skbtape info` does not pay for DuckDB, Arrow or execa. The top-level
- * help and an unknown name load them all. Order = the order in the top-level help.
+ * help lists them from commands/summaries.ts without loading any (see buildProgram).
  */
 const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   record: () => import('./commands/record.js'),
@@ -80,7 +80,7 @@ export function commanderErrorText(raw: string, command?: string): string {
   const [first = '', ...rest] = raw.trim().split('\n');
   let what = first.replace(/^error: /, '').replace(/\.$/, '');
   const hint = rest.join(' ').trim().replace(/^\((.*)\)$/, '$1').replace(/^Did you mean/, 'did you mean');
-  if (hint) what += `; ${hint.replace(/\?$/, '?')}`;
+  if (hint) what += `; ${hint}`;
   const flag = [...first.matchAll(/'(-{1,2}[A-Za-z][\w-]*)(?:[ ,][^']*)?'/g)].map((m) => m[1]!).at(-1);
   const unknown = /^error: unknown option '(--[^'=]+)/.exec(first)?.[1];
   if (command === 'record' && unknown && !hint) what += `; if it is a pwru flag, pass it with --pwru-arg=${unknown}`;

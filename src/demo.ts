@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { canRunBpftrace, createTestNet, type TestNet } from './lab-net.js';
-import { ensureTracefs, tracefsState } from './tracefs.js';
+import { ensureTracefs } from './tracefs.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
 const CLI = join(ROOT, 'bin/skbtape.js');
@@ -27,7 +27,7 @@ async function skbtape(args: string[], allowFail = false, env?: NodeJS.ProcessEn
 export async function runDemo(o: DemoOptions): Promise<void> {
   mkdirSync(o.out, { recursive: true });
   // As `record --source tracepoint` does: mount tracefs when it is missing and we may.
-  if (o.live !== 'no' && tracefsState().ok === false) {
+  if (o.live !== 'no') {
     try {
       const note = ensureTracefs();
       if (note) say(`skbtape demo: ${note}`);
