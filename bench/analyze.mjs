@@ -10,10 +10,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
-import { CaptureWriter } from '../dist/batch-writer.js';
-import { newManifest } from '../dist/manifest.js';
-import { blankEvent } from '../dist/event-schema.js';
-import { openAnalysis, viewFiles, defaultViewsDir } from '../dist/duckdb-loader.js';
+import { CaptureWriter } from '../dist/capture/batch-writer.js';
+import { newManifest } from '../dist/capture/manifest.js';
+import { blankEvent } from '../dist/capture/event-schema.js';
+import { openAnalysis, viewFiles, defaultViewsDir } from '../dist/analyze/loader.js';
 import { readFileSync } from 'node:fs';
 
 const args = process.argv.slice(2);

@@ -6,12 +6,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CaptureWriter } from '../dist/batch-writer.js';
-import { newManifest } from '../dist/manifest.js';
-import { blankEvent } from '../dist/event-schema.js';
-import { openAnalysis } from '../dist/duckdb-loader.js';
-import { diffLoaded } from '../dist/diff.js';
-import { flowFilter } from '../dist/flow-filter.js';
+import { CaptureWriter } from '../dist/capture/batch-writer.js';
+import { newManifest } from '../dist/capture/manifest.js';
+import { blankEvent } from '../dist/capture/event-schema.js';
+import { openAnalysis } from '../dist/analyze/loader.js';
+import { diffLoaded } from '../dist/diff/diff.js';
+import { flowFilter } from '../dist/analyze/flow-filter.js';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : dflt; };

@@ -46,7 +46,7 @@ async function importRun(file) {
   const dir = join(out, 'cap');
   rmSync(dir, { recursive: true, force: true });
   const script = `
-    const { importCapture } = await import(${JSON.stringify(join(root, 'dist/importer.js'))});
+    const { importCapture } = await import(${JSON.stringify(join(root, 'dist/ingest/importer.js'))});
     const t0 = process.hrtime.bigint();
     const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false, workers: ${WORKERS} });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;

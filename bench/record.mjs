@@ -83,7 +83,7 @@ async function recorder() {
   if (r.exitCode !== 0) throw new Error(`skbtape record failed (${r.exitCode}): ${r.stderr}`);
   const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
   // Count what is on disk, not what the manifest says.
-  const { readBatches } = await import(join(root, 'dist/capture-reader.js'));
+  const { readBatches } = await import(join(root, 'dist/capture/reader.js'));
   let stored = 0;
   for (const { batch } of readBatches(dir)) stored += batch.numRows;
   const printed = Number(/Printed (\d+) events/.exec(readFileSync(join(dir, 'pwru.stderr'), 'utf8'))?.[1]);

@@ -21,7 +21,7 @@ const side = opt('netns', 'server');
 const all = args.includes('--all');
 
 const { buildTracepointProgram, availableSkbTracepoints, readDropReasons, lostEvents, TRACEPOINT_READY_LINE } =
-  await import('../dist/tracepoint-program.js').catch(() => {
+  await import('../dist/record/tracepoint-program.js').catch(() => {
     console.error('bench: dist/tracepoint-program.js missing; run `npm run build` first');
     process.exit(2);
   });

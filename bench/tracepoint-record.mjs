@@ -16,7 +16,7 @@ const opt = (name, dflt) => {
 };
 const seconds = Number(opt('seconds', '5'));
 const tps = opt('tracepoints', 'net:netif_receive_skb,net:net_dev_queue,skb:kfree_skb,skb:consume_skb');
-const { createTestNet, canRunBpftrace } = await import(join(root, 'dist/lab-net.js'));
+const { createTestNet, canRunBpftrace } = await import(join(root, 'dist/demo/lab-net.js'));
 const can = canRunBpftrace();
 if (!can.ok) {
   console.log(`tracepoint-record bench: cannot run here: ${can.why}`);

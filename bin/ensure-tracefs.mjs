@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `make setup`: mounts tracefs for the live tracepoint source and its tests, with the helper `record` uses.
 // Not root, or a kernel without tracefs: says why and exits 0 (those tests then skip, naming the reason).
-import { ensureTracefs, tracefsState } from '../dist/tracefs.js';
+import { ensureTracefs, tracefsState } from '../dist/host/tracefs.js';
 
 const s = tracefsState();
 if (s.ok) process.exit(0);

@@ -3,7 +3,7 @@
 import { appendFileSync } from 'node:fs';
 import { Command, CommanderError } from 'commander';
 import { formatUserError, UserError } from './errors.js';
-import { StdoutClosed } from './stdout.js';
+import { StdoutClosed } from './render/stdout.js';
 import { SKBTAPE_VERSION } from './version.js';
 import { SUMMARIES } from './commands/summaries.js';
 type CommandModule = { register(program: Command): void };

@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { ROOT } from './helpers/real.js';
-import { importCapture } from '../src/importer.js';
-import { parseRules, runCheck } from '../src/check.js';
+import { importCapture } from '../src/ingest/importer.js';
+import { parseRules, runCheck } from '../src/check/check.js';
 import { UserError, formatUserError } from '../src/errors.js';
 import { SKBTAPE } from './helpers/cli.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../src/manifest.js';
+import { readManifest } from '../src/capture/manifest.js';
 import { buildDemoCapture } from './helpers/captures.js';
 import { SKBTAPE } from './helpers/cli.js';
 import { skipUnless } from './helpers/prereq.js';

@@ -8,10 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { expectGolden } from './helpers/golden.js';
 import { ROOT, realFiles } from './helpers/real.js';
-import { importCapture } from '../src/importer.js';
+import { importCapture } from '../src/ingest/importer.js';
 import { attachSnapshots } from '../src/commands/attach.js';
-import { commonPrefix, diffCaptures, hopDelta, parseBaseline, type DiffResult } from '../src/diff.js';
-import { renderDiffText } from '../src/diff-render.js';
+import { commonPrefix, diffCaptures, hopDelta, parseBaseline, type DiffResult } from '../src/diff/diff.js';
+import { renderDiffText } from '../src/render/diff.js';
 // @ts-expect-error plain ESM fixture without types
 import { createPrinter, parseRecords } from './fixtures/pwru-format.mjs';
 import { SKBTAPE } from './helpers/cli.js';

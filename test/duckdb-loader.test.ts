@@ -4,10 +4,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync,
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { batchFiles, readEvents } from '../src/capture-reader.js';
-import { openAnalysis, type Analysis } from '../src/duckdb-loader.js';
-import { importCapture } from '../src/importer.js';
-import { readManifest, writeManifest } from '../src/manifest.js';
+import { batchFiles, readEvents } from '../src/capture/reader.js';
+import { openAnalysis, type Analysis } from '../src/analyze/loader.js';
+import { importCapture } from '../src/ingest/importer.js';
+import { readManifest, writeManifest } from '../src/capture/manifest.js';
 import { HEADER, line, type Ev } from './helpers/pwru-text.js';
 import { REAL_DIR } from './helpers/real.js';
 

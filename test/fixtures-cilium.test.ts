@@ -12,7 +12,7 @@ import {
   parseEndpointList,
   parseIpcacheList,
   parseMetricsList,
-} from '../src/snapshot-parsers.js';
+} from '../src/snapshots/parsers.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(here, 'fixtures', 'bin');

@@ -4,11 +4,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { CaptureWriter } from '../src/batch-writer.js';
-import { readEvents } from '../src/capture-reader.js';
-import { newParserState, parseLine } from '../src/line-parser.js';
-import { newManifest } from '../src/manifest.js';
-import { renderText, newRenderState, renderJson } from '../src/pwru-layout.js';
+import { CaptureWriter } from '../src/capture/batch-writer.js';
+import { readEvents } from '../src/capture/reader.js';
+import { newParserState, parseLine } from '../src/ingest/line-parser.js';
+import { newManifest } from '../src/capture/manifest.js';
+import { renderText, newRenderState, renderJson } from '../src/render/pwru-layout.js';
 import { realFiles, readLines } from './helpers/real.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-fuzz-'));

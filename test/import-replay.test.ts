@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { execa } from 'execa';
 import { ROOT, realFiles, readLines, SEED } from './helpers/real.js';
-import { importCapture } from '../src/importer.js';
-import { readEvents } from '../src/capture-reader.js';
-import { newRenderState, renderText } from '../src/pwru-layout.js';
+import { importCapture } from '../src/ingest/importer.js';
+import { readEvents } from '../src/capture/reader.js';
+import { newRenderState, renderText } from '../src/render/pwru-layout.js';
 import { SKBTAPE } from './helpers/cli.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-import-'));

@@ -5,8 +5,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { openAnalysis, type Row } from '../src/duckdb-loader.js';
-import { importCapture } from '../src/importer.js';
+import { openAnalysis, type Row } from '../src/analyze/loader.js';
+import { importCapture } from '../src/ingest/importer.js';
 import { HEADER, line, type Ev } from './helpers/pwru-text.js';
 import { SHARED, realFiles } from './helpers/real.js';
 

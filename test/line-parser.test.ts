@@ -1,10 +1,10 @@
 // The line parser against real pwru outputs (../shared/real, the seed) and hand-made lines for eras without a
 // real paste. Round trips go through the real renderer: parse → render must give back the same tokens.
 import { describe, expect, it } from 'vitest';
-import { KPTR_RE, newParserState, parseHeader, parseLine, type Parsed } from '../src/line-parser.js';
-import { newRenderState, renderHeader, renderText, renderJson } from '../src/pwru-layout.js';
-import { parseLayoutKey } from '../src/layout.js';
-import type { PwruEvent } from '../src/event-schema.js';
+import { KPTR_RE, newParserState, parseHeader, parseLine, type Parsed } from '../src/ingest/line-parser.js';
+import { newRenderState, renderHeader, renderText, renderJson } from '../src/render/pwru-layout.js';
+import { parseLayoutKey } from '../src/capture/layout.js';
+import type { PwruEvent } from '../src/capture/event-schema.js';
 import { realFiles, SEED, readLines } from './helpers/real.js';
 
 function parseAll(lines: string[]): { parsed: Parsed[]; events: PwruEvent[] } {

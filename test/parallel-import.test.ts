@@ -4,10 +4,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { readEvents } from '../src/capture-reader.js';
-import { importCapture } from '../src/importer.js';
-import { workerScript } from '../src/parallel-import.js';
-import { newRenderState, renderText } from '../src/pwru-layout.js';
+import { readEvents } from '../src/capture/reader.js';
+import { importCapture } from '../src/ingest/importer.js';
+import { workerScript } from '../src/ingest/parallel.js';
+import { newRenderState, renderText } from '../src/render/pwru-layout.js';
 import { skipUnless } from './helpers/prereq.js';
 import { realFiles, readLines } from './helpers/real.js';
 

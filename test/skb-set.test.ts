@@ -1,6 +1,6 @@
 // SkbSet against a plain Set<bigint> on realistic kernel addresses, through several resizes.
 import { expect, it } from 'vitest';
-import { SkbSet } from '../src/skb-set.js';
+import { SkbSet } from '../src/capture/skb-set.js';
 
 it('counts distinct 64-bit addresses exactly, across resizes', () => {
   const s = new SkbSet();

@@ -15,7 +15,7 @@ import {
   parseMetricsList,
   prefixRange,
   type SnapshotKind,
-} from '../src/snapshot-parsers.js';
+} from '../src/snapshots/parsers.js';
 
 const REAL = REAL_DIR;
 const SEED = path.join(SHARED, 'seed/000_7ab2082905dfc8aa.txt');

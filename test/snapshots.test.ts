@@ -6,10 +6,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readManifest } from '../src/manifest.js';
-import { takeNameTables, readNameTables } from '../src/name-tables.js';
-import { parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList } from '../src/snapshot-parsers.js';
-import { takeSnapshots } from '../src/snapshots.js';
+import { readManifest } from '../src/capture/manifest.js';
+import { takeNameTables, readNameTables } from '../src/snapshots/name-tables.js';
+import { parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList } from '../src/snapshots/parsers.js';
+import { takeSnapshots } from '../src/snapshots/take.js';
 import { ROOT } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openAnalysis } from '../src/duckdb-loader.js';
+import { openAnalysis } from '../src/analyze/loader.js';
 import { canRunBpftrace, createTestNet, type TestNet } from './helpers/netns.js';
 import { skipUnless } from './helpers/prereq.js';
 import { ROOT } from './helpers/real.js';

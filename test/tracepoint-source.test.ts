@@ -15,7 +15,7 @@ import {
   lostEvents,
   parseDropReasons,
   readDropReasons,
-} from '../src/tracepoint-program.js';
+} from '../src/record/tracepoint-program.js';
 import { canRunBpftrace, createTestNet, type TestNet } from './helpers/netns.js';
 import { skipUnless } from './helpers/prereq.js';
 

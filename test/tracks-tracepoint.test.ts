@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import { CaptureWriter } from '../src/batch-writer.js';
-import { openAnalysis } from '../src/duckdb-loader.js';
-import { newParserState, parseLine } from '../src/line-parser.js';
-import { newManifest } from '../src/manifest.js';
+import { CaptureWriter } from '../src/capture/batch-writer.js';
+import { openAnalysis } from '../src/analyze/loader.js';
+import { newParserState, parseLine } from '../src/ingest/line-parser.js';
+import { newManifest } from '../src/capture/manifest.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-tptracks-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

@@ -4,13 +4,13 @@
 import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture-dir.js';
+import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
 import { fsUserError, UserError } from '../errors.js';
-import { readManifest, writeManifest, type SnapshotEntry } from '../manifest.js';
-import { printJson, renderTable } from '../render.js';
+import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
+import { printJson, renderTable } from '../render/table.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
-} from '../snapshot-parsers.js';
+} from '../snapshots/parsers.js';
 import { SUMMARIES } from './summaries.js';
 
 export const KIND_FLAGS: Record<SnapshotKind, string> = {

@@ -1,10 +1,10 @@
 // `skbtape check <capture> <rules>`: CI assertions over a capture. Prints each rule pass/fail with a few offending
 // rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check.ts's.
 import type { Command } from 'commander';
-import type { CheckResult } from '../check.js';
+import type { CheckResult } from '../check/check.js';
 import { UserError } from '../errors.js';
-import { renderTable, toJson } from '../render.js';
-import { writeOut } from '../stdout.js';
+import { renderTable, toJson } from '../render/table.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function renderCheckText(r: CheckResult): string {
@@ -38,7 +38,7 @@ track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL
     .action(async (capture: string, rules: string, o: { format: string }) => {
       if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const { runCheck } = await import('../check.js'); // DuckDB loads only when needed
+      const { runCheck } = await import('../check/check.js'); // DuckDB loads only when needed
       const r = await runCheck(capture, rules, { warn });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderCheckText(r));
       process.exitCode = r.failed > 0 ? 1 : 0;

@@ -1,7 +1,7 @@
 // `skbtape demo`: record a live curl in a throwaway namespace lab (where root + bpftrace allow), else analyze the
 // sample captures. See demo.ts.
 import { Option, type Command } from 'commander';
-import { runDemo } from '../demo.js';
+import { runDemo } from '../demo/demo.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {

@@ -2,9 +2,9 @@
 // 1 differences (not allowed by --baseline), 2 error. The work is diff.ts's; the text is diff-render.ts's.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { FLOW_HELP } from '../flow-filter.js';
-import { toJson } from '../render.js';
-import { writeOut } from '../stdout.js';
+import { FLOW_HELP } from '../analyze/flow-filter.js';
+import { toJson } from '../render/table.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string }
@@ -28,8 +28,8 @@ export function register(program: Command): void {
         maxFlows = Number(o.maxFlows);
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const { diffCaptures } = await import('../diff.js'); // DuckDB loads only when needed
-      const { renderDiffText } = await import('../diff-render.js');
+      const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
+      const { renderDiffText } = await import('../render/diff.js');
       const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;

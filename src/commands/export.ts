@@ -3,8 +3,8 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 
-import { printJson, renderTable } from '../render.js';
-import { writeOut } from '../stdout.js';
+import { printJson, renderTable } from '../render/table.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
@@ -20,7 +20,7 @@ Read it back with, e.g.:
     .action(async (captures: string[], o: { parquet?: string; json: boolean }) => {
       if (o.parquet === undefined) throw new UserError('say where to write: --parquet <dir>', '--parquet');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const { exportParquet } = await import('../parquet-export.js'); // DuckDB loads only when needed
+      const { exportParquet } = await import('../analyze/parquet-export.js'); // DuckDB loads only when needed
       const r = await exportParquet(captures, o.parquet, { warn });
       if (o.json) return printJson(r);
       await writeOut(renderTable(['TABLE', 'ROWS', 'FILES', 'PATH'], r.tables.map((t) => [t.table, t.rows, t.files.length, t.files.length ? `${t.table}/` : ''])));

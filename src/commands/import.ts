@@ -1,9 +1,9 @@
 // `skbtape import <file|-> -o <dir>`: saved pwru output → capture directory, with a one-screen summary.
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import type { InputFormat } from '../line-parser.js';
-import { captureSummary, renderSummary } from '../summary.js';
-import { printJson } from '../render.js';
+import type { InputFormat } from '../ingest/line-parser.js';
+import { captureSummary, renderSummary } from '../render/summary.js';
+import { printJson } from '../render/table.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
@@ -28,7 +28,7 @@ event read at all (nothing looks like pwru output, or every line that could be a
       if (!['auto', 'text', 'json'].includes(o.format)) throw new UserError(`--format must be auto, text or json, not '${o.format}'`, '--format');
       const batchRows = Number(o.batchRows);
       if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
-      const { importCapture } = await import('../importer.js'); // Arrow and the workers load only when needed
+      const { importCapture } = await import('../ingest/importer.js'); // Arrow and the workers load only when needed
       const workers = Number(o.workers);
       if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UserError(`--workers wants 0 to 16, not '${o.workers}'`, '--workers');
       const r = await importCapture(file, o.output, { format: o.format as InputFormat, force: o.force, batchRows, workers });

@@ -1,9 +1,9 @@
 // `skbtape info <dir>`: the manifest summary of a capture.
 import type { Command } from 'commander';
-import { batchFiles } from '../capture-dir.js';
-import { readManifest } from '../manifest.js';
-import { printJson } from '../render.js';
-import { captureSummary, renderSummary } from '../summary.js';
+import { batchFiles } from '../capture/dir.js';
+import { readManifest } from '../capture/manifest.js';
+import { printJson } from '../render/table.js';
+import { captureSummary, renderSummary } from '../render/summary.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {

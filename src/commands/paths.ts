@@ -2,9 +2,9 @@
 // most common first, each with one example hop by hop. The work is src/paths.ts.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { FLOW_HELP } from '../flow-filter.js';
-import { toJson } from '../render.js';
-import { writeOut } from '../stdout.js';
+import { FLOW_HELP } from '../analyze/flow-filter.js';
+import { toJson } from '../render/table.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
@@ -19,7 +19,7 @@ export function register(program: Command): void {
     .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
       if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const { capturePaths, formatJourneys } = await import('../paths.js'); // DuckDB loads only when needed
+      const { capturePaths, formatJourneys } = await import('../analyze/paths.js'); // DuckDB loads only when needed
       const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn });
       await writeOut(o.json ? toJson(r, 2) + '\n' : formatJourneys(r));
     });

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import type { QuerySource } from '../query.js';
-import { writeOut } from '../stdout.js';
+import type { QuerySource } from '../analyze/query.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
@@ -30,7 +30,7 @@ Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's 
 unknown report, or a path that is not a capture.`)
     .action(async (args: string[], o: Opts) => {
       // Loaded when the command runs: DuckDB's native module costs half a second at start-up.
-      const { defaultFormat, formatResult, parseFormat, parseParams, runQuery } = await import('../query.js');
+      const { defaultFormat, formatResult, parseFormat, parseParams, runQuery } = await import('../analyze/query.js');
       const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
       const params = parseParams(o.param);
       let captures = args;

@@ -4,11 +4,11 @@ import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../pwru-args.js';
-import type { RecordOptions, TracerPlan } from '../recorder.js';
-import { printJson } from '../render.js';
-import { captureSummary, renderSummary } from '../summary.js';
-import type { ResolvedTarget, TargetSpec } from '../target-resolver.js';
+import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../record/pwru-args.js';
+import type { RecordOptions, TracerPlan } from '../record/recorder.js';
+import { printJson } from '../render/table.js';
+import { captureSummary, renderSummary } from '../render/summary.js';
+import type { ResolvedTarget, TargetSpec } from '../record/target-resolver.js';
 import { SUMMARIES } from './summaries.js';
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
@@ -180,7 +180,7 @@ async function record(command: string[], o: RecordFlags) {
   const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;
   if (o.pod || o.container || o.netns.length || o.ifname) {
-    const { resolveTarget } = await import('../target-resolver.js');
+    const { resolveTarget } = await import('../record/target-resolver.js');
     target = await resolveTarget(spec);
     opts.target = target;
     if (!o.json && (o.pod || o.container)) {
@@ -190,12 +190,12 @@ async function record(command: string[], o: RecordFlags) {
   let plan: TracerPlan;
   if (o.source === 'tracepoint') {
     if (passThrough.length || o.pwruArg.length || o.pcapFilter) throw new UserError('pwru options do not apply to --source tracepoint', '--source');
-    const { tracepointPlan } = await import('../tracepoint-source.js');
+    const { tracepointPlan } = await import('../record/tracepoint-source.js');
     plan = await tracepointPlan(resolve(o.output), tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
   } else {
     plan = await pwruPlan(o, target, passThrough);
   }
-  const { startRecording } = await import('../recorder.js');
+  const { startRecording } = await import('../record/recorder.js');
   const { control, done } = startRecording(plan, opts);
   let signals = 0;
   const onSignal = (sig: NodeJS.Signals) => {
@@ -221,7 +221,7 @@ async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrou
   if ((v as { code?: string }).code === 'EACCES') throw new UserError(`pwru is not executable: '${o.pwru}'`, '--pwru');
   const version = v.exitCode === 0 ? parsePwruVersion(String(v.stdout)) : null;
   const caps = capsOf(version);
-  const { pwruTargetArgs } = await import('../target-resolver.js');
+  const { pwruTargetArgs } = await import('../record/target-resolver.js');
   const targetArgs = pwruFilterArgs(target, o, pwruTargetArgs);
   // Inside the capture directory: removed once seen, and never left in /tmp when skbtape is killed.
   const readyFile = resolve(o.output, '.pwru-ready');
@@ -239,7 +239,7 @@ async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrou
 }
 
 /** pwru filters: --pod/--container go through --target; a bare --netns/--ifname is passed as the user wrote it. */
-function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags, pwruTargetArgs: typeof import('../target-resolver.js').pwruTargetArgs): string[] {
+function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags, pwruTargetArgs: typeof import('../record/target-resolver.js').pwruTargetArgs): string[] {
   if (!target) return [];
   if (o.pod || o.container) return pwruTargetArgs(target, o.target as 'netns' | 'ifname' | 'both');
   const args: string[] = [];

@@ -2,11 +2,11 @@
 // --flow (flow-select.ts) keep only some events.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { FLOW_HELP } from '../flow-filter.js';
-import { parseLayoutKey } from '../layout.js';
-import { readManifest } from '../manifest.js';
-import { newRenderState, renderHeader, renderJson, renderText } from '../pwru-layout.js';
-import { writeOut } from '../stdout.js';
+import { FLOW_HELP } from '../analyze/flow-filter.js';
+import { parseLayoutKey } from '../capture/layout.js';
+import { readManifest } from '../capture/manifest.js';
+import { newRenderState, renderHeader, renderJson, renderText } from '../render/pwru-layout.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {
@@ -29,13 +29,13 @@ export function register(program: Command): void {
       if (m.status !== 'complete') warn(`capture status is ${m.status}${m.statusReason ? ` (${m.statusReason})` : ''}`);
       let seqs: Set<number> | null = null;
       if (o.flow !== undefined && o.flow.trim() !== '') {
-        const { flowEventSeqs } = await import('../flow-select.js'); // DuckDB loads only for --flow
+        const { flowEventSeqs } = await import('../analyze/flow-select.js'); // DuckDB loads only for --flow
         seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn });
       }
       const st = newRenderState();
       let lastLayout = '';
       const out: string[] = [];
-      const { readEvents } = await import('../capture-reader.js'); // Arrow loads only when needed
+      const { readEvents } = await import('../capture/reader.js'); // Arrow loads only when needed
       let seq = -1;
       for (const e of readEvents(dir, warn)) {
         seq++;

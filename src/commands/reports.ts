@@ -1,8 +1,8 @@
 // `skbtape reports [--json]`: lists the canned reports (queries/reports/*.sql) with their one-line descriptions.
 import type { Command } from 'commander';
-import { printJson, renderTable } from '../render.js';
-import { listReports } from '../reports.js';
-import { writeOut } from '../stdout.js';
+import { printJson, renderTable } from '../render/table.js';
+import { listReports } from '../analyze/reports.js';
+import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function register(program: Command): void {

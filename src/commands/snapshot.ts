@@ -2,12 +2,12 @@
 // for comparing datapath state without recording packets. snapshotCapture does the work and returns data;
 // register only parses flags and renders.
 import type { Command } from 'commander';
-import { claimOutputDir } from '../output-dir.js';
+import { claimOutputDir } from '../capture/output-dir.js';
 import { UserError } from '../errors.js';
-import { newManifest, writeManifest, type Manifest, type SnapshotEntry } from '../manifest.js';
-import { takeNameTables } from '../name-tables.js';
-import { printJson, renderTable } from '../render.js';
-import { takeSnapshots } from '../snapshots.js';
+import { newManifest, writeManifest, type Manifest, type SnapshotEntry } from '../capture/manifest.js';
+import { takeNameTables } from '../snapshots/name-tables.js';
+import { printJson, renderTable } from '../render/table.js';
+import { takeSnapshots } from '../snapshots/take.js';
 import { SUMMARIES } from './summaries.js';
 
 export interface SnapshotCaptureOptions {

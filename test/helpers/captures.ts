@@ -3,7 +3,7 @@
 // with endpoint, ipcache, metrics and bpftool snapshots.
 import { join } from 'node:path';
 import { attachSnapshots } from '../../src/commands/attach.js';
-import { importCapture } from '../../src/importer.js';
+import { importCapture } from '../../src/ingest/importer.js';
 import { ROOT } from './real.js';
 
 export type DemoKind = 'delivered' | 'drop';

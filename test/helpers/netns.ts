@@ -1,2 +1,2 @@
 // The lab network lives in src/ (the demo uses it too); tests import it from here.
-export * from '../../src/lab-net.js';
+export * from '../../src/demo/lab-net.js';

@@ -2,7 +2,7 @@
 // for what the machine truly lacks and is logged with its reason for the end-of-run summary (skip-reporter.ts).
 // Under CI=true a reason the set-up can fix (`fixable`: a Debian tool, a tracefs mount) fails the file instead.
 import { appendFileSync } from 'node:fs';
-import type { Prereq } from '../../src/lab-net.js';
+import type { Prereq } from '../../src/demo/lab-net.js';
 
 export type { Prereq };
 

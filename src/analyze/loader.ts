@@ -1,0 +1,352 @@
+// Opens DuckDB over one or more captures: creates raw_events and the side tables, appends every complete batch,
+// runs queries/views/*.sql in name order, and (single capture, cache: true) keeps the result in <capture>/.cache.
+// How batches become chunks is duckdb-append.ts's job; snapshots and names are snapshot-tables.ts's.
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
+import * as A from 'apache-arrow';
+import '../capture/arrow-codec.js';
+import { batchFiles } from '../capture/reader.js';
+import { capturePaths } from '../capture/dir.js';
+import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
+import { SCHEMA_VERSION } from '../capture/event-schema.js';
+import { readManifest, type Manifest } from '../capture/manifest.js';
+import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
+import { SKBTAPE_VERSION } from '../version.js';
+
+export interface OpenOptions {
+  /** Persist the loaded database in <capture>/.cache/analysis.duckdb (single-capture opens only). */
+  cache?: boolean;
+  warn?: (m: string) => void;
+  /** Directory of view SQL files (default: the package's queries/views). */
+  viewsDir?: string;
+}
+
+export type Row = Record<string, unknown>;
+
+export interface Analysis {
+  readonly instance: DuckDBInstance;
+  readonly connection: DuckDBConnection;
+  /** Capture ids in the order given (the `capture` column of every table). */
+  readonly captureIds: string[];
+  /** 'loaded' (built now, maybe also cached) or 'cache' (reopened from <capture>/.cache). */
+  readonly origin: 'loaded' | 'cache';
+  /** Runs SQL ($name parameters) and returns plain-object rows; 64-bit integers come back as bigint. */
+  run(sql: string, params?: Record<string, DuckDBValue>): Promise<Row[]>;
+  close(): void;
+}
+
+export const CACHE_DIR = '.cache';
+export const CACHE_DB = 'analysis.duckdb';
+const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+
+export const defaultViewsDir = () => fileURLToPath(new URL('../../queries/views/', import.meta.url));
+
+interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[] }
+
+export async function openAnalysis(captures: string[], opts: OpenOptions = {}): Promise<Analysis> {
+  const warn = opts.warn ?? (() => {});
+  if (captures.length === 0) throw new Error('openAnalysis: no capture given');
+  const viewsDir = opts.viewsDir ?? defaultViewsDir();
+  const srcs = resolveCaptures(captures);
+  if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, warn);
+  const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
+  return buildInto(instance, srcs, viewsDir, warn, null);
+}
+
+function resolveCaptures(captures: string[]): CaptureSrc[] {
+  const used = new Set<string>();
+  return captures.map((d) => {
+    const dir = resolve(d);
+    const manifest = readManifest(dir);
+    let id = basename(dir);
+    for (let n = 2; used.has(id); n++) id = `${basename(dir)}#${n}`;
+    used.add(id);
+    // The file list is fixed here: a recording capture may gain batches while we load.
+    return { id, dir, manifest, files: batchFiles(dir) };
+  });
+}
+
+async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, warn: (m: string) => void, fingerprint: string | null): Promise<Analysis> {
+  const conn = await instance.connect();
+  try {
+    for (const s of srcs) {
+      if (s.manifest.status === 'recording' || s.manifest.status === 'interrupted') {
+        warn(`${s.dir}: capture status is ${s.manifest.status}; loading every complete batch`);
+      }
+    }
+    await loadEvents(conn, srcs, warn);
+    await loadCaptureTables(conn, srcs, warn);
+    await loadSideTables(conn, srcs, warn);
+    await runViews(conn, viewsDir);
+    if (fingerprint !== null) await createAndFill(conn, 'skbtape_cache', [['fingerprint', 'VARCHAR']], [[fingerprint]]);
+  } catch (e) {
+    conn.closeSync();
+    instance.closeSync();
+    throw e;
+  }
+  return analysisOf(instance, conn, srcs.map((s) => s.id), 'loaded');
+}
+
+function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
+  let closed = false;
+  return {
+    instance, connection, captureIds, origin,
+    async run(sql, params) {
+      const reader = await connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJS() as Row[];
+    },
+    close() {
+      if (closed) return;
+      closed = true;
+      try { connection.closeSync(); } finally { instance.closeSync(); }
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Events
+
+/**
+ * Batches are kept between the dictionary pass and the append pass when their files fit under this; above it they
+ * are read twice. Files are LZ4-compressed (about 5x), so this is roughly 320 MB of decoded columns.
+ */
+const KEEP_BYTES = 64 * 1024 * 1024;
+
+function* batchesOfFile(file: string, warn: (m: string) => void): Generator<A.RecordBatch> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    warn(`${file}: cannot read: ${(e as Error).message}; skipped`);
+    return;
+  }
+  let n = 0;
+  try {
+    for (const batch of A.RecordBatchReader.from(bytes)) {
+      n++;
+      yield batch;
+    }
+    if (n === 0) warn(`${file}: no complete batch (file cut short or empty); skipped`);
+  } catch (e) {
+    warn(`${file}: cut short after ${n} complete batch(es): ${(e as Error).message}`);
+  }
+}
+
+async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], warn: (m: string) => void): Promise<void> {
+  const dicts = new DictionaryCollector();
+  const total = srcs.reduce((a, s) => a + s.files.reduce((b, f) => b + fileSize(f), 0), 0);
+  const keep = total <= KEEP_BYTES;
+  const kept: A.RecordBatch[][] = [];
+  for (const s of srcs) {
+    const mine: A.RecordBatch[] = [];
+    // Cut files are reported here, once; the append pass (when it re-reads) stays quiet.
+    for (const f of s.files) for (const b of batchesOfFile(f, warn)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    kept.push(mine);
+  }
+  const order = await createRawEvents(conn, srcs.map((s) => s.id), dicts);
+  await loadAddresses(conn, dicts);
+  const app = await conn.createAppender(RAW_EVENTS);
+  try {
+    const appender = new RawEventAppender(app, order, srcs.length);
+    for (let ci = 0; ci < srcs.length; ci++) {
+      const s = srcs[ci]!;
+      let seq = 0;
+      const it = keep ? kept[ci]! : (function* () { for (const f of s.files) yield* batchesOfFile(f, () => {}); })();
+      for (const b of it) {
+        appender.appendBatch(b, ci, seq);
+        seq += b.numRows;
+      }
+    }
+    app.flushSync();
+    if (appender.missing > 0) warn(`${appender.missing} dictionary value(s) changed between passes and were loaded as the first ENUM value`);
+  } finally {
+    app.closeSync();
+  }
+}
+
+function fileSize(f: string): number {
+  try { return statSync(f).size; } catch { return 0; }
+}
+
+/** One row per distinct tuple address in any capture, with its integer value for prefix matching. */
+async function loadAddresses(conn: DuckDBConnection, dicts: DictionaryCollector): Promise<void> {
+  const seen = new Set<string>();
+  const rows: Cell[][] = [];
+  for (const col of ['saddr', 'daddr']) {
+    for (const a of dicts.dicts.get(col)!.values) {
+      if (seen.has(a)) continue;
+      seen.add(a);
+      const v = a === '' ? null : ipValue(a);
+      if (v !== null) rows.push([a, a.includes(':') ? 6 : 4, v]);
+    }
+  }
+  await createAndFill(conn, 'addresses', [['addr', 'VARCHAR'], ['family', 'UTINYINT'], ['value', 'UHUGEINT']], rows);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// captures, capture_logs, capture_rejects
+
+const CAPTURES_DEF: TableDef = [
+  ['capture', 'VARCHAR'], ['dir', 'VARCHAR'], ['status', 'VARCHAR'], ['status_reason', 'VARCHAR'], ['source_kind', 'VARCHAR'],
+  ['source_path', 'VARCHAR'], ['source_format', 'VARCHAR'], ['tool', 'VARCHAR'], ['pwru_version', 'VARCHAR'],
+  ['hostname', 'VARCHAR'], ['kernel', 'VARCHAR'], ['clock_offset_ns', 'BIGINT'], ['first_ktime', 'UBIGINT'],
+  ['last_ktime', 'UBIGINT'], ['events', 'UBIGINT'], ['rejects', 'UBIGINT'], ['batches', 'UINTEGER'],
+  ['schema_version', 'UINTEGER'], ['skbtape_version', 'VARCHAR'], ['created_at', 'VARCHAR'], ['finished_at', 'VARCHAR'],
+  ['timestamp_mode', 'VARCHAR'],
+];
+const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
+const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
+
+const bigOrNull = (s: string | undefined): bigint | null => (s !== undefined && /^-?\d+$/.test(s) ? BigInt(s) : null);
+
+async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], warn: (m: string) => void): Promise<void> {
+  const caps: Cell[][] = [];
+  const logs: Cell[][] = [];
+  const rejects: Cell[][] = [];
+  for (const s of srcs) {
+    const m = s.manifest;
+    caps.push([
+      s.id, s.dir, m.status, m.statusReason, m.source.kind, m.source.path, m.source.format, m.source.tool ?? 'pwru',
+      m.pwru?.version, m.host.hostname, m.host.kernel, bigOrNull(m.clock?.monotonicToWallNs),
+      bigOrNull(m.timeRange?.firstKtime), bigOrNull(m.timeRange?.lastKtime), m.counts.events, m.counts.rejects,
+      m.counts.batches, m.schemaVersion, m.skbtapeVersion, m.createdAt, m.finishedAt, timestampMode(m.pwru?.argv),
+    ]);
+    const p = capturePaths(s.dir);
+    for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);
+    for (const o of ndjson(p.rejects, warn)) rejects.push([s.id, o['line'] as number, o['text'] as string, o['reason'] as string]);
+  }
+  await createAndFill(conn, 'captures', CAPTURES_DEF, caps);
+  await createAndFill(conn, 'capture_logs', LOGS_DEF, logs);
+  await createAndFill(conn, 'capture_rejects', REJECTS_DEF, rejects);
+}
+
+/**
+ * What pwru's TIMESTAMP meant, from the argv it was started with: 'relative' (ns since the previous event of the same
+ * address), 'absolute' (bpf_ktime_get_ns(); `absolute` prints it too, after a wall-clock prefix), or null when the
+ * argv does not say (an import): capture_clock (queries/views/10_events.sql) then tells from the values.
+ */
+export function timestampMode(argv: string[] | undefined): 'relative' | 'absolute' | null {
+  if (!argv) return null;
+  let mode: 'relative' | 'absolute' | null = null;
+  argv.forEach((a, i) => {
+    const v = a.startsWith('--timestamp=') ? a.slice('--timestamp='.length) : a === '--timestamp' ? argv[i + 1] : null;
+    if (a === '--output-relative-timestamp' || v === 'relative') mode = 'relative';
+    else if (v === 'current' || v === 'absolute') mode = 'absolute';
+  });
+  return mode;
+}
+
+function ndjson(file: string, warn: (m: string) => void): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  const out: Record<string, unknown>[] = [];
+  readFileSync(file, 'utf8').split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    try {
+      const o = JSON.parse(line) as unknown;
+      if (o && typeof o === 'object') out.push(o as Record<string, unknown>);
+    } catch {
+      // A recorder killed mid-append leaves a partial last line.
+      warn(`${file}:${i + 1}: not a JSON line; skipped`);
+    }
+  });
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Views
+
+export function viewFiles(viewsDir: string): string[] {
+  if (!existsSync(viewsDir)) return [];
+  return readdirSync(viewsDir).filter((n) => n.endsWith('.sql')).sort().map((n) => join(viewsDir, n));
+}
+
+async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {
+  for (const f of viewFiles(viewsDir)) {
+    try {
+      await conn.run(readFileSync(f, 'utf8'));
+    } catch (e) {
+      throw new Error(`${f}: ${(e as Error).message}`, { cause: e });
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cache
+
+/** What the cached database was built from: any change to the capture, the schema or the view SQL rebuilds it. */
+export function cacheFingerprint(s: { dir: string; files: string[] }, viewsDir: string): string {
+  const h = createHash('sha256');
+  h.update(`skbtape ${SKBTAPE_VERSION} schema ${SCHEMA_VERSION}\n`);
+  h.update(readFileSync(capturePaths(s.dir).manifest));
+  for (const f of s.files) {
+    const st = statSync(f);
+    h.update(`${basename(f)} ${st.size} ${st.mtimeMs}\n`);
+  }
+  for (const p of [capturePaths(s.dir).logs, capturePaths(s.dir).rejects, capturePaths(s.dir).snapshotsDir, join(s.dir, 'names')]) {
+    for (const f of existsSync(p) ? listFiles(p) : []) {
+      const st = statSync(f);
+      h.update(`${f} ${st.size} ${st.mtimeMs}\n`);
+    }
+  }
+  for (const f of viewFiles(viewsDir)) h.update(readFileSync(f));
+  return h.digest('hex');
+}
+
+function listFiles(p: string): string[] {
+  const st = statSync(p);
+  if (!st.isDirectory()) return [p];
+  return readdirSync(p).sort().flatMap((n) => listFiles(join(p, n)));
+}
+
+async function openCached(s: CaptureSrc, viewsDir: string, warn: (m: string) => void): Promise<Analysis> {
+  const fp = cacheFingerprint(s, viewsDir);
+  const dbPath = join(s.dir, CACHE_DIR, CACHE_DB);
+  if (existsSync(dbPath)) {
+    const hit = await tryOpenCache(dbPath, fp, s.id);
+    if (hit) return hit;
+  }
+  const tmp = `${dbPath}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dirname(dbPath), { recursive: true });
+    rmSync(tmp, { force: true });
+    rmSync(`${tmp}.wal`, { force: true });
+  } catch (e) {
+    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message}); loading in memory`);
+    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, warn, null);
+  }
+  const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
+  const built = await buildInto(instance, [s], viewsDir, warn, fp);
+  try {
+    await built.connection.run('CHECKPOINT');
+  } finally {
+    built.close();
+  }
+  renameSync(tmp, dbPath);
+  rmSync(`${tmp}.wal`, { force: true });
+  const reopened = await tryOpenCache(dbPath, fp, s.id, 'loaded');
+  if (!reopened) throw new Error(`${dbPath}: cache written but not readable`);
+  return reopened;
+}
+
+async function tryOpenCache(dbPath: string, fp: string, id: string, origin: 'loaded' | 'cache' = 'cache'): Promise<Analysis | null> {
+  let instance: DuckDBInstance;
+  try {
+    instance = await DuckDBInstance.create(dbPath, { ...DB_CONFIG, access_mode: 'READ_ONLY' });
+  } catch {
+    return null;
+  }
+  const conn = await instance.connect();
+  try {
+    const r = await conn.runAndReadAll('SELECT fingerprint FROM skbtape_cache');
+    const rows = r.getRowObjectsJS();
+    if (rows.length === 1 && rows[0]!['fingerprint'] === fp) return analysisOf(instance, conn, [id], origin);
+  } catch {
+    // An old or foreign file: rebuilt below.
+  }
+  conn.closeSync();
+  instance.closeSync();
+  return null;
+}

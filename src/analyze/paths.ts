@@ -1,0 +1,207 @@
+// The journey view of `skbtape paths` (like `retis sort`): skb lifetimes grouped by path signature, most common
+// first, each with one example lifetime hop by hop. The --flow language is flow-filter.ts's; grouping and hop SQL live in
+// queries/reports/_paths-*.sql; loading is duckdb-loader.ts's job; printing is the command's.
+import { openAnalysis, type Analysis, type Row } from './loader.js';
+import { UserError } from '../errors.js';
+import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
+import { internalSql } from './reports.js';
+
+// ---------------------------------------------------------------------------------------------------------------
+// Journeys
+
+export interface Hop {
+  hop: number;
+  /** ns since the lifetime's first hop (null without ktime). */
+  relNs: number | null;
+  func: string;
+  ifindex: number | null;
+  /** `name:ifindex`, or null for hops without a device (socket-level functions). */
+  iface: string | null;
+  netns: number | null;
+  netnsName: string | null;
+  /** The netns differs from the previous hop that had one. */
+  netnsChange: boolean;
+  dropReason: string | null;
+  caller: string | null;
+  len: number | null;
+}
+
+export interface Endpoint { addr: string; port: number | null; identity: number | null; endpoint: number | null }
+
+export interface PathGroup {
+  pathSig: string;
+  skbs: number;
+  hops: number;
+  verdict: string;
+  /** `delivered`, or `dropped: SKB_DROP_REASON_X at func (after prev) on iface` (label and site from skb_tracks). */
+  verdictText: string;
+  dropReason: string | null;
+  example: {
+    trackId: string;
+    skb: string;
+    durationNs: number | null;
+    src: Endpoint | null;
+    dst: Endpoint | null;
+    l4: string | null;
+    /** `10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp`, or null without a tuple. */
+    tupleText: string | null;
+    hops: Hop[];
+  };
+}
+
+export interface PathsResult {
+  capture: string;
+  flow: string | null;
+  totalSkbs: number;
+  matchedSkbs: number;
+  totalGroups: number;
+  groups: PathGroup[];
+}
+
+export interface PathsOptions {
+  flow?: string;
+  /** Path groups shown (default 10). */
+  limit?: number;
+  cache?: boolean;
+  warn?: (m: string) => void;
+}
+
+export async function capturePaths(capture: string, opts: PathsOptions = {}): Promise<PathsResult> {
+  const flow = flowFilter(opts.flow);
+  const limit = opts.limit ?? 10;
+  if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a positive integer, not '${String(opts.limit)}'`, '--limit');
+  const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn });
+  try {
+    const r = await journeys(a, flow, limit);
+    if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));
+    return r;
+  } finally {
+    a.close();
+  }
+}
+
+/** Path groups and example hops on an open analysis (first capture only). */
+export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): Promise<PathsResult> {
+  await applyFlow(a, flow);
+  const all = await a.run(internalSql('paths-groups'));
+  const [{ n: total }] = (await a.run('SELECT count(*) AS n FROM skb_tracks')) as [{ n: bigint }];
+  const hopsSql = internalSql('paths-hops');
+  const groups: PathGroup[] = [];
+  for (const g of all.slice(0, limit)) {
+    const hopRows = await a.run(hopsSql, { capture: g['capture'] as string, skb: g['example_skb'] as bigint, track_no: g['example_track_no'] as bigint });
+    groups.push(toGroup(g, hopRows.map(toHop)));
+  }
+  return {
+    capture: a.captureIds[0]!,
+    flow: flow.text,
+    totalSkbs: Number(total),
+    matchedSkbs: all.reduce((s, g) => s + Number(g['skbs']), 0),
+    totalGroups: all.length,
+    groups,
+  };
+}
+
+const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
+
+function toHop(r: Row): Hop {
+  const ifindex = num(r['ifindex']);
+  const name = str(r['ifname']);
+  return {
+    hop: Number(r['hop']),
+    relNs: num(r['rel_ns']),
+    func: String(r['func']),
+    ifindex: ifindex || null,
+    iface: ifindex ? `${name ?? '?'}:${ifindex}` : null,
+    netns: num(r['netns']),
+    netnsName: str(r['netns_name']),
+    netnsChange: false,
+    dropReason: str(r['drop_reason']),
+    caller: str(r['caller']),
+    len: num(r['len']),
+  };
+}
+
+function toGroup(g: Row, hops: Hop[]): PathGroup {
+  let ns: number | null = null;
+  for (const h of hops) {
+    if (h.netns === null) continue;
+    h.netnsChange = ns !== null && h.netns !== ns;
+    ns = h.netns;
+  }
+  const t = g['tuple'] as { saddr?: string; sport?: number; daddr?: string; dport?: number; l4?: string } | null;
+  const side = (addr: string | undefined, port: number | undefined, id: unknown, ep: unknown): Endpoint | null =>
+    addr ? { addr, port: port ?? null, identity: num(id), endpoint: num(ep) } : null;
+  const src = t ? side(t.saddr, t.sport, g['src_identity'], g['src_endpoint']) : null;
+  const dst = t ? side(t.daddr, t.dport, g['dst_identity'], g['dst_endpoint']) : null;
+  const l4 = str(t?.l4);
+  const verdict = String(g['verdict']);
+  return {
+    pathSig: String(g['path_sig']),
+    skbs: Number(g['skbs']),
+    hops: Number(g['hops']),
+    verdict,
+    verdictText: verdictText(verdict, str(g['drop_label']), str(g['drop_site']), hops),
+    dropReason: str(g['drop_reason']),
+    example: {
+      trackId: String(g['example_track']),
+      skb: `0x${(g['example_skb'] as bigint).toString(16)}`,
+      durationNs: num(g['example_duration_ns']),
+      src, dst, l4,
+      tupleText: src && dst ? `${endpointText(src)} → ${endpointText(dst)}${l4 ? ` ${l4}` : ''}` : null,
+      hops,
+    },
+  };
+}
+
+function endpointText(e: Endpoint): string {
+  const addr = e.addr.includes(':') ? `[${e.addr}]` : e.addr;
+  const labels = [e.identity !== null ? `id ${e.identity}` : null, e.endpoint !== null ? `ep ${e.endpoint}` : null].filter(Boolean);
+  return `${addr}${e.port !== null ? `:${e.port}` : ''}${labels.length ? ` (${labels.join(', ')})` : ''}`;
+}
+
+/**
+ * A drop in skb_tracks' wording (drop_label at drop_site: the function that freed, after the last non-free hop), then
+ * the last device the lifetime was on up to that hop.
+ */
+function verdictText(verdict: string, label: string | null, site: string | null, hops: Hop[]): string {
+  if (verdict !== 'dropped') return verdict;
+  const i = hops.findIndex((h) => h.dropReason !== null);
+  const dev = hops.slice(0, i < 0 ? hops.length : i + 1).reverse().find((h) => h.iface !== null)?.iface;
+  return `dropped: ${label ?? 'reason unknown'}${site ? ` at ${site}` : ''}${dev ? ` on ${dev}` : ''}`;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Text
+
+const us = (ns: number | null) => (ns === null ? '' : (ns / 1000).toFixed(3));
+
+/** The journey view as text: a summary line, then per group its verdict, tuple and the example's hops. */
+export function formatJourneys(r: PathsResult): string {
+  const out: string[] = [];
+  const shown = r.groups.length < r.totalGroups ? `, showing ${r.groups.length} (--limit)` : '';
+  out.push(`${r.capture}: ${r.matchedSkbs} of ${r.totalSkbs} skb lifetimes${r.flow ? ` match '${r.flow}'` : ''}, ${r.totalGroups} distinct path(s)${shown}`);
+  r.groups.forEach((g, gi) => {
+    const ex = g.example;
+    out.push('');
+    out.push(`#${gi + 1}  ${g.skbs} skb(s)  ${g.hops} hops  path ${g.pathSig}  ${g.verdictText}`);
+    if (ex.tupleText) out.push(`    ${ex.tupleText}`);
+    out.push(`    example ${ex.trackId}${ex.durationNs !== null ? `, ${us(ex.durationNs)} µs` : ''}`);
+    const fw = Math.max(8, ...ex.hops.map((h) => h.func.length));
+    const tw = Math.max(6, ...ex.hops.map((h) => us(h.relNs).length + 1));
+    let lastIface: string | null = null;
+    for (const h of ex.hops) {
+      if (h.netnsChange) out.push(`      ${''.padStart(tw)}  ── netns → ${h.netns}${h.netnsName ? ` (${h.netnsName})` : ''}`);
+      const t = h.relNs === null ? '' : `+${us(h.relNs)}`;
+      // The device is printed when it changes; the first hop also names its netns.
+      let where = '';
+      if (h.iface !== null && h.iface !== lastIface) where = h.iface;
+      if (h.hop === 1 && h.netns !== null) where += `${where ? '  ' : ''}netns ${h.netns}${h.netnsName ? ` (${h.netnsName})` : ''}`;
+      if (h.iface !== null) lastIface = h.iface;
+      const drop = h.dropReason ? `  ✗ ${h.dropReason}` : '';
+      out.push(`      ${t.padStart(tw)}  ${(where || drop ? h.func.padEnd(fw) : h.func)}${where ? `  ${where}` : ''}${drop}`.trimEnd());
+    }
+  });
+  if (r.totalGroups === 0) out.push('', r.flow ? 'no skb lifetime matches the filter' : 'no skb lifetimes in this capture');
+  return out.join('\n') + '\n';
+}

@@ -1,0 +1,180 @@
+// `skbtape query`: runs one SQL text (inline, a file, or a named report) over captures loaded by duckdb-loader.ts and
+// returns columns + rows; formats them as table / json / ndjson / csv. Loading and views are the loader's job.
+import { readFileSync } from 'node:fs';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { openAnalysis, type Analysis } from './loader.js';
+import { fsUserError, UserError } from '../errors.js';
+import { renderTable, toJson } from '../render/table.js';
+import { findReport } from './reports.js';
+
+export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
+export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
+
+export type QuerySource = { sql: string } | { file: string } | { report: string };
+
+export interface QueryOptions {
+  /** `$name` parameters (see parseParams). */
+  params?: Record<string, DuckDBValue>;
+  /** Keep/reuse <capture>/.cache/analysis.duckdb (single capture only). */
+  cache?: boolean;
+  warn?: (m: string) => void;
+  reportsDir?: string;
+}
+
+export interface QueryResult {
+  /** Capture ids, in the order given (the `capture` column of every table). */
+  captures: string[];
+  columns: string[];
+  /** DuckDB type names, one per column. */
+  types: string[];
+  /** Rows as arrays; 64-bit integers are bigint, timestamps ISO strings, lists arrays, structs objects. */
+  rows: unknown[][];
+}
+
+/**
+ * Runs one query over the captures. Bad SQL is a UserError `SQL error: <DuckDB's first line>` naming where the SQL
+ * came from (the -f file, the report file, or `query`).
+ */
+export async function runQuery(captures: string[], source: QuerySource, opts: QueryOptions = {}): Promise<QueryResult> {
+  const { sql, where } = resolveSource(source, opts.reportsDir);
+  if (captures.length === 0) throw new UserError('no capture given', 'query');
+  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn });
+  try {
+    return { captures: a.captureIds, ...(await runSql(a, sql, where, opts.params)) };
+  } finally {
+    a.close();
+  }
+}
+
+/** Runs SQL on an open analysis; DuckDB's errors become one-line UserErrors at `where`. */
+export async function runSql(a: Analysis, sql: string, where: string, params?: Record<string, DuckDBValue>): Promise<Omit<QueryResult, 'captures'>> {
+  for (const name of Object.keys(params ?? {})) {
+    // DuckDB's own message for this ("Failed to retrieve bind parameter index") names neither the value nor the flag.
+    if (!new RegExp(`\\$${name}\\b`).test(sql)) throw new UserError(`--param ${name} given, but the SQL has no $${name}`, '--param');
+  }
+  let reader;
+  try {
+    // Without parameters the text may hold several statements (SET …; SELECT …); the last one's result is returned.
+    reader = params && Object.keys(params).length > 0 ? await a.connection.runAndReadAll(sql, params) : await a.connection.runAndReadAll(sql);
+  } catch (e) {
+    // DuckDB's first line, then all it said (Did you mean …, Candidate bindings, LINE n with its ^ caret).
+    const [first, ...rest] = (e as Error).message.replace(/\s+$/, '').split('\n');
+    throw new UserError(`SQL error: ${first}`, where, 2, rest.length ? rest.join('\n') : undefined);
+  }
+  return {
+    columns: reader.columnNames(),
+    types: reader.columnTypes().map((t) => t.toString()),
+    rows: reader.getRowsJS().map((r) => r.map(plain)),
+  };
+}
+
+function resolveSource(source: QuerySource, reportsDir?: string): { sql: string; where: string } {
+  if ('sql' in source) {
+    if (!source.sql.trim()) throw new UserError('empty SQL', 'query');
+    return { sql: source.sql, where: 'query' };
+  }
+  if ('file' in source) {
+    try {
+      return { sql: readFileSync(source.file, 'utf8'), where: source.file };
+    } catch (e) {
+      throw fsUserError(e, source.file);
+    }
+  }
+  const r = findReport(source.report, reportsDir);
+  return { sql: r.sql, where: r.file };
+}
+
+
+/** Dates lose their Date-ness in JSON and tables alike: make them ISO strings once. */
+function plain(v: unknown): unknown {
+  if (v instanceof Date) return Number.isNaN(v.getTime()) ? null : v.toISOString();
+  if (Array.isArray(v)) return v.map(plain);
+  if (v && typeof v === 'object' && !(v instanceof Uint8Array)) {
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
+  }
+  return v;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parameters
+
+/**
+ * `--param name=value` pairs -> `$name` values. Integers bind as BIGINT (exact for 64-bit skb addresses and ktimes),
+ * decimals as DOUBLE, true/false as BOOLEAN, anything else as VARCHAR; quote a value ('80') to force VARCHAR.
+ */
+export function parseParams(pairs: readonly string[]): Record<string, DuckDBValue> {
+  const out: Record<string, DuckDBValue> = {};
+  for (const p of pairs) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(p);
+    if (!m) throw new UserError(`--param wants name=value, not '${p}'`, '--param');
+    const [, name, raw] = m as unknown as [string, string, string];
+    out[name] = paramValue(raw);
+  }
+  return out;
+}
+
+function paramValue(raw: string): DuckDBValue {
+  if (/^-?\d+$/.test(raw)) return BigInt(raw);
+  if (/^0x[0-9a-fA-F]{1,16}$/.test(raw)) return BigInt(raw);
+  if (/^-?\d+\.\d+(e[+-]?\d+)?$/i.test(raw)) return Number(raw);
+  if (raw === 'true' || raw === 'false') return raw === 'true';
+  const q = /^'(.*)'$/s.exec(raw) ?? /^"(.*)"$/s.exec(raw);
+  return q ? q[1]! : raw;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Output
+
+/** Table for people at a terminal; NDJSON (one object per row) when piped, which is what jq, grep and head want. */
+export const defaultFormat = (isTTY: boolean | undefined): OutputFormat => (isTTY ? 'table' : 'ndjson');
+
+export function parseFormat(f: string): OutputFormat {
+  if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UserError(`--format wants one of ${OUTPUT_FORMATS.join(', ')}, not '${f}'`, '--format');
+  return f as OutputFormat;
+}
+
+/** Output keys for JSON objects: a repeated column name (SELECT 1 a, 2 a) gets _2, _3… instead of overwriting. */
+export function uniqueKeys(columns: readonly string[]): string[] {
+  const seen = new Map<string, number>();
+  return columns.map((c) => {
+    const n = (seen.get(c) ?? 0) + 1;
+    seen.set(c, n);
+    return n === 1 ? c : `${c}_${n}`;
+  });
+}
+
+/** Formats the result as text chunks (so a large result reaches `| head` before it is all built). */
+export function* formatResult(r: Pick<QueryResult, 'columns' | 'rows'>, format: OutputFormat, chunkRows = 2000): Generator<string> {
+  const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / chunkRows) }, (_, i) => xs.slice(i * chunkRows, (i + 1) * chunkRows));
+  switch (format) {
+    case 'table': {
+      yield renderTable(r.columns, r.rows);
+      if (r.rows.length !== 1) yield `(${r.rows.length} rows)\n`;
+      else yield '(1 row)\n';
+      return;
+    }
+    case 'json': {
+      const keys = uniqueKeys(r.columns);
+      yield toJson(r.rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]))), 2) + '\n';
+      return;
+    }
+    case 'ndjson': {
+      const keys = uniqueKeys(r.columns);
+      for (const part of chunks(r.rows)) {
+        yield part.map((row) => toJson(Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null])))).join('\n') + '\n';
+      }
+      return;
+    }
+    case 'csv': {
+      yield r.columns.map(csvCell).join(',') + '\n';
+      for (const part of chunks(r.rows)) yield part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+      return;
+    }
+  }
+}
+
+/** RFC 4180: quote when the text holds a comma, quote or line break; lists and structs as JSON text; NULL empty. */
+function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : typeof v === 'object' ? toJson(v) : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}

@@ -1,0 +1,395 @@
+// Buffers parsed lines into typed-array columns and flushes complete Arrow batches into a capture directory.
+// Each batch is its own Arrow IPC stream file, written under a .tmp name and renamed, so a kill at any byte
+// loses at most the batch being written. Logs and rejects are appended as NDJSON at each flush.
+// Parsing is the line parser's job; what the capture means is the manifest's.
+import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as A from 'apache-arrow';
+import { CAPTURE_COMPRESSION } from './arrow-codec.js';
+import { batchFileName, capturePaths } from './dir.js';
+import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
+import type { Parsed } from '../ingest/line-parser.js';
+import { SkbSet } from './skb-set.js';
+import { writeManifest, type Manifest } from './manifest.js';
+
+export const DEFAULT_BATCH_ROWS = 65536;
+const MAX_STORED_LINE = 65536;
+const FIRST_REJECTS_KEPT = 20;
+
+/** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
+abstract class ColumnBuffer {
+  protected valid: Uint8Array;
+  protected nulls = 0;
+  constructor(readonly spec: ColumnSpec, readonly type: A.DataType, cap: number) {
+    this.valid = new Uint8Array((cap + 7) >> 3);
+  }
+  abstract set(row: number, v: unknown): void;
+  abstract data(length: number): A.Data;
+  protected bitmap(length: number): Uint8Array | undefined {
+    return this.nulls ? this.valid.slice(0, (length + 7) >> 3) : undefined;
+  }
+}
+
+type NumArray = Uint8Array | Uint16Array | Uint32Array | Int32Array;
+
+class NumColumn extends ColumnBuffer {
+  private readonly values: NumArray;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = spec.kind === 'u8' ? new Uint8Array(cap) : spec.kind === 'u16' ? new Uint16Array(cap) : spec.kind === 'i32' ? new Int32Array(cap) : new Uint32Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values[row] = v as number;
+  }
+  data(length: number): A.Data {
+    return A.makeData({ type: this.type as A.Int, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+  }
+}
+
+class U64Column extends ColumnBuffer {
+  private readonly values: BigUint64Array;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = new BigUint64Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values[row] = v as bigint;
+  }
+  data(length: number): A.Data {
+    return A.makeData({ type: this.type as A.Uint64, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+  }
+}
+
+class DictColumn extends ColumnBuffer {
+  private readonly codes: Int32Array;
+  private readonly dict = new Map<string, number>();
+  private readonly values: string[] = [];
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.codes = new Int32Array(cap);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    let code = this.dict.get(v as string);
+    if (code === undefined) {
+      code = this.values.length;
+      this.dict.set(v as string, code);
+      this.values.push(v as string);
+    }
+    this.codes[row] = code;
+  }
+  data(length: number): A.Data {
+    const dictionary = A.makeVector(A.vectorFromArray(this.values, new A.Utf8()).data[0]!);
+    return A.makeData({ type: this.type as A.Dictionary<A.Utf8, A.Int32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.codes.subarray(0, length), dictionary });
+  }
+}
+
+class Utf8Column extends ColumnBuffer {
+  private readonly strings: (string | null)[] = [];
+  set(_row: number, v: unknown): void {
+    if (v === null) this.nulls++;
+    this.strings.push(v as string | null);
+  }
+  data(length: number): A.Data {
+    if (this.nulls === length) return A.makeData({ type: this.type as A.Utf8, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3), valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
+    return A.vectorFromArray(this.strings, new A.Utf8()).data[0]! as A.Data;
+  }
+}
+
+class CbColumn extends ColumnBuffer {
+  private readonly values: Uint32Array;
+  constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
+    super(spec, type, cap);
+    this.values = new Uint32Array(cap * 5);
+  }
+  set(row: number, v: unknown): void {
+    if (v === null) { this.nulls++; return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.values.set(v as number[], row * 5);
+  }
+  data(length: number): A.Data {
+    const child = A.makeData({ type: new A.Uint32(), length: length * 5, nullCount: 0, data: this.values.subarray(0, length * 5) });
+    return A.makeData({ type: this.type as A.FixedSizeList<A.Uint32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), child });
+  }
+}
+
+function makeColumn(spec: ColumnSpec, type: A.DataType, cap: number): ColumnBuffer {
+  switch (spec.kind) {
+    case 'u64': return new U64Column(spec, type, cap);
+    case 'dict': return new DictColumn(spec, type, cap);
+    case 'utf8': return new Utf8Column(spec, type, cap);
+    case 'cb5': return new CbColumn(spec, type, cap);
+    default: return new NumColumn(spec, type, cap);
+  }
+}
+
+type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
+
+/**
+ * One straight-line function that copies every field of an event into its column, generated from COLUMNS so the
+ * schema stays defined in one place; direct property reads are several times faster than e[field] over 34 keys.
+ */
+const commitRow: RowCommitter = new Function('cols', 'row', 'e',
+  COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
+
+/** Counters the manifest keeps; an accumulator adds to the object it is given. */
+export type LineCounts = Manifest['counts'];
+
+export const newCounts = (): LineCounts => ({ inputLines: 0, events: 0, continuationLines: 0, logLines: 0, rejects: 0, blankLines: 0, batches: 0, skbs: 0 });
+
+/** What the accumulated events say about the capture as a whole (merged across workers by the importer). */
+export interface EventStats {
+  skbs: SkbSet;
+  pids: Set<number>;
+  layouts: Set<string>;
+  minKtime: bigint | null;
+  maxKtime: bigint | null;
+  firstAbs: string | null;
+  lastAbs: string | null;
+}
+
+export const newEventStats = (): EventStats => ({ skbs: new SkbSet(), pids: new Set(), layouts: new Set(), minKtime: null, maxKtime: null, firstAbs: null, lastAbs: null });
+
+/**
+ * Takes parser results in input order and turns them into Arrow batch bytes, NDJSON log/reject lines and counts.
+ * No I/O: the capture writer persists what it produces, and import workers hand it back to the main thread.
+ */
+export class LineAccumulator {
+  private readonly schema = eventArrowSchema();
+  private cols!: ColumnBuffer[];
+  private rows = 0;
+  private pending: PwruEvent | null = null;
+  /** Lines the parser holds as the start of a wrapped event line (counted as input, not yet as anything else). */
+  private held: { lineNo: number; text: string }[] = [];
+  logBuf: string[] = [];
+  rejectBuf: string[] = [];
+  readonly ready: Uint8Array[] = [];
+  readonly stats = newEventStats();
+
+  constructor(
+    readonly counts: LineCounts,
+    readonly headers: { line: number; text: string }[],
+    readonly firstRejects: { line: number; reason: string }[],
+    private readonly batchRows = DEFAULT_BATCH_ROWS,
+  ) {
+    this.resetColumns();
+  }
+
+  private resetColumns(): void {
+    this.cols = COLUMNS.map((c, i) => makeColumn(c, this.schema.fields[i]!.type, this.batchRows));
+    this.rows = 0;
+  }
+
+  /** Feed one parsed input line. */
+  add(p: Parsed, lineNo: number, text: string): void {
+    const c = this.counts;
+    c.inputLines++;
+    if (p.heldRejected !== undefined) this.rejectHeld(p.heldRejected);
+    switch (p.kind) {
+      case 'held':
+        this.commitPending();
+        this.held.push({ lineNo, text });
+        break;
+      case 'event':
+        this.commitPending();
+        this.pending = p.event;
+        c.events++;
+        if (p.joined) {
+          // The held lines and this one were one wrapped event line: the first is the event line, the rest continue it.
+          c.continuationLines += p.joined;
+          this.held = [];
+        }
+        // A JSON event is whole on its line (the parser gives no continuation lines after one): commit it now, so
+        // a batch filled by --flush-events holds every event counted so far.
+        if (p.event.layout.startsWith('J:')) this.commitPending();
+        break;
+      case 'continuation':
+        if (this.pending) {
+          this.pending.attachment = this.pending.attachment === null ? p.text : `${this.pending.attachment}\n${p.text}`;
+        }
+        c.continuationLines++;
+        break;
+      case 'log':
+        c.logLines++;
+        if (p.logKind === 'header') this.headers.push({ line: lineNo, text });
+        this.logBuf.push(JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
+        break;
+      case 'blank':
+        c.blankLines++;
+        break;
+      case 'reject':
+        c.rejects++;
+        if (this.firstRejects.length < FIRST_REJECTS_KEPT) this.firstRejects.push({ line: lineNo, reason: p.reason });
+        this.rejectBuf.push(JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
+        break;
+    }
+  }
+
+  private rejectHeld(reason: string): void {
+    for (const h of this.held) this.add({ kind: 'reject', reason }, h.lineNo, h.text);
+    this.counts.inputLines -= this.held.length; // counted when they were held
+    this.held = [];
+  }
+
+  /** End of input: a still-held line was an event line cut short, never completed. */
+  endInput(): void {
+    if (this.held.length) this.rejectHeld("event line stops before the header's columns are all there (cut short, or wrapped with nothing after it)");
+  }
+
+  /** Move the finished event (its continuation lines are all in) into the column buffers. */
+  private commitPending(): void {
+    const e = this.pending;
+    if (!e) return;
+    this.pending = null;
+    commitRow(this.cols, this.rows, e);
+    this.rows++;
+    const st = this.stats;
+    st.skbs.add(e.skb);
+    if (e.pid !== null && st.pids.size < 10_000) st.pids.add(e.pid);
+    st.layouts.add(e.layout);
+    // A relative timestamp is a small per-skb delta; absolute ktimes are ns since boot (≥ 1 s after boot).
+    if (e.ktime !== null && e.ktime >= 1_000_000_000n && e.absTime === null) {
+      if (st.minKtime === null || e.ktime < st.minKtime) st.minKtime = e.ktime;
+      if (st.maxKtime === null || e.ktime > st.maxKtime) st.maxKtime = e.ktime;
+    }
+    if (e.absTime !== null) {
+      st.firstAbs ??= e.absTime;
+      st.lastAbs = e.absTime;
+    }
+    if (this.rows >= this.batchRows) this.sealBatch();
+  }
+
+  private sealBatch(): void {
+    if (this.rows === 0) return;
+    const length = this.rows;
+    const children = this.cols.map((c) => c.data(length));
+    const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
+    const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
+    w.write(new A.RecordBatch(this.schema, struct));
+    w.finish();
+    this.ready.push(w.toUint8Array(true));
+    this.resetColumns();
+  }
+
+  /**
+   * Everything complete so far: sealed batches, log and reject lines. With `includePending`, the last event goes
+   * in too (its continuation lines may still be coming: only at the end, or when the input has gone quiet).
+   */
+  take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
+    if (includePending) this.commitPending();
+    this.sealBatch();
+    const out = { batches: this.ready.splice(0), logs: this.logBuf, rejects: this.rejectBuf };
+    this.logBuf = [];
+    this.rejectBuf = [];
+    return out;
+  }
+}
+
+/** Persists batches, logs and rejects into a capture directory, in order. */
+export class CaptureFiles {
+  constructor(readonly dir: string, private readonly counts: LineCounts) {
+    const p = capturePaths(dir);
+    mkdirSync(p.eventsDir, { recursive: true });
+    writeFileSync(p.logs, '');
+    writeFileSync(p.rejects, '');
+  }
+
+  write(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
+    const p = capturePaths(this.dir);
+    for (const bytes of out.batches) {
+      const final = join(p.eventsDir, batchFileName(++this.counts.batches));
+      writeFileSync(`${final}.tmp`, bytes);
+      renameSync(`${final}.tmp`, final);
+    }
+    if (out.logs.length) appendFileSync(p.logs, out.logs.join('\n') + '\n');
+    if (out.rejects.length) appendFileSync(p.rejects, out.rejects.join('\n') + '\n');
+  }
+}
+
+/** Folds event statistics into the manifest (counts.skbs, layouts, time range). */
+export function applyStats(m: Manifest, st: EventStats): void {
+  m.counts.skbs = st.skbs.size;
+  m.layouts = [...st.layouts];
+  if (st.minKtime !== null || st.firstAbs !== null) {
+    const tr = (m.timeRange ??= {});
+    if (st.minKtime !== null) {
+      tr.firstKtime = st.minKtime.toString();
+      tr.lastKtime = st.maxKtime!.toString();
+    }
+    if (st.firstAbs !== null) {
+      tr.firstAbs = st.firstAbs;
+      tr.lastAbs = st.lastAbs!;
+    }
+  }
+}
+
+export interface WriterOptions {
+  batchRows?: number;
+  /** Called after each flush (progress display). */
+  onFlush?: (m: Manifest) => void;
+}
+
+/**
+ * Takes parser results in input order and keeps the capture directory consistent after every flush:
+ * batches on disk, logs/rejects appended, manifest counts updated.
+ */
+export class CaptureWriter {
+  readonly dir: string;
+  readonly manifest: Manifest;
+  private readonly acc: LineAccumulator;
+  private readonly files: CaptureFiles;
+  private readonly onFlush?: (m: Manifest) => void;
+
+  constructor(dir: string, manifest: Manifest, opts: WriterOptions = {}) {
+    this.dir = dir;
+    this.manifest = manifest;
+    this.onFlush = opts.onFlush;
+    this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
+    this.files = new CaptureFiles(dir, manifest.counts);
+    writeManifest(dir, manifest);
+  }
+
+  /** Feed one parsed input line. */
+  add(p: Parsed, lineNo: number, text: string): void {
+    this.acc.add(p, lineNo, text);
+    // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
+    // `replay` (the batch files) agree after a crash at any moment.
+    if (this.acc.ready.length) this.flush(false);
+  }
+
+  /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */
+  flush(includePending = false): void {
+    this.files.write(this.acc.take(includePending));
+    applyStats(this.manifest, this.acc.stats);
+    writeManifest(this.dir, this.manifest);
+    this.onFlush?.(this.manifest);
+  }
+
+  skbCount(): number {
+    return this.acc.stats.skbs.size;
+  }
+
+  /** Distinct pids seen in PROCESS (capped), for the pid → comm name table. */
+  seenPids(): number[] {
+    return [...this.acc.stats.pids];
+  }
+
+  /** Flush everything and write the final status. */
+  finish(status: Manifest['status'], reason?: string): Manifest {
+    this.manifest.status = status;
+    if (reason) this.manifest.statusReason = reason;
+    this.manifest.finishedAt = new Date().toISOString();
+    this.acc.endInput();
+    this.flush(true);
+    return this.manifest;
+  }
+}
+
+function clip(text: string): string {
+  return text.length <= MAX_STORED_LINE ? text : `${text.slice(0, MAX_STORED_LINE)}… [${text.length} characters, clipped]`;
+}

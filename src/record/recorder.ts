@@ -1,0 +1,351 @@
+// A live recording: start the tracer, stream its stdout through parser and writer, run the test command once
+// probes are attached, stop on the first of (command done + grace, signal, --duration, --max-events, tracer exit),
+// drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
+// turning flags into that plan is pwru-args.ts's / tracepoint-source.ts's job.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { constants as osConstants } from 'node:os';
+import { dirname } from 'node:path';
+import { execa, type ResultPromise } from 'execa';
+import { CaptureWriter } from '../capture/batch-writer.js';
+import { capturePaths } from '../capture/dir.js';
+import { UserError } from '../errors.js';
+import { pumpLines } from '../ingest/importer.js';
+import type { InputFormat } from '../ingest/line-parser.js';
+import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
+import { takeNameTables } from '../snapshots/name-tables.js';
+import { claimOutputDir } from '../capture/output-dir.js';
+import { fmtBytes, fmtRate, progress } from '../render/progress.js';
+import { lastMessage, startTracer, TracerDied, TracerNotReady, type TracerExit, type TracerRun } from './tracer-process.js';
+import { takeSnapshots } from '../snapshots/take.js';
+import type { ResolvedTarget } from './target-resolver.js';
+
+/** Everything the recorder needs to know about the tracer it runs. */
+export interface TracerPlan {
+  tool: 'pwru' | 'bpftrace';
+  cmd: string;
+  args: string[];
+  format: InputFormat;
+  /** Files the tracer reads (e.g. its program), written once the capture directory is claimed. */
+  files?: { path: string; text: string }[];
+  readyFile: string | null;
+  readyPattern: RegExp;
+  /** Written into the manifest (pwru version/argv, tracepoints…). */
+  manifestPatch: Partial<Manifest>;
+  /** The tracer's own stdout lines (not events): kept as log lines; `ready` ones mark the probes attached. */
+  ownLine?: (line: string) => 'ready' | 'log' | null;
+  /** Called with each own line, e.g. to count bpftrace's `Lost N events`. */
+  onOwnLine?: (line: string, m: Manifest) => void;
+  /** Turns known harmless tracer stderr lines into manifest warnings a user can read. */
+  stderrNotes?: (tail: string[]) => string[];
+  env?: NodeJS.ProcessEnv;
+}
+
+export interface RecordOptions {
+  outDir: string;
+  force: boolean;
+  target: ResolvedTarget | null;
+  snapshots: { mode: 'local' | 'kubectl' | 'none'; node?: string; ciliumPod?: string };
+  readyTimeoutMs: number;
+  /** After the test command exits, keep recording this long (late replies, retransmits). */
+  graceMs: number;
+  /** After SIGTERM, how long the tracer gets before SIGKILL. */
+  killGraceMs: number;
+  durationMs?: number;
+  maxEvents?: number;
+  flushMs: number;
+  flushEvents: number;
+  /** Further network namespaces recorded (tracepoint source, several --netns): their interfaces get names too. */
+  moreNetns?: string[];
+  command?: string[];
+  showProgress: boolean;
+  /** Where the live status line goes (default stderr); tests pass a fake TTY. */
+  statusStream?: NodeJS.WriteStream;
+  env?: NodeJS.ProcessEnv;
+}
+
+export type StopReason = 'command-done' | 'signal' | 'duration' | 'max-events' | 'tracer-exit';
+
+/** Handle the CLI uses to pass Ctrl-C in. */
+export interface RecordControl {
+  /**
+   * The first request picks the stop reason and stops cleanly (SIGTERM, drain, end snapshots); a request with
+   * `hard` stops at once (SIGKILL, no end snapshots) even while a clean stop is under way. `detail` names the
+   * signal for the manifest.
+   */
+  requestStop(reason: StopReason, hard?: boolean, detail?: string): void;
+}
+
+export interface RecordResult { manifest: Manifest; stopReason: StopReason | null; }
+
+/** The first stop request, and whether a hard one followed. */
+class StopState {
+  reason: StopReason | null = null;
+  detail?: string;
+  hard = false;
+  hardDetail?: string;
+  readonly requested: Promise<void>;
+  readonly hardRequested: Promise<void>;
+  private resolveRequested!: () => void;
+  private resolveHard!: () => void;
+
+  constructor() {
+    this.requested = new Promise((r) => (this.resolveRequested = r));
+    this.hardRequested = new Promise((r) => (this.resolveHard = r));
+  }
+
+  request(reason: StopReason, hard: boolean, detail?: string): void {
+    if (this.reason === null) {
+      this.reason = reason;
+      this.detail = detail;
+      this.resolveRequested();
+    }
+    if (hard && !this.hard) {
+      this.hard = true;
+      this.hardDetail = detail;
+      this.resolveHard();
+    }
+  }
+}
+
+/** Offset from CLOCK_MONOTONIC (= bpf_ktime_get_ns) to wall clock, best of a few samples. */
+export function monotonicToWallNs(): bigint {
+  let best: bigint | null = null;
+  let bestSpan = Infinity;
+  for (let i = 0; i < 5; i++) {
+    const a = process.hrtime.bigint();
+    const wall = BigInt(Date.now()) * 1_000_000n;
+    const b = process.hrtime.bigint();
+    const span = Number(b - a);
+    if (span < bestSpan) { bestSpan = span; best = wall - (a + b) / 2n; }
+  }
+  return best!;
+}
+
+export function startRecording(plan: TracerPlan, o: RecordOptions): { control: RecordControl; done: Promise<RecordResult> } {
+  const stop = new StopState();
+  const control: RecordControl = { requestStop: (reason, hard = false, detail) => stop.request(reason, hard, detail) };
+  return { control, done: run(plan, o, stop) };
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise<RecordResult> {
+  claimOutputDir(o.outDir, o.force);
+  const paths = capturePaths(o.outDir);
+  for (const f of plan.files ?? []) {
+    mkdirSync(dirname(f.path), { recursive: true });
+    writeFileSync(f.path, f.text);
+  }
+  const manifest = newManifest({ kind: 'live', format: plan.format, tool: plan.tool });
+  Object.assign(manifest, plan.manifestPatch);
+  manifest.clock = { monotonicToWallNs: monotonicToWallNs().toString(), measuredAt: new Date().toISOString() };
+  if (o.target) manifest.target = { ...o.target } as Record<string, unknown>;
+  const writer = new CaptureWriter(o.outDir, manifest, { batchRows: o.flushEvents });
+  /** `p`, or undefined as soon as a hard stop is asked for (snapshots must not hold up "stop at once"). */
+  const unlessHard = <T>(p: Promise<T>): Promise<T | undefined> => Promise.race([p, stop.hardRequested.then(() => undefined)]);
+  const setTail = (tail: string[]) => {
+    if (manifest.pwru) manifest.pwru.stderrTail = tail.slice(-10);
+  };
+
+  // Start snapshots: never fatal (a missing cilium-dbg is a warning and a manifest entry).
+  const start = await unlessHard(Promise.all([
+    o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'start', o.snapshots),
+    takeNameTables(o.outDir, 'start', o.target, { netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (start): ${e.message}`); }),
+  ]));
+  if (start) manifest.snapshots.push(...start[0]);
+  writeManifest(o.outDir, manifest);
+  if (stop.reason !== null) {
+    writer.finish('interrupted', `stopped by ${stop.detail ?? 'request'} before ${plan.tool} was started`);
+    return { manifest, stopReason: stop.reason };
+  }
+
+  let tracer: TracerRun;
+  try {
+    tracer = startTracer(plan.cmd, plan.args, { readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: paths.pwruStderr, env: plan.env ?? o.env });
+  } catch (e) {
+    writer.finish('failed', `cannot start ${plan.cmd}: ${(e as Error).message}`);
+    throw new UserError(`cannot start ${plan.cmd}: ${(e as Error).message}`, '--pwru');
+  }
+  if (tracer.spawnArgv[0] === plan.cmd) manifest.warnings.push(`setpriv not found: ${plan.tool} is not killed if skbtape itself is killed`);
+
+  const bar = progress(o.statusStream ?? process.stderr, o.showProgress);
+  const t0 = Date.now();
+  let linesSeen = 0;
+  let bytes = 0;
+  tracer.stdout.on('data', (b: Buffer) => { bytes += b.length; });
+  const pump = pumpLines(tracer.stdout, writer, plan.format, () => {
+    linesSeen++;
+    if (o.maxEvents !== undefined && manifest.counts.events >= o.maxEvents) stop.request('max-events', false);
+  }, plan.ownLine ? (line) => {
+    const k = plan.ownLine!(line);
+    if (k === null) return null;
+    if (k === 'ready') tracer.notifyReady();
+    plan.onOwnLine?.(line, manifest);
+    return 'tracer';
+  } : undefined);
+  let pumpError: Error | null = null;
+  const pumped = pump.catch((e: Error) => { pumpError = e; });
+  let lastLines = 0;
+  const flushTimer = setInterval(() => {
+    // Text mode: hold the last event back only while lines are still arriving (its stack/dump lines may follow).
+    // A JSON event is one line and complete as soon as it is read.
+    writer.flush(plan.format === 'json' || linesSeen === lastLines);
+    lastLines = linesSeen;
+  }, o.flushMs);
+  const statusLine = () => {
+    const c = manifest.counts;
+    const ms = Date.now() - t0;
+    const what = stop.reason === null ? 'recording' : `stopping (${stopDescription(stop.reason, stop.detail)})`;
+    return `${what} ${o.outDir}: ${c.events.toLocaleString('en-US')} events, ${fmtRate(c.events, ms)}, ${writer.skbCount().toLocaleString('en-US')} skbs, ${c.rejects} rejects, ${(ms / 1000).toFixed(1)} s, ${fmtBytes(bytes)}`;
+  };
+  const statusTimer = o.showProgress ? setInterval(() => bar.update(statusLine), 250) : undefined;
+  const stopTimers = () => {
+    clearInterval(flushTimer);
+    clearInterval(statusTimer);
+    bar.done();
+  };
+
+  // Wait for the probes, unless a stop comes first (Ctrl-C while pwru is still attaching).
+  let readyError: unknown = null;
+  const outcome = await Promise.race([
+    tracer.ready(o.readyTimeoutMs).then(() => 'ready' as const, (e: unknown) => { readyError = e; return 'error' as const; }),
+    stop.requested.then(() => 'stop' as const),
+  ]);
+  if (outcome === 'error') {
+    stopTimers();
+    tracer.kill();
+    await tracer.exited;
+    await Promise.race([pumped, sleep(2000)]);
+    const e = readyError as Error;
+    if (!(e instanceof TracerDied || e instanceof TracerNotReady)) throw e;
+    setTail(e.tail);
+    writer.finish('failed', e.message);
+    // The full stderr is in the capture; the one line names pwru's own message.
+    const where = e instanceof TracerNotReady ? '--ready-timeout' : /pcap_compile/.test(e.message) ? '--pcap-filter' : paths.pwruStderr;
+    throw new UserError(e.message, where);
+  }
+  const wasReady = outcome === 'ready';
+
+  const timers: NodeJS.Timeout[] = [];
+  let commandProc: ResultPromise | null = null;
+  let commandDone: Promise<void> = Promise.resolve();
+  if (wasReady) {
+    if (o.durationMs !== undefined) timers.push(setTimeout(() => stop.request('duration', false), o.durationMs));
+    void tracer.exited.then(() => stop.request('tracer-exit', false));
+    if (o.command && o.command.length) ({ proc: commandProc, done: commandDone } = startCommand(o.command, o, paths, manifest, () => {
+      timers.push(setTimeout(() => stop.request('command-done', false), o.graceMs));
+    }));
+  }
+
+  await stop.requested;
+  for (const t of timers) clearTimeout(t);
+  // A test command still running is stopped with the recording (and the capture says it was cut short).
+  const commandCut = commandProc !== null && manifest.command === undefined;
+  if (commandCut) stopCommand(commandProc!, stop, o.killGraceMs);
+
+  let exit: TracerExit;
+  if (stop.reason === 'tracer-exit') exit = await tracer.exited;
+  else if (stop.hard) {
+    tracer.kill();
+    exit = await tracer.exited;
+  } else {
+    void stop.hardRequested.then(() => tracer.kill());
+    exit = await tracer.stop(o.killGraceMs);
+  }
+  // Drain: every line the tracer printed before it exited goes into the capture. Bounded only after a hard
+  // stop (a process outside the tracer's group could hold the pipe open).
+  const drained = await Promise.race([pumped.then(() => true), stop.hardRequested.then(() => sleep(2000)).then(() => false)]);
+  if (!drained) {
+    tracer.stdout.destroy();
+    manifest.warnings.push(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
+  }
+  if (pumpError) manifest.warnings.push(`reading ${plan.tool} output: ${(pumpError as Error).message}`);
+  await commandDone;
+  stopTimers();
+  const tail = tracer.stderrTail();
+  setTail(tail);
+  for (const note of plan.stderrNotes?.(tail) ?? []) if (!manifest.warnings.includes(note)) manifest.warnings.push(note);
+
+  let status: Manifest['status'] = 'complete';
+  let statusReason: string;
+  if (stop.hard) {
+    status = 'interrupted';
+    statusReason = `stopped at once by a second ${stop.hardDetail ?? 'stop request'}`;
+  } else if (!wasReady) {
+    status = 'interrupted';
+    statusReason = `${stopDescription(stop.reason!, stop.detail)} before ${plan.tool} was ready`;
+  } else if (stop.reason === 'tracer-exit' && (exit.code !== 0 || exit.signal)) {
+    status = 'failed';
+    const last = lastMessage(tail);
+    statusReason = `${plan.tool} exited ${exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`}${last ? `: ${last}` : ''}`;
+  } else if (commandCut) {
+    status = 'interrupted';
+    statusReason = `${stopDescription(stop.reason!, stop.detail, plan.tool)} before the test command finished`;
+  } else {
+    statusReason = stopDescription(stop.reason!, stop.detail, plan.tool);
+  }
+  if (exit.signal === 'SIGKILL' && !stop.hard && stop.reason !== 'tracer-exit') {
+    manifest.warnings.push(`${plan.tool} did not exit within ${o.killGraceMs} ms of SIGTERM and was killed`);
+  }
+
+  if (!stop.hard) {
+    const end = await unlessHard(Promise.all([
+      o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'end', o.snapshots),
+      takeNameTables(o.outDir, 'end', o.target, { pids: writer.seenPids(), netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (end): ${e.message}`); }),
+    ]));
+    if (end) manifest.snapshots.push(...end[0]);
+    else manifest.warnings.push(`end snapshots skipped: stopped at once by a second ${stop.hardDetail ?? 'stop request'}`);
+  }
+  writer.finish(status, statusReason);
+  return { manifest, stopReason: stop.reason };
+}
+
+/** Runs the test command with its output going to command/; `onExit` fires when it has exited. */
+function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof capturePaths>, manifest: Manifest, onExit: () => void): { proc: ResultPromise; done: Promise<void> } {
+  mkdirSync(dirname(paths.commandOut), { recursive: true });
+  const startedAt = new Date().toISOString();
+  const c0 = Date.now();
+  const proc = execa(argv[0]!, argv.slice(1), {
+    reject: false, stdin: 'ignore', stdout: { file: paths.commandOut }, stderr: { file: paths.commandErr },
+    env: o.env, extendEnv: true,
+  });
+  const done = proc.then((r) => {
+    const status = commandStatus(r.exitCode ?? null, r.signal ?? null, r.code);
+    manifest.command = { argv, exitCode: r.exitCode ?? null, signal: r.signal ?? null, ...status, durationMs: Date.now() - c0, startedAt };
+    if (r.code === 'ENOENT') manifest.warnings.push(`test command not found: ${argv[0]}`);
+    else if (r.code === 'EACCES') manifest.warnings.push(`test command not executable: ${argv[0]}`);
+    onExit();
+  });
+  return { proc, done };
+}
+
+/**
+ * The command's exit as a shell reports it, which `record` exits with: its code; 127 not found; 126 not
+ * executable; 128+N killed by signal N.
+ */
+export function commandStatus(exitCode: number | null, signal: string | null, errCode?: string): { exit: number; exitText: string } {
+  if (errCode === 'ENOENT') return { exit: 127, exitText: 'not found' };
+  if (errCode === 'EACCES') return { exit: 126, exitText: 'not executable' };
+  if (signal) return { exit: 128 + (osConstants.signals[signal as NodeJS.Signals] ?? 0), exitText: `killed by ${signal}` };
+  if (exitCode === null) return { exit: 1, exitText: 'did not run' };
+  return { exit: exitCode, exitText: exitCode === 0 ? 'ok' : 'failed' };
+}
+
+/** SIGTERM, then SIGKILL after the grace period (at once on a hard stop). */
+function stopCommand(proc: ResultPromise, stop: StopState, graceMs: number): void {
+  proc.kill('SIGTERM');
+  const kill = () => proc.kill('SIGKILL');
+  const t = setTimeout(kill, stop.hard ? 0 : graceMs);
+  void stop.hardRequested.then(kill);
+  void proc.finally(() => clearTimeout(t)).catch(() => {});
+}
+
+function stopDescription(r: StopReason, detail?: string, tool = 'tracer'): string {
+  switch (r) {
+    case 'command-done': return 'test command finished';
+    case 'signal': return `stopped by ${detail ?? 'signal'}`;
+    case 'duration': return '--duration reached';
+    case 'max-events': return '--max-events reached';
+    case 'tracer-exit': return `${tool} exited by itself`;
+  }
+}

@@ -1,0 +1,61 @@
+// The one-screen summary of a capture (import, info, record): counts, time range, source, first rejects.
+// Pure: takes the manifest, returns data; renderSummary turns it into text.
+import type { Manifest } from '../capture/manifest.js';
+import { eraVersions, parseLayoutKey } from '../capture/layout.js';
+
+export interface CaptureSummary {
+  dir: string;
+  status: Manifest['status'];
+  statusReason?: string;
+  source: Manifest['source'];
+  createdAt: string;
+  counts: Manifest['counts'];
+  timeRange?: Manifest['timeRange'];
+  durationMs?: number;
+  layouts: { key: string; versions: string }[];
+  firstRejectLines: number[];
+  snapshots: Manifest['snapshots'];
+  pwru?: Manifest['pwru'];
+  target?: Manifest['target'];
+  command?: Manifest['command'];
+  warnings: string[];
+  schemaVersion: number;
+  skbtapeVersion: string;
+}
+
+export function captureSummary(dir: string, m: Manifest): CaptureSummary {
+  const tr = m.timeRange;
+  const durationMs = tr?.firstKtime && tr.lastKtime ? Number(BigInt(tr.lastKtime) - BigInt(tr.firstKtime)) / 1e6 : undefined;
+  return {
+    dir, status: m.status, statusReason: m.statusReason, source: m.source, createdAt: m.createdAt, counts: m.counts,
+    timeRange: tr, durationMs,
+    layouts: m.layouts.map((key) => ({ key, versions: eraVersions(parseLayoutKey(key)) })),
+    firstRejectLines: m.firstRejects.slice(0, 5).map((r) => r.line),
+    snapshots: m.snapshots, pwru: m.pwru, target: m.target, command: m.command, warnings: m.warnings,
+    schemaVersion: m.schemaVersion, skbtapeVersion: m.skbtapeVersion,
+  };
+}
+
+export function renderSummary(s: CaptureSummary): string {
+  const c = s.counts;
+  const n = (x: number) => x.toLocaleString('en-US');
+  const out: string[] = [];
+  out.push(`capture   ${s.dir}  (${s.status}${s.statusReason ? `: ${s.statusReason}` : ''})`);
+  out.push(`source    ${s.source.kind}${s.source.path ? ` ${s.source.path}` : ''}${s.source.tool ? ` via ${s.source.tool}` : ''}, format ${s.source.format}`);
+  if (s.pwru?.version || s.pwru?.argv) out.push(`pwru      ${s.pwru.version ?? '?'}  ${s.pwru.argv ? s.pwru.argv.join(' ') : ''}`.trimEnd());
+  out.push(`events    ${n(c.events)} from ${n(c.inputLines)} lines, ${n(c.skbs)} skb addresses, ${n(c.batches)} batch(es)`);
+  out.push(`other     ${n(c.logLines)} log/header lines, ${n(c.continuationLines)} continuation lines, ${n(c.blankLines)} blank`);
+  out.push(`rejects   ${n(c.rejects)}${s.firstRejectLines.length ? ` (first at line${s.firstRejectLines.length > 1 ? 's' : ''} ${s.firstRejectLines.join(', ')})` : ''}`);
+  if (s.timeRange?.firstKtime) out.push(`ktime     ${s.timeRange.firstKtime} … ${s.timeRange.lastKtime}  (${(s.durationMs ?? 0).toFixed(3)} ms)`);
+  if (s.timeRange?.firstAbs) out.push(`wall      ${s.timeRange.firstAbs} … ${s.timeRange.lastAbs}`);
+  if (s.layouts.length) out.push(`layout    ${s.layouts.map((l) => `${l.key} (${l.versions})`).join('; ')}`);
+  if (s.target && Object.keys(s.target).length) out.push(`target    ${Object.entries(s.target).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' ')}`);
+  if (s.command) {
+    const c = s.command;
+    const exit = c.exit !== undefined ? `exit ${c.exit}${c.exit !== 0 ? ` (${c.exitText})` : ''}` : `exit ${c.exitCode ?? c.signal}`;
+    out.push(`command   ${c.argv.join(' ')} → ${exit}, ${c.durationMs} ms`);
+  }
+  for (const sn of s.snapshots) out.push(`snapshot  ${sn.phase} ${sn.kind}: ${sn.status}${sn.reason ? ` (${sn.reason})` : ''}`);
+  for (const w of s.warnings) out.push(`warning   ${w}`);
+  return out.join('\n') + '\n';
+}
