@@ -1,7 +1,7 @@
 // A live recording: start the tracer, stream its stdout through parser and writer, run the test command once
 // probes are attached, stop on the first of (command done + grace, signal, --duration, --max-events, tracer exit),
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
-// turning flags into that plan is pwru-args.ts's / tracepoint-source.ts's job.
+// turning flags into that plan is record/pwru-args.ts's / record/tracepoint-source.ts's job.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
@@ -9,7 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
 import { capturePaths } from '../capture/dir.js';
 import { UserError } from '../errors.js';
-import { pumpLines } from '../ingest/importer.js';
+import { pumpLines } from '../ingest/pump.js';
 import type { InputFormat } from '../ingest/line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { takeNameTables } from '../snapshots/name-tables.js';
