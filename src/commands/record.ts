@@ -263,7 +263,8 @@ function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netn
     }
     throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
   }
-  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.hostVethIfindex };
+  // --ifname alone is a host interface; with --netns it was looked up inside that netns, as pwru does.
+  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.ifnameIfindex ?? target.hostVethIfindex };
   // Several --netns: the first was resolved with the target, the others are looked up here.
   return { netnsInode: target.netnsInode, netnsInodes: o.netns.slice(1).map(netnsInodeOf) };
 }
