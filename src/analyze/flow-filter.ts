@@ -68,6 +68,8 @@ export interface ParseContext {
 }
 
 /** The filter as a tree; null for an empty filter (every track). Bad input is a UserError naming word and position. */
+// Kept whole although long (about 110 lines): a recursive-descent parser whose inner functions are the grammar's
+// rules (or, and, not, primary, qualifiers) over one token cursor; apart they would need that cursor passed around.
 export function parseFlow(text: string | undefined, ctx: ParseContext = {}): FlowNode | null {
   const label = ctx.label ?? '--flow';
   const fail = (msg: string): never => { throw new UserError(`${label}: ${msg}`, ctx.where); };

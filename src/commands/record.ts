@@ -1,15 +1,14 @@
 // `skbtape record -o <dir> [target] [pwru options] [-- command]`: a live recording. Parses flags, resolves the
 // target, asks the tracer source for a plan, wires Ctrl-C to the recorder and prints the summary.
-import { statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
-import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../record/pwru-args.js';
+import { PASS_THROUGH_FLAGS } from '../record/pwru-args.js';
 import type { RecordOptions, TracerPlan } from '../record/recorder.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { captureSummary, renderSummary } from '../render/summary.js';
-import type { ResolvedTarget, TargetSpec } from '../record/target-resolver.js';
+import type { ResolvedTarget, TargetMode, TargetSpec } from '../record/target-resolver.js';
 import { SUMMARIES } from './summaries.js';
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1, us: 1e-3, 'µs': 1e-3, ns: 1e-6 };
@@ -143,26 +142,7 @@ async function record(command: string[], o: RecordFlags) {
     passThrough.push(`--${flag}`);
     if (takesValue) passThrough.push(String(v));
   }
-  // pwru's names for our flags.
-  if (o.filterNetns !== undefined) o.netns = [...o.netns, o.filterNetns];
-  if (o.filterIfname !== undefined) {
-    if (o.ifname !== undefined && o.ifname !== o.filterIfname) throw new UserError(`--filter-ifname ${o.filterIfname} and --ifname ${o.ifname} disagree`, '--filter-ifname');
-    o.ifname = o.filterIfname;
-  }
-  if (o.outputJson) {
-    if (o.inputFormat === 'text') throw new UserError('--output-json and --input-format text disagree', '--output-json');
-    o.inputFormat = 'json';
-  }
-  if (o.timestamp !== undefined && o.timestamp !== 'current') {
-    throw new UserError(`skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not '${o.timestamp}'`, '--timestamp');
-  }
-  if (o.pod?.includes('/')) {
-    const [ns, name, ...more] = o.pod.split('/');
-    if (!ns || !name || more.length) throw new UserError(`--pod wants NAME or NAMESPACE/NAME, not '${o.pod}'`, '--pod');
-    if (o.namespace !== undefined && o.namespace !== ns) throw new UserError(`--pod ${o.pod} names namespace ${ns}, but --namespace says ${o.namespace}`, '--pod');
-    o.pod = name;
-    o.namespace = ns;
-  }
+  acceptPwruNames(o);
   const opts: RecordOptions = {
     outDir: o.output,
     force: o.force,
@@ -193,11 +173,21 @@ async function record(command: string[], o: RecordFlags) {
   let plan: TracerPlan;
   if (o.source === 'tracepoint') {
     if (passThrough.length || o.pwruArg.length || o.pcapFilter) throw new UserError('pwru options do not apply to --source tracepoint', '--source');
-    const { tracepointPlan } = await import('../record/tracepoint-source.js');
-    plan = await tracepointPlan(resolve(o.output), tracepointFilter(target, o), o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
+    const { tracepointFilter, tracepointPlan } = await import('../record/tracepoint-source.js');
+    const filter = tracepointFilter(target, { byPod: Boolean(o.pod || o.container), mode: o.target as TargetMode, ifname: o.ifname, moreNetns: o.netns.slice(1) });
+    plan = await tracepointPlan(resolve(o.output), filter, o.tracepoints?.split(',').map((x) => x.trim()).filter(Boolean));
   } else {
-    plan = await pwruPlan(o, target, passThrough);
+    const { pwruPlan } = await import('../record/pwru-plan.js');
+    plan = await pwruPlan({
+      pwru: o.pwru, outDir: o.output, target, byPod: Boolean(o.pod || o.container), mode: o.target as TargetMode, netns: o.netns[0], ifname: o.ifname,
+      pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, inputFormat: o.inputFormat as 'auto' | 'text' | 'json',
+    });
   }
+  return recordWithSignals(plan, opts);
+}
+
+/** Runs the recording with Ctrl-C wired in: the first stops cleanly, the second at once. */
+async function recordWithSignals(plan: TracerPlan, opts: RecordOptions) {
   const { startRecording } = await import('../record/recorder.js');
   const { control, done } = startRecording(plan, opts);
   let signals = 0;
@@ -217,69 +207,25 @@ async function record(command: string[], o: RecordFlags) {
   }
 }
 
-async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrough: string[]): Promise<TracerPlan> {
-  const { execa } = await import('execa');
-  const v = await execa(o.pwru, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
-  if ((v as { code?: string }).code === 'ENOENT') throw new UserError(`pwru not found: '${o.pwru}' (install pwru, or point --pwru at it; without kprobes try --source tracepoint)`, '--pwru');
-  if ((v as { code?: string }).code === 'EACCES') throw new UserError(`pwru is not executable: '${o.pwru}'`, '--pwru');
-  const version = v.exitCode === 0 ? parsePwruVersion(String(v.stdout)) : null;
-  const caps = capsOf(version);
-  const { pwruTargetArgs } = await import('../record/target-resolver.js');
-  const targetArgs = pwruFilterArgs(target, o, pwruTargetArgs);
-  // Inside the capture directory: removed once seen, and never left in /tmp when skbtape is killed.
-  const readyFile = resolve(o.output, '.pwru-ready');
-  const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.inputFormat as 'auto' | 'text' | 'json' }, caps);
-  return {
-    tool: 'pwru',
-    cmd: o.pwru,
-    args: p.argv,
-    format: p.json ? 'json' : 'text',
-    readyFile: p.readyFile,
-    // Older pwru has no --ready-file; "Listening for events.." is logged once probes are attached.
-    readyPattern: /Listening for events/,
-    manifestPatch: { pwru: { version: version?.raw, argv: [o.pwru, ...p.argv], path: o.pwru } },
-  };
-}
-
-/** pwru filters: --pod/--container go through --target; a bare --netns/--ifname is passed as the user wrote it. */
-function pwruFilterArgs(target: ResolvedTarget | null, o: RecordFlags, pwruTargetArgs: typeof import('../record/target-resolver.js').pwruTargetArgs): string[] {
-  if (!target) return [];
-  if (o.pod || o.container) return pwruTargetArgs(target, o.target as 'netns' | 'ifname' | 'both');
-  const args: string[] = [];
-  if (o.netns[0]) args.push('--filter-netns', o.netns[0]);
-  if (o.ifname) args.push('--filter-ifname', o.ifname);
-  return args;
-}
-
-/** The same choice for the tracepoint source, which filters in the kernel by netns inode and/or ifindex. */
-function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netnsInode?: number; netnsInodes?: number[]; ifindex?: number } {
-  if (!target) return {};
-  const hostNetns = statSync('/proc/self/ns/net').ino;
-  if (o.pod || o.container) {
-    if (o.target === 'netns') return { netnsInode: target.netnsInode };
-    if (o.target === 'ifname') {
-      if (target.hostVethIfindex === undefined) throw new UserError('--target ifname needs the host-side veth, and none was found for the target', '--target');
-      return { netnsInode: hostNetns, ifindex: target.hostVethIfindex };
-    }
-    throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
+/** pwru's own names for our flags (a pasted pwru command line), and the pod forms kubectl users type. */
+function acceptPwruNames(o: RecordFlags): void {
+  if (o.filterNetns !== undefined) o.netns = [...o.netns, o.filterNetns];
+  if (o.filterIfname !== undefined) {
+    if (o.ifname !== undefined && o.ifname !== o.filterIfname) throw new UserError(`--filter-ifname ${o.filterIfname} and --ifname ${o.ifname} disagree`, '--filter-ifname');
+    o.ifname = o.filterIfname;
   }
-  // --ifname alone is a host interface; with --netns it was looked up inside that netns, as pwru does.
-  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.ifnameIfindex ?? target.hostVethIfindex };
-  // Several --netns: the first was resolved with the target, the others are looked up here.
-  return { netnsInode: target.netnsInode, netnsInodes: o.netns.slice(1).map(netnsInodeOf) };
-}
-
-/** /proc/PID/ns/net, /run/netns/NAME, a bare /run/netns name, or inode:N → inode. */
-function netnsInodeOf(v: string): number {
-  if (v.startsWith('inode:')) {
-    const n = Number(v.slice(6));
-    if (!Number.isInteger(n) || n <= 0) throw new UserError(`--netns inode:N wants a number, not '${v}'`, '--netns');
-    return n;
+  if (o.outputJson) {
+    if (o.inputFormat === 'text') throw new UserError('--output-json and --input-format text disagree', '--output-json');
+    o.inputFormat = 'json';
   }
-  const path = v.includes('/') ? v : `/run/netns/${v}`;
-  try {
-    return statSync(path).ino;
-  } catch (e) {
-    throw new UserError(`--netns ${v}: ${(e as Error).message}`, '--netns');
+  if (o.timestamp !== undefined && o.timestamp !== 'current') {
+    throw new UserError(`skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not '${o.timestamp}'`, '--timestamp');
+  }
+  if (o.pod?.includes('/')) {
+    const [ns, name, ...more] = o.pod.split('/');
+    if (!ns || !name || more.length) throw new UserError(`--pod wants NAME or NAMESPACE/NAME, not '${o.pod}'`, '--pod');
+    if (o.namespace !== undefined && o.namespace !== ns) throw new UserError(`--pod ${o.pod} names namespace ${ns}, but --namespace says ${o.namespace}`, '--pod');
+    o.pod = name;
+    o.namespace = ns;
   }
 }

@@ -94,6 +94,7 @@ function onPath(cmd: string): boolean {
   return (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(`${dir}/${cmd}`));
 }
 
+// Kept whole although long (about 85 lines): the set-up steps and the cleanup that undoes each are listed side by side.
 export async function createTestNet(opts: TestNetOptions = {}): Promise<TestNet> {
   installExitHook();
   const tag = `skbt-${process.pid}-${randomBytes(3).toString('hex')}`;

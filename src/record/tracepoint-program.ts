@@ -236,6 +236,11 @@ function probe(tp: string, trust: DevTrust, opts: TracepointProgramOptions): str
   return (['none', 'ports', 'noports'] as const).map((shape) => probeProgram(tp, trust, opts, shape)).join('\n\n');
 }
 
+/**
+ * One bpftrace probe, as the lines bpftrace will read. Kept whole although long (about 150 lines): it is a template of
+ * the generated program in its own order, and split into pieces the program could no longer be read top to bottom
+ * beside tracer/skb-tracepoints.bt.
+ */
 function probeProgram(tp: string, trust: DevTrust, opts: TracepointProgramOptions, shape: Shape): string {
   const name = tp.split(':')[1]!;
   // TCP flags cost one more string argument: there is room for it only where the netns needs none (a netns

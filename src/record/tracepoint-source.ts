@@ -2,12 +2,14 @@
 // generated bpftrace program to the recorder (it is written inside the capture: it documents what was traced) and
 // tells the recorder how bpftrace says "ready" and "lost".
 // The program itself is record/tracepoint-program.ts's; recording is the recorder's.
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';
 import { capturePaths, TRACER_PROGRAM } from '../capture/dir.js';
 import { ensureTracefs, TRACEFS } from '../host/tracefs.js';
 import type { TracerPlan } from './recorder.js';
+import type { ResolvedTarget, TargetMode } from './target-resolver.js';
 import {
   availableSkbTracepoints, buildTracepointProgram, isBpftraceNoise, lostEvents, readDropReasons, TRACEPOINT_READY_LINE,
 } from './tracepoint-program.js';
@@ -80,4 +82,39 @@ export async function tracepointPlan(
       tracepoint: { tracepoints, bpftraceVersion: String(v.stdout).trim(), argv: [bpftrace, ...args], program: TRACER_PROGRAM, notes, netnsInode, netnsInodes, ifindex },
     },
   };
+}
+
+/** The same choice for the tracepoint source, which filters in the kernel by netns inode and/or ifindex. */
+export function tracepointFilter(
+  target: ResolvedTarget | null, o: { byPod: boolean; mode: TargetMode; ifname?: string; moreNetns: string[] },
+): { netnsInode?: number; netnsInodes?: number[]; ifindex?: number } {
+  if (!target) return {};
+  const hostNetns = statSync('/proc/self/ns/net').ino;
+  if (o.byPod) {
+    if (o.mode === 'netns') return { netnsInode: target.netnsInode };
+    if (o.mode === 'ifname') {
+      if (target.hostVethIfindex === undefined) throw new UserError('--target ifname needs the host-side veth, and none was found for the target', '--target');
+      return { netnsInode: hostNetns, ifindex: target.hostVethIfindex };
+    }
+    throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
+  }
+  // --ifname alone is a host interface; with --netns it was looked up inside that netns, as pwru does.
+  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.ifnameIfindex ?? target.hostVethIfindex };
+  // Several --netns: the first was resolved with the target, the others are looked up here.
+  return { netnsInode: target.netnsInode, netnsInodes: o.moreNetns.map(netnsInodeOf) };
+}
+
+/** /proc/PID/ns/net, /run/netns/NAME, a bare /run/netns name, or inode:N → inode. */
+function netnsInodeOf(v: string): number {
+  if (v.startsWith('inode:')) {
+    const n = Number(v.slice(6));
+    if (!Number.isInteger(n) || n <= 0) throw new UserError(`--netns inode:N wants a number, not '${v}'`, '--netns');
+    return n;
+  }
+  const path = v.includes('/') ? v : `/run/netns/${v}`;
+  try {
+    return statSync(path).ino;
+  } catch (e) {
+    throw new UserError(`--netns ${v}: ${(e as Error).message}`, '--netns');
+  }
 }

@@ -75,6 +75,10 @@ function trackGroup(pid: number): void {
   });
 }
 
+/**
+ * Kept whole although long (about 120 lines): the closures share one child's state (ready, exit, stderr tail, stop
+ * timers), and the order of those handlers is the protocol (ready file or line, then exit, then drain).
+ */
 export function startTracer(cmd: string, args: string[], o: TracerOptions): TracerRun {
   if (o.readyFile) rmSync(o.readyFile, { force: true }); // a stale file would read as "ready" at once
   const setpriv = findSetpriv();
