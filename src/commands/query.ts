@@ -24,7 +24,8 @@ Examples:
   skbtape query cap/ "SELECT verdict, count(*) FROM skb_tracks GROUP BY ALL"
   skbtape query cap/ --report drops --format table
   skbtape query node1/ node2/ -p port=80 "SELECT capture, count(*) FROM events WHERE dport = \\$port GROUP BY ALL"
-Rows from several captures carry their capture id in the \`capture\` column.
+Rows from several captures carry their capture id in the \`capture\` column. The SQL is your own and runs with
+full access (it may read and write files, as DuckDB can); SQL from a rules file (\`skbtape check\`) runs sandboxed.
 
 Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's whole message is printed), an
 unknown report, or a path that is not a capture.`)
