@@ -39,7 +39,7 @@ export interface ExportResult {
  * Exports the captures into `outDir` (created if needed). Partitions of other captures already there are kept, so
  * several nodes can export into one tree; a capture exported again replaces its own partitions.
  */
-export async function exportParquet(captures: string[], outDir: string, opts: { warn?: (m: string) => void } = {}): Promise<ExportResult> {
+export async function exportParquet(captures: string[], outDir: string, opts: { warn?: (m: string) => void; strict?: boolean } = {}): Promise<ExportResult> {
   const dir = resolve(outDir);
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${outDir} exists and is not a directory`, '--parquet');
@@ -48,7 +48,7 @@ export async function exportParquet(captures: string[], outDir: string, opts: { 
     if (e instanceof UserError) throw e;
     throw new UserError(`cannot create ${outDir}: ${(e as Error).message}`, '--parquet');
   }
-  const a = await openAnalysis(captures, { cache: false, warn: opts.warn });
+  const a = await openAnalysis(captures, { cache: false, warn: opts.warn, strict: opts.strict });
   try {
     const parts = await partitionKeys(a);
     await a.connection.run('CREATE OR REPLACE TEMP TABLE export_partitions (capture VARCHAR, node VARCHAR, date VARCHAR)');

@@ -11,6 +11,7 @@ import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './ev
 import type { Parsed } from '../ingest/line-parser.js';
 import { SkbSet } from './skb-set.js';
 import { writeManifest, type Manifest } from './manifest.js';
+import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
@@ -269,8 +270,10 @@ export class LineAccumulator {
     const length = this.rows;
     const children = this.cols.map((c) => c.data(length));
     const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
+    // The seal's sequence number and checksum are filled in when the file is written (integrity.ts).
+    const schema = new A.Schema(this.schema.fields, new Map([...this.schema.metadata, [SEAL_KEY, sealTemplate(length)]]));
     const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
-    w.write(new A.RecordBatch(this.schema, struct));
+    w.write(new A.RecordBatch(schema, struct));
     w.finish();
     this.ready.push(w.toUint8Array(true));
     this.resetColumns();
@@ -290,9 +293,9 @@ export class LineAccumulator {
   }
 }
 
-/** Persists batches, logs and rejects into a capture directory, in order. */
+/** Persists batches, logs and rejects into a capture directory, in order; each batch sealed and listed in `entries`. */
 export class CaptureFiles {
-  constructor(readonly dir: string, private readonly counts: LineCounts) {
+  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = []) {
     const p = capturePaths(dir);
     mkdirSync(p.eventsDir, { recursive: true });
     writeFileSync(p.logs, '');
@@ -302,9 +305,14 @@ export class CaptureFiles {
   write(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
     const p = capturePaths(this.dir);
     for (const bytes of out.batches) {
-      const final = join(p.eventsDir, batchFileName(++this.counts.batches));
+      const seq = this.counts.batches + 1;
+      const name = batchFileName(seq);
+      const final = join(p.eventsDir, name);
+      const entry = sealBytes(bytes, seq);
       writeFileSync(`${final}.tmp`, bytes);
       renameSync(`${final}.tmp`, final);
+      this.counts.batches = seq;
+      this.entries.push({ file: name, ...entry });
     }
     if (out.logs.length) appendFileSync(p.logs, out.logs.join('\n') + '\n');
     if (out.rejects.length) appendFileSync(p.rejects, out.rejects.join('\n') + '\n');
@@ -350,7 +358,7 @@ export class CaptureWriter {
     this.manifest = manifest;
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
-    this.files = new CaptureFiles(dir, manifest.counts);
+    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []));
     writeManifest(dir, manifest);
   }
 

@@ -3,6 +3,7 @@
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capturePaths } from './dir.js';
+import type { BatchEntry } from './integrity.js';
 import { UserError } from '../errors.js';
 import { SCHEMA_VERSION, SKBTAPE_VERSION } from '../version.js';
 
@@ -47,6 +48,8 @@ export interface Manifest {
   command?: { argv: string[]; exitCode: number | null; signal?: string | null; exit?: number; exitText?: string; durationMs: number; startedAt: string };
   snapshots: SnapshotEntry[];
   warnings: string[];
+  /** Every batch file written, with its size and CRC-32 (integrity.ts), appended at each flush. */
+  batches?: BatchEntry[];
 }
 
 export function newManifest(source: Manifest['source']): Manifest {

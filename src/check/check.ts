@@ -142,9 +142,9 @@ export function readRules(file: string): CheckRule[] {
   return parseRules(text, file);
 }
 
-export async function runCheck(capture: string, rulesFile: string, opts: { warn?: (m: string) => void } = {}): Promise<CheckResult> {
+export async function runCheck(capture: string, rulesFile: string, opts: { warn?: (m: string) => void; strict?: boolean } = {}): Promise<CheckResult> {
   const rules = readRules(rulesFile);
-  const an = await openAnalysis([capture], { warn: opts.warn });
+  const an = await openAnalysis([capture], { warn: opts.warn, strict: opts.strict });
   try {
     await an.run(diffSql('10_flow_tracks'));
     // The rules file may come from anyone (a pull request): from here on, no SQL reaches a file, a database or an extension.

@@ -29,17 +29,18 @@ export function register(program: Command): void {
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')
     .option('--format <fmt>', 'text or json', 'text')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .addHelpText('after', `
 Example:
   skbtape check cap samples/check-example.yaml
 
 Exit codes: 0 every rule passed; 1 a rule failed (its offending rows are printed; a rule whose flow matches no
 track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
-    .action(async (capture: string, rules: string, o: { format: string }) => {
+    .action(async (capture: string, rules: string, o: { format: string; strict: boolean }) => {
       if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { runCheck } = await import('../check/check.js'); // DuckDB loads only when needed
-      const r = await runCheck(capture, rules, { warn });
+      const r = await runCheck(capture, rules, { warn, strict: o.strict });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderCheckText(r));
       process.exitCode = r.failed > 0 ? 1 : 0;
     });

@@ -7,7 +7,7 @@ import { toJson } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string }
+interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string; strict: boolean }
 
 export function register(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
     .option('--format <fmt>', 'text or json', 'text')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--max-flows <n>', 'show at most n flows (changed first)')
     .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1')
     .action(async (a: string, b: string, o: Opts) => {
@@ -30,7 +31,7 @@ export function register(program: Command): void {
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');
-      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
+      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict });
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;
     });

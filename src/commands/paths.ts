@@ -15,12 +15,13 @@ export function register(program: Command): void {
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')
     .option('--json', 'print the groups, tuples and hops as JSON', false)
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--no-cache', 'do not read or write <capture>/.cache')
-    .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
+    .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean; strict: boolean }) => {
       if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { capturePaths, formatJourneys } = await import('../analyze/paths.js'); // DuckDB loads only when needed
-      const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn });
+      const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn, strict: o.strict });
       await writeOut(o.json ? toJson(r, 2) + '\n' : formatJourneys(r));
     });
 }

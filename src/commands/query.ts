@@ -7,7 +7,7 @@ import type { QuerySource } from '../analyze/query.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
+interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean; strict: boolean }
 
 export function register(program: Command): void {
   program
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
     .option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson when piped)')
     .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--no-cache', 'do not read or write <capture>/.cache (single capture)')
     .addHelpText('after', `
 Examples:
@@ -50,7 +51,7 @@ unknown report, or a path that is not a capture.`)
         }
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const r = await runQuery(captures, source, { params, cache: o.cache, warn });
+      const r = await runQuery(captures, source, { params, cache: o.cache, warn, strict: o.strict });
       for (const chunk of formatResult(r, format)) await writeOut(chunk);
     });
 }

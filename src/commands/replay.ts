@@ -17,8 +17,9 @@ export function register(program: Command): void {
     .option('--skb <addr>', 'only events of this skb address (0x…)')
     .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)
     .option('--no-cache', 'with --flow: do not read or write <dir>/.cache')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--json', "print pwru's --output-json lines", false)
-    .action(async (dir: string, o: { skb?: string; flow?: string; json: boolean; cache: boolean }) => {
+    .action(async (dir: string, o: { skb?: string; flow?: string; json: boolean; cache: boolean; strict: boolean }) => {
       const m = readManifest(dir);
       let skb: bigint | null = null;
       if (o.skb !== undefined) {
@@ -30,14 +31,19 @@ export function register(program: Command): void {
       let seqs: Set<number> | null = null;
       if (o.flow !== undefined && o.flow.trim() !== '') {
         const { flowEventSeqs } = await import('../analyze/flow-select.js'); // DuckDB loads only for --flow
-        seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn });
+        seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn, strict: o.strict });
       }
       const st = newRenderState();
       let lastLayout = '';
       const out: string[] = [];
-      const { readEvents } = await import('../capture/reader.js'); // Arrow loads only when needed
+      const { batchFiles, readEvents } = await import('../capture/reader.js'); // Arrow loads only when needed
+      const { captureFaults } = await import('../capture/verify.js');
+      for (const f of captureFaults(m, batchFiles(dir))) {
+        if (o.strict) throw new UserError(`${dir}: ${f.text}; refusing to read on (--strict)`, f.file ?? dir);
+        warn(f.text);
+      }
       let seq = -1;
-      for (const e of readEvents(dir, warn)) {
+      for (const e of readEvents(dir, { warn, manifest: m, strict: o.strict })) {
         seq++;
         if (skb !== null && e.skb !== skb) continue;
         if (seqs !== null && !seqs.has(seq)) continue;

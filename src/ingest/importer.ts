@@ -75,7 +75,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   try {
     if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
       // Worker threads parse; this thread cuts chunks and writes results in order.
-      const files = new CaptureFiles(outDir, manifest.counts);
+      const files = new CaptureFiles(outDir, manifest.counts, (manifest.batches ??= []));
       writeManifest(outDir, manifest);
       finish = (status, reason) => {
         manifest.status = status;
