@@ -10,6 +10,7 @@ import * as A from 'apache-arrow';
 import '../capture/arrow-codec.js';
 import { batchFiles, entriesByFile, readBatchFile, type ReadOptions } from '../capture/reader.js';
 import { captureFaults } from '../capture/verify.js';
+import { countsWarning } from '../capture/file-counts.js';
 import type { BatchEntry } from '../capture/integrity.js';
 import { UserError } from '../errors.js';
 import { capturePaths } from '../capture/dir.js';
@@ -57,6 +58,8 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
   const viewsDir = opts.viewsDir ?? defaultViewsDir();
   const srcs = resolveCaptures(captures);
   for (const s of srcs) {
+    const lie = countsWarning(s.dir, s.manifest);
+    if (lie !== null) warn(lie);
     for (const f of captureFaults(s.manifest, s.files)) {
       if (opts.strict) throw new UserError(`${s.dir}: ${f.text}; refusing to load (--strict)`, f.file ?? s.dir);
       warn(`${s.dir}: ${f.text}`);

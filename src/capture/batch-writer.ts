@@ -16,6 +16,8 @@ import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
 const FIRST_REJECTS_KEPT = 20;
+/** Log and reject lines held before they are written out (with the manifest's counts) between batches. */
+const SIDE_FLUSH_LINES = 4096;
 
 /** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
 abstract class ColumnBuffer {
@@ -368,6 +370,18 @@ export class CaptureWriter {
     // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
     // `replay` (the batch files) agree after a crash at any moment.
     if (this.acc.ready.length) this.flush(false);
+    else if (this.acc.logBuf.length + this.acc.rejectBuf.length >= SIDE_FLUSH_LINES) this.flushSide();
+  }
+
+  /**
+   * Logs and rejects to disk, and the manifest's counts with them, without sealing the batch in progress: a file of
+   * mostly non-event lines never holds them all in memory, and a killed import keeps every one written so far.
+   */
+  private flushSide(): void {
+    this.files.write({ batches: [], logs: this.acc.logBuf, rejects: this.acc.rejectBuf });
+    this.acc.logBuf = [];
+    this.acc.rejectBuf = [];
+    writeManifest(this.dir, this.manifest);
   }
 
   /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */

@@ -4,8 +4,12 @@ import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'n
 import { hostname, release } from 'node:os';
 import { capturePaths } from './dir.js';
 import type { BatchEntry } from './integrity.js';
+import { checkManifestFields } from './manifest-check.js';
+import { thisWriter, writerState, type WriterMark } from './liveness.js';
+import { countsFromFiles } from './file-counts.js';
 import { UserError } from '../errors.js';
-import { SCHEMA_VERSION, SKBTAPE_VERSION } from '../version.js';
+import { SKBTAPE_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../version.js';
 
 export type CaptureStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
 
@@ -50,6 +54,8 @@ export interface Manifest {
   warnings: string[];
   /** Every batch file written, with its size and CRC-32 (integrity.ts), appended at each flush. */
   batches?: BatchEntry[];
+  /** Who writes this capture (liveness.ts): a reader tells a live `recording` from one whose writer died. */
+  writer?: WriterMark;
 }
 
 export function newManifest(source: Manifest['source']): Manifest {
@@ -66,6 +72,7 @@ export function newManifest(source: Manifest['source']): Manifest {
     firstRejects: [],
     snapshots: [],
     warnings: [],
+    writer: thisWriter(),
   };
 }
 
@@ -100,22 +107,35 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new UserError(`manifest is not valid JSON: ${(e as Error).message}`, p);
   }
-  return validateManifest(m, p);
+  return asOnDisk(dir, validateManifest(m, p));
+}
+
+/**
+ * A `recording` capture whose writer is provably gone (liveness.ts) reads as `interrupted`; for either, when the
+ * batch files hold more or fewer events than the manifest's last flush said, the counts are the files'.
+ */
+function asOnDisk(dir: string, m: Manifest): Manifest {
+  if (m.status === 'recording' && writerState(m.writer) === 'gone') {
+    m.status = 'interrupted';
+    m.statusReason = `its writer (pid ${m.writer!.pid}) stopped without finishing the capture`;
+  }
+  if (m.status !== 'recording' && m.status !== 'interrupted') return m;
+  const disk = countsFromFiles(dir);
+  if (disk.unsealed === 0 && (disk.events !== m.counts.events || disk.batches !== m.counts.batches)) {
+    m.warnings.push(`counts are from the batch files: ${disk.events} events in ${disk.batches} batch(es) (the manifest's last flush said ${m.counts.events} in ${m.counts.batches})`);
+    m.counts.events = disk.events;
+    m.counts.batches = disk.batches;
+  }
+  return m;
 }
 
 export function validateManifest(m: unknown, where: string): Manifest {
-  const o = m as Partial<Manifest>;
-  if (!o || typeof o !== 'object') throw new UserError('manifest is not an object', where);
-  if (typeof o.schemaVersion !== 'number') throw new UserError('manifest has no schemaVersion', where);
-  if (o.schemaVersion > SCHEMA_VERSION) {
-    throw new UserError(`capture schema v${o.schemaVersion} is newer than this skbtape (v${SCHEMA_VERSION}); upgrade skbtape`, where);
-  }
-  if (!o.status || !['recording', 'complete', 'interrupted', 'failed'].includes(o.status)) throw new UserError(`manifest has a bad status: ${String(o.status)}`, where);
-  if (!o.counts || typeof o.counts.events !== 'number') throw new UserError('manifest has no counts', where);
+  checkManifestFields(m, where);
+  const o = m as Manifest;
   o.snapshots ??= [];
   o.warnings ??= [];
   o.layouts ??= [];
   o.headers ??= [];
   o.firstRejects ??= [];
-  return o as Manifest;
+  return o;
 }
