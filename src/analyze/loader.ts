@@ -319,14 +319,23 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
     warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message}); loading in memory`);
     return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
   }
-  const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
-  const built = await buildInto(instance, [s], viewsDir, ro, fp);
   try {
-    await built.connection.run('CHECKPOINT');
-  } finally {
-    built.close();
+    const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
+    const built = await buildInto(instance, [s], viewsDir, ro, fp);
+    try {
+      await built.connection.run('CHECKPOINT');
+    } finally {
+      built.close();
+    }
+    renameSync(tmp, dbPath);
+  } catch (e) {
+    if (e instanceof UserError) throw e; // --strict refusing a damaged batch: not a cache problem
+    // A full disk, a read-only capture, a directory we may not write: the cache is only a speed-up. Its partial
+    // file goes, and the analysis is built in memory.
+    for (const f of [tmp, `${tmp}.wal`]) try { rmSync(f, { force: true }); } catch { /* read-only: nothing was written */ }
+    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message.split('\n')[0]}); analyzing in memory`);
+    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
   }
-  renameSync(tmp, dbPath);
   rmSync(`${tmp}.wal`, { force: true });
   const reopened = await tryOpenCache(dbPath, fp, s.id, 'loaded');
   if (!reopened) throw new Error(`${dbPath}: cache written but not readable`);

@@ -2,7 +2,8 @@
 // Each batch is its own Arrow IPC stream file, written under a .tmp name and renamed, so a kill at any byte
 // loses at most the batch being written. Logs and rejects are appended as NDJSON at each flush.
 // Parsing is the line parser's job; what the capture means is the manifest's.
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeUserError } from '../errors.js';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import { CAPTURE_COMPRESSION } from './arrow-codec.js';
@@ -299,9 +300,9 @@ export class LineAccumulator {
 export class CaptureFiles {
   constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = []) {
     const p = capturePaths(dir);
-    mkdirSync(p.eventsDir, { recursive: true });
-    writeFileSync(p.logs, '');
-    writeFileSync(p.rejects, '');
+    writing(p.eventsDir, () => mkdirSync(p.eventsDir, { recursive: true }));
+    writing(p.logs, () => writeFileSync(p.logs, ''));
+    writing(p.rejects, () => writeFileSync(p.rejects, ''));
   }
 
   write(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
@@ -311,13 +312,30 @@ export class CaptureFiles {
       const name = batchFileName(seq);
       const final = join(p.eventsDir, name);
       const entry = sealBytes(bytes, seq);
-      writeFileSync(`${final}.tmp`, bytes);
-      renameSync(`${final}.tmp`, final);
+      writing(final, () => {
+        try {
+          writeFileSync(`${final}.tmp`, bytes);
+          renameSync(`${final}.tmp`, final);
+        } catch (e) {
+          // A full disk leaves a partial .tmp holding space: remove it, so the capture ends at its last whole batch.
+          rmSync(`${final}.tmp`, { force: true });
+          throw e;
+        }
+      });
       this.counts.batches = seq;
       this.entries.push({ file: name, ...entry });
     }
-    if (out.logs.length) appendFileSync(p.logs, out.logs.join('\n') + '\n');
-    if (out.rejects.length) appendFileSync(p.rejects, out.rejects.join('\n') + '\n');
+    if (out.logs.length) writing(p.logs, () => appendFileSync(p.logs, out.logs.join('\n') + '\n'));
+    if (out.rejects.length) writing(p.rejects, () => appendFileSync(p.rejects, out.rejects.join('\n') + '\n'));
+  }
+}
+
+/** Runs a write; a full disk, read-only mount or denied path becomes the one-line error naming `path`. */
+export function writing<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw writeUserError(e, path) ?? e;
   }
 }
 

@@ -1,13 +1,13 @@
 // manifest.json: what wrote a capture, from which source, with what result. Read, validated and written atomically
 // (temp file + rename), so a reader never sees half a manifest even if the recorder dies mid-write.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capturePaths } from './dir.js';
 import type { BatchEntry } from './integrity.js';
 import { checkManifestFields } from './manifest-check.js';
 import { thisWriter, writerState, type WriterMark } from './liveness.js';
 import { countsFromFiles } from './file-counts.js';
-import { UserError } from '../errors.js';
+import { UserError, writeUserError } from '../errors.js';
 import { SKBTAPE_VERSION } from '../version.js';
 import { SCHEMA_VERSION } from '../version.js';
 
@@ -79,8 +79,34 @@ export function newManifest(source: Manifest['source']): Manifest {
 export function writeManifest(dir: string, m: Manifest): void {
   const p = capturePaths(dir).manifest;
   const tmp = `${p}.tmp`;
-  writeFileSync(tmp, JSON.stringify(m, null, 2) + '\n');
-  renameSync(tmp, p);
+  const text = JSON.stringify(m, null, 2) + '\n';
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, p);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    // On a full disk the old manifest's own blocks still take the new text (about its size): rewrite it in place,
+    // so a capture that ran out of space can still say `failed` and why.
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC' && rewriteInPlace(p, text)) return;
+    throw writeUserError(e, p) ?? e;
+  }
+}
+
+function rewriteInPlace(p: string, text: string): boolean {
+  let fd: number | null = null;
+  try {
+    const b = Buffer.from(text);
+    // Only into blocks the file already has: a write that needs a new block would fail half-way.
+    if (statSync(p).blocks * 512 < b.length) return false;
+    fd = openSync(p, 'r+');
+    writeSync(fd, b, 0, b.length, 0);
+    ftruncateSync(fd, b.length);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 export function readManifest(dir: string): Manifest {

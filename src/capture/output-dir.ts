@@ -2,7 +2,7 @@
 // is never overwritten by accident; and --force replaces only an earlier capture, never a folder of other files.
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { UserError, writeUserError } from '../errors.js';
 
 export function claimOutputDir(dir: string, force: boolean, flag = '-o'): void {
   let entries: string[] = [];
@@ -23,7 +23,7 @@ export function claimOutputDir(dir: string, force: boolean, flag = '-o'): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create output directory ${dir}: ${(e as Error).message}`, flag);
+    throw writeUserError(e, dir) ?? new UserError(`cannot create output directory ${dir}: ${(e as Error).message}`, flag);
   }
 }
 
