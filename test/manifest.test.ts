@@ -94,7 +94,11 @@ describe('the manifest validator', () => {
     expect(m.statusReason).toBe('its writer (pid 1) stopped without finishing the capture');
     expect([m.counts.events, m.counts.batches]).toEqual([416, 5]);
     expect(m.warnings.join('\n')).toContain("416 events in 5 batch(es) (the manifest's last flush said 100 in 1)");
-    const live = broken((m) => { m.status = 'recording'; }); // written by this test process, which is alive
-    expect(readManifest(live).status).toBe('recording');
+    // Written by this test process, which is alive: still recording, and `info` counts from the files the manifest is behind.
+    const live = broken((m) => { m.status = 'recording'; m.counts.events = 200; m.counts.batches = 2; });
+    expect(readManifest(live)).toMatchObject({ status: 'recording', counts: { events: 416, batches: 5 } });
+    const info = await execa(SKBTAPE, ['info', live, '--json'], { reject: false });
+    expect(info.exitCode, info.stderr).toBe(0);
+    expect(JSON.parse(info.stdout)).toMatchObject({ status: 'recording', counts: { events: 416, batches: 5 } });
   });
 });
