@@ -3,9 +3,9 @@
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
 // turning flags into that plan is record/pwru-args.ts's / record/tracepoint-source.ts's job.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
@@ -413,7 +413,8 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
   const c0 = Date.now();
   // Its own process group (terminal Ctrl-C reaches the recorder, which decides), a parent-death SIGKILL as for
   // pwru, and a guard that kills the whole group if the recorder dies by any means.
-  const setpriv = findSetpriv();
+  // A command that cannot run is spawned as it is, so its error stays ENOENT/EACCES (exit 127/126), not setpriv's.
+  const setpriv = runnable(argv[0]!, o.env?.['PATH'] ?? process.env['PATH']) ? findSetpriv() : null;
   const spawnArgv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv;
   const proc = execa(spawnArgv[0]!, spawnArgv.slice(1), {
     reject: false, stdin: 'ignore', stdout: { file: paths.commandOut }, stderr: { file: paths.commandErr },
@@ -430,6 +431,13 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
     onExit();
   });
   return { proc, done };
+}
+
+/** Whether `cmd` names an executable file, directly or on PATH (as execvp would find it). */
+function runnable(cmd: string, path: string | undefined): boolean {
+  const ok = (f: string) => { try { accessSync(f, fsConstants.X_OK); return statSync(f).isFile(); } catch { return false; } };
+  if (cmd.includes('/')) return ok(cmd);
+  return (path ?? '').split(':').some((d) => d !== '' && ok(join(d, cmd)));
 }
 
 /** The guard of the command's group (command-guard.ts), or null when its script is not built. */
