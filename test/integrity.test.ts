@@ -137,9 +137,11 @@ describe('batch checksums', () => {
     const bytes = readFileSync(ev(d, 2));
     bytes[Math.floor(bytes.length / 2)] ^= 0x40;
     writeFileSync(ev(d, 2), bytes);
-    const ok = await cli(['verify', cap, '--format', 'json']);
+    const ok = await cli(['verify', cap, '--json', '--color', 'never']);
     expect(ok.exitCode, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).batches).toHaveLength(5);
+    const nd = await cli(['verify', cap, '--format', 'ndjson']);
+    expect(nd.stdout.trim().split('\n').map((l) => JSON.parse(l).state)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     const v = await cli(['verify', d, '--format', 'csv']);
     expect(v.exitCode).toBe(1);
     expect(v.stdout.split('\n').filter((l) => l.includes(',damaged,'))).toHaveLength(1);

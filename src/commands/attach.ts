@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
 import { fsUserError, UserError } from '../errors.js';
 import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { writeOut } from '../render/stdout.js';
+import { renderTable } from '../render/table.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
 } from '../snapshots/parsers.js';
@@ -146,8 +148,10 @@ export function summariseWarnings(a: AttachedFile): string | null {
   return `skbtape: warning: ${a.source}: ${n} line${n === 1 ? '' : 's'} not read as ${a.kind} (${a.rows} row${a.rows === 1 ? '' : 's'} read); first: line ${first.line}: ${first.reason}`;
 }
 
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('attach')
     .description(SUMMARIES.attach)
     .argument('<capture>', 'capture directory')
@@ -156,15 +160,20 @@ export function register(program: Command): void {
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
     .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
-    .option('--json', 'print the result as JSON', false)
-    .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false)
+    .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false);
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
-Exit codes: 0 attached; 2 a file that is not the named kind (binary, JSON cut short, no row read), a snapshot
-already there (without --force), or bad input. Nothing is written unless every file given is accepted.`)
-    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean; force: boolean }) => {
+Examples:
+  skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
+  skbtape attach cap --phase end --metrics metrics-after.txt
+
+Exit codes: 0 attached (a file's unread lines are one warning line); 2 a file that is not the named kind (binary,
+JSON cut short, no row read, another kind), a snapshot already there (without --force), or bad input. Nothing is
+written unless every file given is accepted.`)
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; force: boolean }) => {
+      const format = chosenFormat(o, FORMAT);
       const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { force: o.force });
-      if (o.json) printJson(r);
-      else process.stdout.write(renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])));
+      await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
       for (const a of r.attached) {
         const line = summariseWarnings(a);
         if (line !== null) process.stderr.write(line + '\n');

@@ -2,16 +2,18 @@
 // counts. Exit 0 intact, 1 any fault, 2 not a capture. The checks are capture/verify.ts's.
 import type { Command } from 'commander';
 import { verifyCapture } from '../capture/verify.js';
-import { defaultFormat, formatResult, parseFormat } from '../analyze/query.js';
+import { addFormatOption, chosenFormat, formatRows, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
+const FORMAT: FormatSpec = { piped: 'ndjson' };
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('verify')
     .description(SUMMARIES.verify)
-    .argument('<capture>', 'capture directory')
-    .option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson when piped)')
+    .argument('<capture>', 'capture directory');
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Example:
   skbtape verify cap
@@ -21,14 +23,14 @@ Each batch file is checked against the CRC-32 the manifest lists for it and the 
 warning (a damaged batch skipped) is a fault here; commands that read captures take --strict to refuse it.
 
 Exit codes: 0 no fault; 1 a fault (each printed on stderr, one line each); 2 not a capture directory.`)
-    .action(async (dir: string, o: { format?: string }) => {
-      const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
+    .action(async (dir: string, o: { format?: string; json?: boolean; color?: string }) => {
+      const format = chosenFormat(o, FORMAT);
       const r = verifyCapture(dir);
       if (format === 'json') await writeOut(JSON.stringify(r, null, 2) + '\n');
       else {
         const columns = ['file', 'state', 'rows', 'bytes', 'crc32', 'detail'];
         const rows = r.batches.map((b) => [b.file, b.state, b.rows, b.bytes, b.crc32, b.detail]);
-        for (const chunk of formatResult({ columns, rows }, format)) await writeOut(chunk);
+        for (const chunk of formatRows(columns, rows, format)) await writeOut(chunk);
       }
       for (const w of r.warnings) process.stderr.write(`skbtape: warning: ${w}\n`);
       for (const f of r.faults) process.stderr.write(`skbtape: fault: ${f}\n`);
