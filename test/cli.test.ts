@@ -122,7 +122,8 @@ describe('record: pwru\'s habits', () => {
     const argv = argvLog(log).find((e) => e.argv[0] !== '--version')!.argv;
     expect(argv.slice(argv.indexOf('--filter-ifname'), argv.indexOf('--filter-ifname') + 2)).toEqual(['--filter-ifname', 'lo']);
     expect(argv).toContain('--output-json');
-    expect(readManifest(dir).target).toMatchObject({ hostVeth: 'lo' });
+    // --filter-ifname is resolved inside --filter-netns, as pwru does (9995bb7): the netns's own lo.
+    expect(readManifest(dir).target).toMatchObject({ podIface: 'lo', netnsPath: '/proc/self/ns/net' });
     const rel = await skbtape(['record', '-o', out(), '--timestamp', 'relative']);
     expect([rel.exitCode, rel.stderr.trim()]).toEqual([2, "skbtape: skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not 'relative' (--timestamp)"]);
     const unknown = await skbtape(['record', '-o', out(), '--frobnicate-xyz']);

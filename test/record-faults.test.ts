@@ -107,7 +107,7 @@ describe('random SIGKILLs', () => {
       expectLoadable(dir, `record kill ${i}`);
       expect(readManifest(dir).status, `record kill ${i}`).toBe('interrupted');
     }
-  });
+  }, 300_000); // 20 recorder starts: the bound is against a hang only; each step waits on state
 
   it('20 kills of import at random moments: each capture loads, with logs and rejects kept and counts from the files', async () => {
     let seed = 7;
@@ -123,7 +123,7 @@ describe('random SIGKILLs', () => {
       // Logs go out with the first batch at the latest: pwru's header line is kept once any batch is.
       if (readManifest(dir).counts.batches > 0) expect(readFileSync(join(dir, 'logs.ndjson'), 'utf8')).toMatch(/^\{"line":1,/);
     }
-  });
+  }, 300_000);
 
   it('a full tmpfs under record: one line, exit 2, pwru stopped, no .tmp, failed with the reason, loadable', async () => {
     const c = await canMount();
