@@ -113,7 +113,8 @@ describe('--format', () => {
     expect(e.exitCode).toBe(0);
     const tables = lines(e.stdout).map((l) => JSON.parse(l) as { table: string; rows: number });
     expect(tables.find((t) => t.table === 'events')!.rows).toBeGreaterThan(0);
-    const a = await cli(['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--format', 'json']);
+    // The demo capture holds end metrics already: replacing them takes --force.
+    const a = await cli(['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--format', 'json', '--force']);
     expect(a.exitCode).toBe(0);
     expect(JSON.parse(a.stdout).attached[0].kind).toBe('metrics');
   }, 60_000);
@@ -139,7 +140,7 @@ describe('every printing command', () => {
       [['diff', good, good, '--color', 'never'], (o) => expect(o).toMatch(/no differences/)],
       [['check', good, rules, '--json'], (o) => expect(JSON.parse(o).rules).toHaveLength(2)],
       [['export', good, '--parquet', join(tmp, 'lake2'), '--color', 'never', '--json'], (o) => expect(JSON.parse(o).tables.length).toBeGreaterThan(0)],
-      [['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--color', 'never', '--json'], (o) => expect(JSON.parse(o).phase).toBe('end')],
+      [['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--color', 'never', '--json', '--force'], (o) => expect(JSON.parse(o).phase).toBe('end')], // the demo holds end metrics: --force replaces them
     ];
     for (const [args, check] of runs) {
       const r = await cli(args);

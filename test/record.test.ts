@@ -419,7 +419,9 @@ describe('record: stopping', () => {
     p.kill('SIGKILL');
     await p;
     await waitFor(`fake pwru ${pid} to die`, () => !alive(pid));
-    expect(readManifest(dir).status).toBe('recording');
+    // The manifest on disk still says recording; its writer is gone, so it reads as interrupted.
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).status).toBe('recording');
+    expect(readManifest(dir).status).toBe('interrupted');
   });
 });
 
@@ -466,9 +468,10 @@ describe('record: SIGKILL at random moments', () => {
 
     for (const { dir, t, batchesBefore } of runs) {
       const what = `${dir} killed after ${batchesBefore} batches (seed ${SEED})`;
-      // What `info` reads: the manifest, rewritten after every batch (so at most one batch behind the files).
+      // What `info` reads: the manifest, rewritten after every batch (so at most one batch behind the files); its
+      // writer is gone, so it reads as interrupted, counted from the files.
       const m: Manifest = readManifest(dir);
-      expect(m.status, what).toBe('recording');
+      expect(m.status, what).toBe('interrupted');
       // What `replay` reads: every complete batch; no .tmp leftovers count.
       const got = keys(dir);
       expect(m.counts.events % FLUSH_EVENTS, what).toBe(0);
@@ -494,7 +497,7 @@ describe('record: SIGKILL at random moments', () => {
         const info = await cli(['info', dir, '--json']);
         expect(info.exitCode, `${dir}: ${info.stderr}`).toBe(0);
         const s = JSON.parse(info.stdout);
-        expect(s.status).toBe('recording');
+        expect(s.status).toBe('interrupted'); // its writer is gone
         const replay = await cli(['replay', dir, '--json']);
         expect(replay.exitCode, `${dir}: ${replay.stderr}`).toBe(0);
         expect(replay.stdout.trim().split('\n').length).toBe(keys(dir).length);

@@ -247,26 +247,54 @@ describe('skbtape attach (CLI)', () => {
     ]);
     expect(m.snapshots.filter((s) => s.phase === 'start')).toHaveLength(4);
 
-    // Attaching the start endpoints as text replaces the taken JSON file and its entry.
-    const again = await cli(['attach', dir, '--endpoints', ep, '--json']);
+    // The start endpoints were taken: attaching over them is refused, and the taken file kept, unless --force.
+    const kept = await cli(['attach', dir, '--endpoints', ep]);
+    expect(kept.exitCode).toBe(2);
+    expect(kept.stderr).toBe(`skbtape: ${join(dir, 'snapshots/start/endpoints.json')} already holds the start endpoints snapshot; nothing attached (--force replaces it) (--endpoints)`);
+    expect(readdirSync(join(dir, 'snapshots/start')).filter((f) => f.startsWith('endpoints'))).toEqual(['endpoints.json']);
+    // With --force, the start endpoints as text replace the taken JSON file and its entry.
+    const again = await cli(['attach', dir, '--endpoints', ep, '--json', '--force']);
     expect(again.exitCode, again.stderr).toBe(0);
     expect(JSON.parse(again.stdout).attached[0]).toMatchObject({ kind: 'endpoints', rows: 7, file: 'snapshots/start/endpoints.txt' });
     expect(readdirSync(join(dir, 'snapshots/start')).filter((f) => f.startsWith('endpoints'))).toEqual(['endpoints.txt']);
     expect(readManifest(dir).snapshots.filter((s) => s.kind === 'endpoints' && s.phase === 'start')).toMatchObject([{ status: 'attached' }]);
   });
 
-  it('parse warnings are printed as file:line: reason and do not fail the command', async () => {
+  it('parse warnings are summarised in one line (how many, the first file:line: reason) and do not fail the command', async () => {
     const dir = out();
     expect((await cli(['snapshot', '-o', dir])).exitCode).toBe(0);
     const text = readFileSync(await save('ep2.txt', ['cilium-dbg', 'bpf', 'endpoint', 'list']), 'utf8').split('\n');
     text.splice(3, 0, '10.244.2.77:0   id=notanumber sec_id=1');
     const f = join(saved, 'ep-bad.txt');
     writeFileSync(f, text.join('\n'));
-    const r = await cli(['attach', dir, '--endpoints', f]);
+    const r = await cli(['attach', dir, '--endpoints', f, '--force']);
     expect(r.exitCode, r.stderr).toBe(0);
-    const warn = r.stderr.trim().split('\n');
-    expect(warn.length).toBeGreaterThan(0);
-    for (const w of warn) expect(w).toMatch(new RegExp(`^skbtape: warning: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:4: \\S`));
+    expect(r.stderr).toMatch(new RegExp(`^skbtape: warning: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: 1 line not read as endpoints \\(7 rows read\\); first: line 4: \\S[^\\n]*$`));
+  });
+
+  it('a file its parser cannot read as the named kind is refused, and a good snapshot kept: binary, JSON cut short, 0 rows', async () => {
+    const dir = out();
+    expect((await cli(['import', join(ROOT, 'samples/demo-delivered.pwru.txt'), '-o', dir])).exitCode).toBe(0);
+    const ep = await save('ep3.json', ['cilium-dbg', 'bpf', 'endpoint', 'list', '-o', 'json']);
+    expect((await cli(['attach', dir, '--endpoints', ep])).exitCode).toBe(0);
+    const good = readFileSync(join(dir, 'snapshots/start/endpoints.json'));
+    const cut = join(saved, 'ep-cut.json');
+    writeFileSync(cut, good.subarray(0, Math.floor(good.length / 2)));
+    const bin = join(saved, 'ep.bin');
+    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2, 3, 0xff, 0xfe]));
+    const cases: [string, RegExp][] = [
+      [cut, /does not look like `cilium-dbg bpf endpoint list` output: JSON that does not parse \(.*; cut short\?\); nothing attached/],
+      [bin, /does not look like `cilium-dbg bpf endpoint list` output: it is binary data; nothing attached/],
+      ['/etc/passwd', /does not look like `cilium-dbg bpf endpoint list` output: no endpoints row read from it; nothing attached/],
+    ];
+    for (const [f, why] of cases) {
+      for (const force of [[], ['--force']]) {
+        const r = await cli(['attach', dir, '--endpoints', f, ...force]);
+        expect(r.exitCode, f).toBe(2);
+        expect(r.stderr).toMatch(new RegExp(`^skbtape: ${f.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} ${why.source} \\(--endpoints\\)$`));
+        expect(readFileSync(join(dir, 'snapshots/start/endpoints.json')).equals(good)).toBe(true);
+      }
+    }
   });
 
   it('the wrong kind for the flag, a missing file, no files, not a capture: one line, exit 2', async () => {

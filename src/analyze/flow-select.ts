@@ -3,9 +3,9 @@
 import { openAnalysis } from './loader.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
 
-export async function flowEventSeqs(dir: string, flow: string, opts: { cache?: boolean; warn?: (m: string) => void } = {}): Promise<Set<number>> {
+export async function flowEventSeqs(dir: string, flow: string, opts: { cache?: boolean; warn?: (m: string) => void; strict?: boolean } = {}): Promise<Set<number>> {
   const f = flowFilter(flow); // a bad filter fails before DuckDB loads
-  const an = await openAnalysis([dir], { cache: opts.cache ?? true, warn: opts.warn });
+  const an = await openAnalysis([dir], { cache: opts.cache ?? true, warn: opts.warn, strict: opts.strict });
   try {
     const kept = await applyFlow(an, f);
     if (f.text !== null && kept.get(an.captureIds[0]!) === 0) opts.warn?.(emptyFlowWarning(f.text, dir));

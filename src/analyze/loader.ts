@@ -8,7 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
 import * as A from 'apache-arrow';
 import '../capture/arrow-codec.js';
-import { batchFiles } from '../capture/reader.js';
+import { batchFiles, entriesByFile, readBatchFile, type ReadOptions } from '../capture/reader.js';
+import { captureFaults } from '../capture/verify.js';
+import { countsWarning } from '../capture/file-counts.js';
+import type { BatchEntry } from '../capture/integrity.js';
+import { UserError } from '../errors.js';
 import { capturePaths } from '../capture/dir.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
@@ -22,6 +26,8 @@ export interface OpenOptions {
   warn?: (m: string) => void;
   /** Directory of view SQL files (default: the package's queries/views). */
   viewsDir?: string;
+  /** A damaged, missing or duplicated batch is an error (exit 2) instead of a warning and a skip. */
+  strict?: boolean;
 }
 
 export type Row = Record<string, unknown>;
@@ -44,16 +50,27 @@ const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extens
 
 export const defaultViewsDir = () => fileURLToPath(new URL('../../queries/views/', import.meta.url));
 
-interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[] }
+interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[]; entries: Map<string, BatchEntry> }
 
 export async function openAnalysis(captures: string[], opts: OpenOptions = {}): Promise<Analysis> {
   const warn = opts.warn ?? (() => {});
   if (captures.length === 0) throw new Error('openAnalysis: no capture given');
   const viewsDir = opts.viewsDir ?? defaultViewsDir();
   const srcs = resolveCaptures(captures);
-  if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, warn);
+  for (const s of srcs) {
+    const lie = countsWarning(s.dir, s.manifest);
+    if (lie !== null) warn(lie);
+    for (const f of captureFaults(s.manifest, s.files)) {
+      if (opts.strict) throw new UserError(`${s.dir}: ${f.text}; refusing to load (--strict)`, f.file ?? s.dir);
+      warn(`${s.dir}: ${f.text}`);
+    }
+    // A cache may have been built (with a warning) before a batch went bad: --strict checks the files themselves.
+    if (opts.strict) for (const f of s.files) for (const _ of readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
+  }
+  const ro = { warn, strict: opts.strict };
+  if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, ro);
   const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
-  return buildInto(instance, srcs, viewsDir, warn, null);
+  return buildInto(instance, srcs, viewsDir, ro, null);
 }
 
 function resolveCaptures(captures: string[]): CaptureSrc[] {
@@ -65,11 +82,14 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
     for (let n = 2; used.has(id); n++) id = `${basename(dir)}#${n}`;
     used.add(id);
     // The file list is fixed here: a recording capture may gain batches while we load.
-    return { id, dir, manifest, files: batchFiles(dir) };
+    return { id, dir, manifest, files: batchFiles(dir), entries: entriesByFile(manifest) };
   });
 }
 
-async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, warn: (m: string) => void, fingerprint: string | null): Promise<Analysis> {
+type Warned = ReadOptions & { warn: (m: string) => void };
+
+async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null): Promise<Analysis> {
+  const warn = ro.warn;
   const conn = await instance.connect();
   try {
     for (const s of srcs) {
@@ -77,7 +97,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
         warn(`${s.dir}: capture status is ${s.manifest.status}; loading every complete batch`);
       }
     }
-    await loadEvents(conn, srcs, warn);
+    await loadEvents(conn, srcs, ro);
     await loadCaptureTables(conn, srcs, warn);
     await loadSideTables(conn, srcs, warn);
     await runViews(conn, viewsDir);
@@ -115,27 +135,8 @@ function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, capt
  */
 const KEEP_BYTES = 64 * 1024 * 1024;
 
-function* batchesOfFile(file: string, warn: (m: string) => void): Generator<A.RecordBatch> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (e) {
-    warn(`${file}: cannot read: ${(e as Error).message}; skipped`);
-    return;
-  }
-  let n = 0;
-  try {
-    for (const batch of A.RecordBatchReader.from(bytes)) {
-      n++;
-      yield batch;
-    }
-    if (n === 0) warn(`${file}: no complete batch (file cut short or empty); skipped`);
-  } catch (e) {
-    warn(`${file}: cut short after ${n} complete batch(es): ${(e as Error).message}`);
-  }
-}
-
-async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], warn: (m: string) => void): Promise<void> {
+async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], ro: Warned): Promise<void> {
+  const warn = ro.warn;
   const dicts = new DictionaryCollector();
   const total = srcs.reduce((a, s) => a + s.files.reduce((b, f) => b + fileSize(f), 0), 0);
   const keep = total <= KEEP_BYTES;
@@ -143,7 +144,7 @@ async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], warn: (m: 
   for (const s of srcs) {
     const mine: A.RecordBatch[] = [];
     // Cut files are reported here, once; the append pass (when it re-reads) stays quiet.
-    for (const f of s.files) for (const b of batchesOfFile(f, warn)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    for (const f of s.files) for (const b of readBatchFile(f, s.entries.get(basename(f)), ro)) { dicts.addBatch(b); if (keep) mine.push(b); }
     kept.push(mine);
   }
   const order = await createRawEvents(conn, srcs.map((s) => s.id), dicts);
@@ -154,7 +155,7 @@ async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], warn: (m: 
     for (let ci = 0; ci < srcs.length; ci++) {
       const s = srcs[ci]!;
       let seq = 0;
-      const it = keep ? kept[ci]! : (function* () { for (const f of s.files) yield* batchesOfFile(f, () => {}); })();
+      const it = keep ? kept[ci]! : (function* () { for (const f of s.files) yield* readBatchFile(f, s.entries.get(basename(f)), {}); })();
       for (const b of it) {
         appender.appendBatch(b, ci, seq);
         seq += b.numRows;
@@ -302,7 +303,8 @@ function listFiles(p: string): string[] {
   return readdirSync(p).sort().flatMap((n) => listFiles(join(p, n)));
 }
 
-async function openCached(s: CaptureSrc, viewsDir: string, warn: (m: string) => void): Promise<Analysis> {
+async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<Analysis> {
+  const warn = ro.warn;
   const fp = cacheFingerprint(s, viewsDir);
   const dbPath = join(s.dir, CACHE_DIR, CACHE_DB);
   if (existsSync(dbPath)) {
@@ -316,16 +318,25 @@ async function openCached(s: CaptureSrc, viewsDir: string, warn: (m: string) => 
     rmSync(`${tmp}.wal`, { force: true });
   } catch (e) {
     warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message}); loading in memory`);
-    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, warn, null);
+    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
   }
-  const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
-  const built = await buildInto(instance, [s], viewsDir, warn, fp);
   try {
-    await built.connection.run('CHECKPOINT');
-  } finally {
-    built.close();
+    const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
+    const built = await buildInto(instance, [s], viewsDir, ro, fp);
+    try {
+      await built.connection.run('CHECKPOINT');
+    } finally {
+      built.close();
+    }
+    renameSync(tmp, dbPath);
+  } catch (e) {
+    if (e instanceof UserError) throw e; // --strict refusing a damaged batch: not a cache problem
+    // A full disk, a read-only capture, a directory we may not write: the cache is only a speed-up. Its partial
+    // file goes, and the analysis is built in memory.
+    for (const f of [tmp, `${tmp}.wal`]) try { rmSync(f, { force: true }); } catch { /* read-only: nothing was written */ }
+    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message.split('\n')[0]}); analyzing in memory`);
+    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
   }
-  renameSync(tmp, dbPath);
   rmSync(`${tmp}.wal`, { force: true });
   const reopened = await tryOpenCache(dbPath, fp, s.id, 'loaded');
   if (!reopened) throw new Error(`${dbPath}: cache written but not readable`);

@@ -4,7 +4,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { openAnalysis, type Analysis } from './loader.js';
-import { UserError } from '../errors.js';
+import { duckdbWriteError, UserError, writeUserError } from '../errors.js';
 
 /** What each exported table holds. Partition columns (capture, node, date) are added by the export. */
 export const EXPORT_TABLES: readonly { table: string; select: string }[] = [
@@ -39,16 +39,16 @@ export interface ExportResult {
  * Exports the captures into `outDir` (created if needed). Partitions of other captures already there are kept, so
  * several nodes can export into one tree; a capture exported again replaces its own partitions.
  */
-export async function exportParquet(captures: string[], outDir: string, opts: { warn?: (m: string) => void } = {}): Promise<ExportResult> {
+export async function exportParquet(captures: string[], outDir: string, opts: { warn?: (m: string) => void; strict?: boolean } = {}): Promise<ExportResult> {
   const dir = resolve(outDir);
   try {
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UserError(`${outDir} exists and is not a directory`, '--parquet');
     mkdirSync(dir, { recursive: true });
   } catch (e) {
     if (e instanceof UserError) throw e;
-    throw new UserError(`cannot create ${outDir}: ${(e as Error).message}`, '--parquet');
+    throw writeUserError(e, outDir) ?? new UserError(`cannot create ${outDir}: ${(e as Error).message}`, '--parquet');
   }
-  const a = await openAnalysis(captures, { cache: false, warn: opts.warn });
+  const a = await openAnalysis(captures, { cache: false, warn: opts.warn, strict: opts.strict });
   try {
     const parts = await partitionKeys(a);
     await a.connection.run('CREATE OR REPLACE TEMP TABLE export_partitions (capture VARCHAR, node VARCHAR, date VARCHAR)');
@@ -56,8 +56,18 @@ export async function exportParquet(captures: string[], outDir: string, opts: { 
     const tables: ExportedTable[] = [];
     for (const t of EXPORT_TABLES) {
       const tableDir = join(dir, t.table);
-      for (const p of parts) rmSync(join(tableDir, `capture=${p.capture}`), { recursive: true, force: true });
-      const rows = await copyPartitioned(a, t.select, tableDir);
+      for (const p of parts) {
+        const old = join(tableDir, `capture=${p.capture}`);
+        try { rmSync(old, { recursive: true, force: true }); } catch (e) { throw writeUserError(e, old) ?? e; }
+      }
+      let rows: number;
+      try {
+        rows = await copyPartitioned(a, t.select, tableDir);
+      } catch (e) {
+        // A full disk or read-only target: our half-written partitions go, other captures' stay.
+        for (const p of parts) try { rmSync(join(tableDir, `capture=${p.capture}`), { recursive: true, force: true }); } catch { /* read-only */ }
+        throw duckdbWriteError(e, tableDir) ?? e;
+      }
       const files = parts.flatMap((p) => parquetFiles(join(tableDir, `capture=${p.capture}`))).map((f) => relative(dir, f)).sort();
       tables.push({ table: t.table, rows, files });
     }

@@ -64,13 +64,14 @@ export interface PathsOptions {
   limit?: number;
   cache?: boolean;
   warn?: (m: string) => void;
+  strict?: boolean;
 }
 
 export async function capturePaths(capture: string, opts: PathsOptions = {}): Promise<PathsResult> {
   const flow = flowFilter(opts.flow);
   const limit = opts.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a positive integer, not '${String(opts.limit)}'`, '--limit');
-  const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn });
+  const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn, strict: opts.strict });
   try {
     const r = await journeys(a, flow, limit);
     if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));

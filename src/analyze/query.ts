@@ -16,6 +16,8 @@ export interface QueryOptions {
   cache?: boolean;
   warn?: (m: string) => void;
   reportsDir?: string;
+  /** Damaged batches are an error, not a warning and a skip. */
+  strict?: boolean;
 }
 
 export interface QueryResult {
@@ -35,7 +37,7 @@ export interface QueryResult {
 export async function runQuery(captures: string[], source: QuerySource, opts: QueryOptions = {}): Promise<QueryResult> {
   const { sql, where } = resolveSource(source, opts.reportsDir);
   if (captures.length === 0) throw new UserError('no capture given', 'query');
-  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn });
+  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn, strict: opts.strict });
   try {
     return { captures: a.captureIds, ...(await runSql(a, sql, where, opts.params)) };
   } finally {

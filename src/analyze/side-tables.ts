@@ -117,7 +117,9 @@ function parsed<T>(dir: string, phase: Phase, kind: SnapshotKind, parse: (text: 
       continue;
     }
     const res = parse(text, file);
-    for (const w of res.warnings) warn(formatWarning(file, w));
+    // One line per snapshot file, not one per unread line: every later query would repeat them all.
+    const [first] = res.warnings;
+    if (first) warn(res.warnings.length === 1 ? formatWarning(file, first) : `${file}: ${res.warnings.length} lines not read; first: ${formatWarning(file, first).slice(file.length + 1)}`);
     return res.rows;
   }
   return [];

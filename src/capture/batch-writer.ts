@@ -2,7 +2,8 @@
 // Each batch is its own Arrow IPC stream file, written under a .tmp name and renamed, so a kill at any byte
 // loses at most the batch being written. Logs and rejects are appended as NDJSON at each flush.
 // Parsing is the line parser's job; what the capture means is the manifest's.
-import { appendFileSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { writeUserError } from '../errors.js';
 import { join } from 'node:path';
 import * as A from 'apache-arrow';
 import { CAPTURE_COMPRESSION } from './arrow-codec.js';
@@ -11,10 +12,13 @@ import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './ev
 import type { Parsed } from './parsed.js';
 import { SkbSet } from './skb-set.js';
 import { writeManifest, type Manifest } from './manifest.js';
+import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
 const FIRST_REJECTS_KEPT = 20;
+/** Log and reject lines held before they are written out (with the manifest's counts) between batches. */
+const SIDE_FLUSH_LINES = 4096;
 
 /** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
 abstract class ColumnBuffer {
@@ -269,8 +273,10 @@ export class LineAccumulator {
     const length = this.rows;
     const children = this.cols.map((c) => c.data(length));
     const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
+    // The seal's sequence number and checksum are filled in when the file is written (integrity.ts).
+    const schema = new A.Schema(this.schema.fields, new Map([...this.schema.metadata, [SEAL_KEY, sealTemplate(length)]]));
     const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
-    w.write(new A.RecordBatch(this.schema, struct));
+    w.write(new A.RecordBatch(schema, struct));
     w.finish();
     this.ready.push(w.toUint8Array(true));
     this.resetColumns();
@@ -290,24 +296,46 @@ export class LineAccumulator {
   }
 }
 
-/** Persists batches, logs and rejects into a capture directory, in order. */
+/** Persists batches, logs and rejects into a capture directory, in order; each batch sealed and listed in `entries`. */
 export class CaptureFiles {
-  constructor(readonly dir: string, private readonly counts: LineCounts) {
+  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = []) {
     const p = capturePaths(dir);
-    mkdirSync(p.eventsDir, { recursive: true });
-    writeFileSync(p.logs, '');
-    writeFileSync(p.rejects, '');
+    writing(p.eventsDir, () => mkdirSync(p.eventsDir, { recursive: true }));
+    writing(p.logs, () => writeFileSync(p.logs, ''));
+    writing(p.rejects, () => writeFileSync(p.rejects, ''));
   }
 
   write(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
     const p = capturePaths(this.dir);
     for (const bytes of out.batches) {
-      const final = join(p.eventsDir, batchFileName(++this.counts.batches));
-      writeFileSync(`${final}.tmp`, bytes);
-      renameSync(`${final}.tmp`, final);
+      const seq = this.counts.batches + 1;
+      const name = batchFileName(seq);
+      const final = join(p.eventsDir, name);
+      const entry = sealBytes(bytes, seq);
+      writing(final, () => {
+        try {
+          writeFileSync(`${final}.tmp`, bytes);
+          renameSync(`${final}.tmp`, final);
+        } catch (e) {
+          // A full disk leaves a partial .tmp holding space: remove it, so the capture ends at its last whole batch.
+          rmSync(`${final}.tmp`, { force: true });
+          throw e;
+        }
+      });
+      this.counts.batches = seq;
+      this.entries.push({ file: name, ...entry });
     }
-    if (out.logs.length) appendFileSync(p.logs, out.logs.join('\n') + '\n');
-    if (out.rejects.length) appendFileSync(p.rejects, out.rejects.join('\n') + '\n');
+    if (out.logs.length) writing(p.logs, () => appendFileSync(p.logs, out.logs.join('\n') + '\n'));
+    if (out.rejects.length) writing(p.rejects, () => appendFileSync(p.rejects, out.rejects.join('\n') + '\n'));
+  }
+}
+
+/** Runs a write; a full disk, read-only mount or denied path becomes the one-line error naming `path`. */
+export function writing<T>(path: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (e) {
+    throw writeUserError(e, path) ?? e;
   }
 }
 
@@ -350,7 +378,7 @@ export class CaptureWriter {
     this.manifest = manifest;
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
-    this.files = new CaptureFiles(dir, manifest.counts);
+    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []));
     writeManifest(dir, manifest);
   }
 
@@ -360,6 +388,18 @@ export class CaptureWriter {
     // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
     // `replay` (the batch files) agree after a crash at any moment.
     if (this.acc.ready.length) this.flush(false);
+    else if (this.acc.logBuf.length + this.acc.rejectBuf.length >= SIDE_FLUSH_LINES) this.flushSide();
+  }
+
+  /**
+   * Logs and rejects to disk, and the manifest's counts with them, without sealing the batch in progress: a file of
+   * mostly non-event lines never holds them all in memory, and a killed import keeps every one written so far.
+   */
+  private flushSide(): void {
+    this.files.write({ batches: [], logs: this.acc.logBuf, rejects: this.acc.rejectBuf });
+    this.acc.logBuf = [];
+    this.acc.rejectBuf = [];
+    writeManifest(this.dir, this.manifest);
   }
 
   /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */

@@ -1,10 +1,15 @@
 // manifest.json: what wrote a capture, from which source, with what result. Read, validated and written atomically
 // (temp file + rename), so a reader never sees half a manifest even if the recorder dies mid-write.
-import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname, release } from 'node:os';
 import { capturePaths } from './dir.js';
-import { UserError } from '../errors.js';
-import { SCHEMA_VERSION, SKBTAPE_VERSION } from '../version.js';
+import type { BatchEntry } from './integrity.js';
+import { checkManifestFields } from './manifest-check.js';
+import { thisWriter, writerState, type WriterMark } from './liveness.js';
+import { countsFromFiles } from './file-counts.js';
+import { UserError, writeUserError } from '../errors.js';
+import { SKBTAPE_VERSION } from '../version.js';
+import { SCHEMA_VERSION } from '../version.js';
 
 export type CaptureStatus = 'recording' | 'complete' | 'interrupted' | 'failed';
 
@@ -47,6 +52,10 @@ export interface Manifest {
   command?: { argv: string[]; exitCode: number | null; signal?: string | null; exit?: number; exitText?: string; durationMs: number; startedAt: string };
   snapshots: SnapshotEntry[];
   warnings: string[];
+  /** Every batch file written, with its size and CRC-32 (integrity.ts), appended at each flush. */
+  batches?: BatchEntry[];
+  /** Who writes this capture (liveness.ts): a reader tells a live `recording` from one whose writer died. */
+  writer?: WriterMark;
 }
 
 export function newManifest(source: Manifest['source']): Manifest {
@@ -63,14 +72,41 @@ export function newManifest(source: Manifest['source']): Manifest {
     firstRejects: [],
     snapshots: [],
     warnings: [],
+    writer: thisWriter(),
   };
 }
 
 export function writeManifest(dir: string, m: Manifest): void {
   const p = capturePaths(dir).manifest;
   const tmp = `${p}.tmp`;
-  writeFileSync(tmp, JSON.stringify(m, null, 2) + '\n');
-  renameSync(tmp, p);
+  const text = JSON.stringify(m, null, 2) + '\n';
+  try {
+    writeFileSync(tmp, text);
+    renameSync(tmp, p);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    // On a full disk the old manifest's own blocks still take the new text (about its size): rewrite it in place,
+    // so a capture that ran out of space can still say `failed` and why.
+    if ((e as NodeJS.ErrnoException).code === 'ENOSPC' && rewriteInPlace(p, text)) return;
+    throw writeUserError(e, p) ?? e;
+  }
+}
+
+function rewriteInPlace(p: string, text: string): boolean {
+  let fd: number | null = null;
+  try {
+    const b = Buffer.from(text);
+    // Only into blocks the file already has: a write that needs a new block would fail half-way.
+    if (statSync(p).blocks * 512 < b.length) return false;
+    fd = openSync(p, 'r+');
+    writeSync(fd, b, 0, b.length, 0);
+    ftruncateSync(fd, b.length);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== null) closeSync(fd);
+  }
 }
 
 export function readManifest(dir: string): Manifest {
@@ -97,22 +133,35 @@ export function readManifest(dir: string): Manifest {
   } catch (e) {
     throw new UserError(`manifest is not valid JSON: ${(e as Error).message}`, p);
   }
-  return validateManifest(m, p);
+  return asOnDisk(dir, validateManifest(m, p));
+}
+
+/**
+ * A `recording` capture whose writer is provably gone (liveness.ts) reads as `interrupted`; for either, when the
+ * batch files hold more or fewer events than the manifest's last flush said, the counts are the files'.
+ */
+function asOnDisk(dir: string, m: Manifest): Manifest {
+  if (m.status === 'recording' && writerState(m.writer) === 'gone') {
+    m.status = 'interrupted';
+    m.statusReason = `its writer (pid ${m.writer!.pid}) stopped without finishing the capture`;
+  }
+  if (m.status !== 'recording' && m.status !== 'interrupted') return m;
+  const disk = countsFromFiles(dir);
+  if (disk.unsealed === 0 && (disk.events !== m.counts.events || disk.batches !== m.counts.batches)) {
+    m.warnings.push(`counts are from the batch files: ${disk.events} events in ${disk.batches} batch(es) (the manifest's last flush said ${m.counts.events} in ${m.counts.batches})`);
+    m.counts.events = disk.events;
+    m.counts.batches = disk.batches;
+  }
+  return m;
 }
 
 export function validateManifest(m: unknown, where: string): Manifest {
-  const o = m as Partial<Manifest>;
-  if (!o || typeof o !== 'object') throw new UserError('manifest is not an object', where);
-  if (typeof o.schemaVersion !== 'number') throw new UserError('manifest has no schemaVersion', where);
-  if (o.schemaVersion > SCHEMA_VERSION) {
-    throw new UserError(`capture schema v${o.schemaVersion} is newer than this skbtape (v${SCHEMA_VERSION}); upgrade skbtape`, where);
-  }
-  if (!o.status || !['recording', 'complete', 'interrupted', 'failed'].includes(o.status)) throw new UserError(`manifest has a bad status: ${String(o.status)}`, where);
-  if (!o.counts || typeof o.counts.events !== 'number') throw new UserError('manifest has no counts', where);
+  checkManifestFields(m, where);
+  const o = m as Manifest;
   o.snapshots ??= [];
   o.warnings ??= [];
   o.layouts ??= [];
   o.headers ??= [];
   o.firstRejects ??= [];
-  return o as Manifest;
+  return o;
 }

@@ -1,8 +1,8 @@
 // Claims an output directory for a new capture: refuses a non-empty one unless --force, so an earlier capture
 // is never overwritten by accident; and --force replaces only an earlier capture, never a folder of other files.
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
-import { UserError } from '../errors.js';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { UserError, writeUserError } from '../errors.js';
 
 export function claimOutputDir(dir: string, force: boolean, flag = '-o'): void {
   let entries: string[] = [];
@@ -23,7 +23,10 @@ export function claimOutputDir(dir: string, force: boolean, flag = '-o'): void {
   try {
     mkdirSync(dir, { recursive: true });
   } catch (e) {
-    throw new UserError(`cannot create output directory ${dir}: ${(e as Error).message}`, flag);
+    let err = e;
+    // Node's recursive mkdir says ENOENT for a parent that exists on a read-only mount: ask once more for the errno.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT' && existsSync(dirname(dir))) try { mkdirSync(dir); } catch (e2) { err = e2; }
+    throw writeUserError(err, dir) ?? new UserError(`cannot create output directory ${dir}: ${(err as Error).message}`, flag);
   }
 }
 

@@ -1,38 +1,90 @@
-// Reads a capture's Arrow batches back, in write order. A batch file cut short (a crash, a partial copy) yields
-// every complete batch it holds and a warning; .tmp files are batches that were never finished and are ignored.
-// Turning batches into SQL tables is the DuckDB loader's job; this file only gives batches and events.
-import { readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+// Reads a capture's Arrow batches back, in write order, each file checked first (integrity.ts): a corrupt, copied or
+// cut-short batch is reported by name and skipped (refused with `strict`), the rest loads; .tmp files are batches
+// that were never finished and are ignored. Turning batches into SQL tables is the DuckDB loader's job.
+import { readFileSync } from 'node:fs';
+import { basename } from 'node:path';
 import * as A from 'apache-arrow';
 import './arrow-codec.js';
-import { batchFiles } from './dir.js';
+import { batchFiles, capturePaths } from './dir.js';
+import { COLUMNS, eventArrowSchema, type PwruEvent } from './event-schema.js';
+import { batchFault, type BatchEntry } from './integrity.js';
+import type { Manifest } from './manifest.js';
+import { UserError } from '../errors.js';
 
 export { batchFiles };
-import { COLUMNS, type PwruEvent } from './event-schema.js';
-import { UserError } from '../errors.js';
 
 export interface BatchRead { file: string; batch: A.RecordBatch }
 
-/** Every complete record batch of a capture; `warn` hears about files cut short. */
-export function* readBatches(dir: string, warn: (msg: string) => void = () => {}): Generator<BatchRead> {
-  for (const file of batchFiles(dir)) {
-    let bytes: Uint8Array;
-    try {
-      bytes = readFileSync(file);
-    } catch (e) {
-      throw new UserError(`cannot read ${file}: ${(e as Error).message}`, file);
+export interface ReadOptions {
+  /** Hears about every batch skipped, and why. */
+  warn?: (msg: string) => void;
+  /** A damaged batch is an error (exit 2) instead of a warning and a skip. */
+  strict?: boolean;
+}
+
+/** The manifest's entries by file name (empty for captures written before checksums). */
+export const entriesByFile = (m: Pick<Manifest, 'batches'> | undefined) => new Map((m?.batches ?? []).map((e) => [e.file, e]));
+
+const EXPECTED = new Map(eventArrowSchema().fields.map((f) => [f.name, String(f.type)]));
+
+/** A schema that is not ours (a flipped byte in a capture without checksums can rename or retype a column). */
+function schemaFault(schema: A.Schema): string | null {
+  for (const f of schema.fields) {
+    const want = EXPECTED.get(f.name);
+    if (want === undefined) return `unknown column '${f.name}'`;
+    if (want !== String(f.type)) return `column ${f.name} is ${String(f.type)}, not ${want}`;
+  }
+  return null;
+}
+
+/** Reports a damaged batch: a warning and a skip, or with `strict` an error naming it. */
+export function damaged(file: string, why: string, o: ReadOptions): void {
+  if (o.strict) throw new UserError(`damaged batch ${file}: ${why}; refusing to read on (--strict)`, file);
+  o.warn?.(`${file}: damaged batch skipped: ${why}`);
+}
+
+/** The complete, intact record batches of one file (none when it is damaged). */
+export function* readBatchFile(file: string, entry: BatchEntry | undefined, o: ReadOptions = {}): Generator<A.RecordBatch> {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    // Listed in the directory a moment ago: gone or unreadable now.
+    return damaged(file, `cannot read: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`, o);
+  }
+  const fault = batchFault(file, bytes, entry);
+  if (fault !== null) return damaged(file, fault, o);
+  // Decode the whole file before giving any batch out, so a file that breaks half-way gives nothing twice.
+  const out: A.RecordBatch[] = [];
+  try {
+    for (const batch of A.RecordBatchReader.from(bytes)) {
+      const bad = schemaFault(batch.schema);
+      if (bad !== null) return damaged(file, bad, o);
+      out.push(batch);
     }
-    let n = 0;
-    try {
-      const reader = A.RecordBatchReader.from(bytes);
-      for (const batch of reader) {
-        n++;
-        yield { file, batch };
-      }
-      if (n === 0) warn(`${file}: no complete batch (file cut short or empty); skipped`);
-    } catch (e) {
-      warn(`${file}: cut short after ${n} complete batch(es): ${(e as Error).message}`);
-    }
+  } catch (e) {
+    if (out.length === 0) return damaged(file, `no complete batch (cut short or unreadable: ${(e as Error).message})`, o);
+    o.warn?.(`${file}: cut short after ${out.length} complete batch(es): ${(e as Error).message}`);
+  }
+  if (out.length === 0) return damaged(file, 'no complete batch (file cut short or empty)', o);
+  yield* out;
+}
+
+/** Every intact record batch of a capture, in write order. */
+export function* readBatches(dir: string, o: ReadOptions & { manifest?: Manifest } = {}): Generator<BatchRead> {
+  const entries = entriesByFile(o.manifest ?? looseManifest(dir));
+  for (const file of batchFiles(dir)) for (const batch of readBatchFile(file, entries.get(basename(file)), o)) yield { file, batch };
+}
+
+/** The manifest's batch list without validating the rest (a reader given no manifest still checks the files). */
+function looseManifest(dir: string): Pick<Manifest, 'batches'> | undefined {
+  try {
+    const m = JSON.parse(readFileSync(capturePaths(dir).manifest, 'utf8')) as { batches?: unknown };
+    if (!Array.isArray(m.batches)) return undefined;
+    const ok = (e: Partial<BatchEntry>) => typeof e?.file === 'string' && Number.isInteger(e.bytes) && typeof e.crc32 === 'string';
+    return { batches: (m.batches as Partial<BatchEntry>[]).filter(ok) as BatchEntry[] };
+  } catch {
+    return undefined;
   }
 }
 
@@ -53,6 +105,6 @@ export function eventsOfBatch(batch: A.RecordBatch): PwruEvent[] {
   return out;
 }
 
-export function* readEvents(dir: string, warn?: (msg: string) => void): Generator<PwruEvent> {
-  for (const { batch } of readBatches(dir, warn)) yield* eventsOfBatch(batch);
+export function* readEvents(dir: string, o: ReadOptions & { manifest?: Manifest } = {}): Generator<PwruEvent> {
+  for (const { batch } of readBatches(dir, o)) yield* eventsOfBatch(batch);
 }

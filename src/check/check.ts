@@ -20,6 +20,7 @@ import { sqlFile } from '../analyze/sql-files.js';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
+import { lockDown, runSandboxed, SandboxRefusal } from '../analyze/sandbox.js';
 
 export const CHECK_VERSION = 1;
 const FORMS = ['sql', 'reaches', 'no_drops', 'no_func', 'max_hop_latency_us'] as const;
@@ -141,11 +142,13 @@ export function readRules(file: string): CheckRule[] {
   return parseRules(text, file);
 }
 
-export async function runCheck(capture: string, rulesFile: string, opts: { warn?: (m: string) => void } = {}): Promise<CheckResult> {
+export async function runCheck(capture: string, rulesFile: string, opts: { warn?: (m: string) => void; strict?: boolean } = {}): Promise<CheckResult> {
   const rules = readRules(rulesFile);
-  const an = await openAnalysis([capture], { warn: opts.warn });
+  const an = await openAnalysis([capture], { warn: opts.warn, strict: opts.strict });
   try {
     await an.run(sqlFile('analyze/flow_tracks'));
+    // The rules file may come from anyone (a pull request): from here on, no SQL reaches a file, a database or an extension.
+    await lockDown(an);
     const id = an.captureIds[0]!;
     const results: RuleResult[] = [];
     for (const r of rules) {
@@ -160,10 +163,15 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
       }
       let rows: Row[];
       try {
-        rows = await an.run(r.sql, r.params);
+        rows = r.form === 'sql' ? await runSandboxed(an, r.sql, r.params) : await an.run(r.sql, r.params);
       } catch (e) {
-        // A user query that does not run is a bad rules file, named by its line.
-        throw new UserError(`bad rules file: rule '${r.name}': ${(e as Error).message.split('\n')[0]}`, `${rulesFile}:${r.line}`);
+        // A user query that does not run, or tries more than one read-only SELECT, is a bad rules file, named by its line.
+        const msg = (e as Error).message.split('\n')[0]!;
+        const why = e instanceof SandboxRefusal ? `sql ${msg}`
+          : /^Permission Error/.test(msg) ? `sql tried to reach outside the capture (rules run without file, database or extension access): ${msg}`
+          : /lock_configuration|configuration has been locked/.test(msg) ? `sql tried to change the sandbox: ${msg}`
+          : msg;
+        throw new UserError(`bad rules file: rule '${r.name}': ${why}`, `${rulesFile}:${r.line}`);
       }
       results.push({ name: r.name, form: r.form, line: r.line, pass: rows.length === 0, total: rows.length, rows: rows.slice(0, ROWS_SHOWN), ...extra });
     }

@@ -1,7 +1,7 @@
 // `skbtape attach <capture> --endpoints F ...`: adds saved cilium-dbg / bpftool outputs (from a bug report, or taken
 // by hand) to a capture, verbatim, as snapshots/<phase>/<kind>.<json|txt> with manifest status `attached`.
 // Each file is checked with its parser first; one that is clearly a different kind is refused before anything is written.
-import { readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
@@ -43,7 +43,26 @@ export interface AttachResult {
   attached: AttachedFile[];
 }
 
-export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>): AttachResult {
+/** The command whose output each kind is, for the refusal of a file that is not it. */
+export const KIND_TOOLS: Record<SnapshotKind, string> = {
+  endpoints: 'cilium-dbg bpf endpoint list', ipcache: 'cilium-dbg bpf ipcache list', metrics: 'cilium-dbg bpf metrics list', 'bpftool-net': 'bpftool net',
+};
+
+/**
+ * Why `bytes` cannot be a snapshot of `kind` (binary, JSON cut short, no row read), or null. Checked before anything
+ * is written, so a bad file never replaces a good snapshot.
+ */
+function refusal(kind: SnapshotKind, bytes: Buffer, text: string, rows: number): string | null {
+  const not = `does not look like \`${KIND_TOOLS[kind]}\` output`;
+  if (bytes.includes(0) || text.includes('\uFFFD')) return `${not}: it is binary data`;
+  if (/^\s*[[{]/.test(text) && !isJson(text)) {
+    try { JSON.parse(text); } catch (e) { return `${not}: JSON that does not parse (${(e as Error).message}; cut short?)`; }
+  }
+  if (rows === 0) return `${not}: no ${kind} row read from it`;
+  return null;
+}
+
+export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>, opts: { force?: boolean } = {}): AttachResult {
   if (phase !== 'start' && phase !== 'end') throw new UserError(`--phase wants start or end, not '${String(phase)}'`, '--phase');
   const given = SNAPSHOT_KINDS.filter((k) => files[k] !== undefined);
   if (given.length === 0) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}`, 'attach');
@@ -64,10 +83,14 @@ export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record
       throw new UserError(`${source} looks like ${detected} output, not ${kind} (use ${KIND_FLAGS[detected]} for it)`, KIND_FLAGS[kind]);
     }
     const parsed = PARSERS[kind](text, source);
+    const why = refusal(kind, bytes, text, parsed.rows.length);
+    if (why !== null) throw new UserError(`${source} ${why}; nothing attached`, KIND_FLAGS[kind]);
     const ext: 'json' | 'txt' = isJson(text) ? 'json' : 'txt';
-    const warnings = [...parsed.warnings];
-    if (parsed.rows.length === 0 && warnings.length === 0) warnings.push({ line: 1, text: '', reason: `no ${kind} rows found`, source });
-    return { kind, source, bytes, ext, rows: parsed.rows.length, warnings };
+    const held = existingSnapshot(dir, phase, kind);
+    if (held !== null && !opts.force) {
+      throw new UserError(`${held} already holds the ${phase} ${kind} snapshot; nothing attached (--force replaces it)`, KIND_FLAGS[kind]);
+    }
+    return { kind, source, bytes, ext, rows: parsed.rows.length, warnings: [...parsed.warnings] };
   });
 
   const attached: AttachedFile[] = [];
@@ -96,6 +119,15 @@ export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record
   return { dir, phase, attached };
 }
 
+/** The snapshot file of this phase and kind already in the capture (taken or attached), or null. */
+function existingSnapshot(dir: string, phase: Phase, kind: SnapshotKind): string | null {
+  for (const ext of ['txt', 'json'] as const) {
+    const f = capturePaths(dir).snapshot(phase, kind, ext);
+    if (existsSync(f)) return f;
+  }
+  return null;
+}
+
 function isJson(text: string): boolean {
   if (!/^\s*[[{]/.test(text)) return false;
   try {
@@ -108,6 +140,14 @@ function isJson(text: string): boolean {
 
 export const formatParseWarning = (w: ParseWarning, file: string) => `skbtape: warning: ${w.source ?? file}:${w.line}: ${w.reason}`;
 
+/** A file's parse warnings in one line: how many lines were not read, and the first of them. */
+export function summariseWarnings(a: AttachedFile): string | null {
+  const [first] = a.warnings;
+  if (first === undefined) return null;
+  const n = a.warnings.length;
+  return `skbtape: warning: ${a.source}: ${n} line${n === 1 ? '' : 's'} not read as ${a.kind} (${a.rows} row${a.rows === 1 ? '' : 's'} read); first: line ${first.line}: ${first.reason}`;
+}
+
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
@@ -119,18 +159,24 @@ export function register(program: Command): void {
     .option('--endpoints <file>', 'output of `cilium-dbg bpf endpoint list [-o json]`')
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
-    .option('--bpftool-net <file>', 'output of `bpftool [-j] net`');
+    .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
+    .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false);
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
   skbtape attach cap --phase end --metrics metrics-after.txt
 
-Exit codes: 0 attached (unreadable lines are warnings with their line numbers); 2 bad input or a file of another kind.`)
-    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string }) => {
+Exit codes: 0 attached (a file's unread lines are one warning line); 2 a file that is not the named kind (binary,
+JSON cut short, no row read, another kind), a snapshot already there (without --force), or bad input. Nothing is
+written unless every file given is accepted.`)
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; force: boolean }) => {
       const format = chosenFormat(o, FORMAT);
-      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet });
+      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { force: o.force });
       await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
-      for (const a of r.attached) for (const w of a.warnings) process.stderr.write(formatParseWarning(w, a.source) + '\n');
+      for (const a of r.attached) {
+        const line = summariseWarnings(a);
+        if (line !== null) process.stderr.write(line + '\n');
+      }
     });
 }

@@ -31,7 +31,8 @@ export function register(program: Command): void {
     .command('check')
     .description(SUMMARIES.check)
     .argument('<capture>', 'capture directory')
-    .argument('<rules>', 'rules file (YAML)');
+    .argument('<rules>', 'rules file (YAML)')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false);
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
@@ -41,11 +42,11 @@ Examples:
 
 Exit codes: 0 every rule passed; 1 a rule failed (its offending rows are printed; a rule whose flow matches no
 track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
-    .action(async (capture: string, rules: string, o: { format?: string; json?: boolean; color?: string }) => {
+    .action(async (capture: string, rules: string, o: { format?: string; json?: boolean; color?: string; strict: boolean }) => {
       const format = chosenFormat(o, FORMAT);
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { runCheck } = await import('../check/check.js'); // DuckDB loads only when needed
-      const r = await runCheck(capture, rules, { warn });
+      const r = await runCheck(capture, rules, { warn, strict: o.strict });
       if (format === 'csv') {
         const rows = r.rules.map((x) => ({ rule: x.name, line: x.line, pass: x.pass, offending_rows: x.total, warning: x.warning ?? null }));
         for (const chunk of formatObjects(rows, 'csv', ['rule', 'line', 'pass', 'offending_rows', 'warning'])) await writeOut(chunk);

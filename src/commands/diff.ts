@@ -7,7 +7,7 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string }
+interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string; strict: boolean }
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
@@ -19,6 +19,7 @@ export function register(program: Command): void {
     .argument('<b>', 'capture directory (after)')
     .option('--by <key>', 'flow key: identity, endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots, else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--max-flows <n>', 'show at most n flows, changed first (default on a terminal: 20, with a count of the rest; else all)')
     .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1');
   addFormatOption(cmd, FORMAT)
@@ -41,7 +42,7 @@ key a capture cannot give, or not a capture. A --flow that matches nothing is a 
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');
-      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
+      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict });
       await writeOut(formatRecord(r, format, () => renderDiffText(r), () => r.changes));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;
     });

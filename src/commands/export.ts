@@ -15,19 +15,20 @@ export function register(program: Command): void {
     .command('export')
     .description(SUMMARIES['export'])
     .argument('<captures...>', 'capture directories')
-    .option('--parquet <dir>', 'output directory (other captures already there are kept)');
+    .option('--parquet <dir>', 'output directory (other captures already there are kept)')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false);
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape export node1/cap node2/cap --parquet lake/
 Read it back with, e.g.:
   duckdb -c "SELECT capture, node, count(*) FROM read_parquet('<dir>/events/**/*.parquet', hive_partitioning=true) GROUP BY ALL"`)
-    .action(async (captures: string[], o: { parquet?: string; format?: string; json?: boolean; color?: string }) => {
+    .action(async (captures: string[], o: { parquet?: string; format?: string; json?: boolean; color?: string; strict: boolean }) => {
       const format = chosenFormat(o, FORMAT);
       if (o.parquet === undefined) throw new UserError('say where to write: --parquet <dir>', '--parquet');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { exportParquet } = await import('../analyze/parquet-export.js'); // DuckDB loads only when needed
-      const r = await exportParquet(captures, o.parquet, { warn });
+      const r = await exportParquet(captures, o.parquet, { warn, strict: o.strict });
       await writeOut(formatRecord(r, format, () => renderTable(['TABLE', 'ROWS', 'FILES', 'PATH'], r.tables.map((t) => [t.table, t.rows, t.files.length, t.files.length ? `${t.table}/` : '']))
         + `wrote ${r.dir} for ${r.captures.map((c) => `${c.capture} (node=${c.node}, date=${c.date})`).join(', ')}\n`, () => r.tables));
     });

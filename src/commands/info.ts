@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { batchFiles } from '../capture/dir.js';
 import { readManifest } from '../capture/manifest.js';
+import { countsWarning } from '../capture/file-counts.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { captureSummary, renderSummary } from '../render/summary.js';
@@ -25,6 +26,8 @@ Exit codes: 0 shown (a capture still recording or interrupted is a warning); 2 n
       const format = chosenFormat(o, FORMAT);
       const m = readManifest(dir);
       const s = captureSummary(dir, m);
+      const lie = countsWarning(dir, m);
+      if (lie !== null) s.warnings.push(lie);
       if (m.status === 'recording' || m.status === 'interrupted') {
         s.warnings.push(`capture is ${m.status}: counts are as of the last flush; ${batchFiles(dir).length} batch file(s) on disk`);
       }

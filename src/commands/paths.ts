@@ -16,6 +16,7 @@ export function register(program: Command): void {
     .argument('<capture>', 'capture directory')
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--no-cache', 'do not read or write <capture>/.cache');
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
@@ -25,12 +26,12 @@ Examples:
   skbtape paths cap --format ndjson | jq .verdictText      # one path group a line
 
 Exit codes: 0 shown (a --flow that matches nothing is a warning naming it); 2 a bad --flow, or not a capture.`)
-    .action(async (capture: string, o: { flow?: string; limit: string; format?: string; json?: boolean; color?: string; cache: boolean }) => {
+    .action(async (capture: string, o: { flow?: string; limit: string; format?: string; json?: boolean; color?: string; cache: boolean; strict: boolean }) => {
       const format = chosenFormat(o, FORMAT);
       if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { capturePaths, formatJourneys } = await import('../analyze/paths.js'); // DuckDB loads only when needed
-      const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn });
+      const r = await capturePaths(capture, { flow: o.flow, limit: Number(o.limit), cache: o.cache, warn, strict: o.strict });
       await writeOut(formatRecord(r, format, () => formatJourneys(r), () => r.groups));
     });
 }

@@ -8,7 +8,7 @@ import { addFormatOption, chosenFormat, formatRows, type FormatSpec } from '../r
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { file?: string; report?: string; format?: string; json?: boolean; color?: string; param: string[]; cache: boolean }
+interface Opts { file?: string; report?: string; format?: string; json?: boolean; color?: string; param: string[]; cache: boolean; strict: boolean }
 
 const FORMAT: FormatSpec = { piped: 'ndjson' };
 
@@ -20,6 +20,7 @@ export function register(program: Command): void {
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
     .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .option('--no-cache', 'do not read or write <capture>/.cache (single capture)');
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
@@ -54,7 +55,7 @@ unknown report, or a path that is not a capture.`)
         }
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const r = await runQuery(captures, source, { params, cache: o.cache, warn });
+      const r = await runQuery(captures, source, { params, cache: o.cache, warn, strict: o.strict });
       for (const chunk of formatRows(r.columns, r.rows, format)) await writeOut(chunk);
     });
 }

@@ -17,6 +17,7 @@ export function register(program: Command): void {
     .option('--skb <addr>', 'only events of this skb address (0x…)')
     .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)
     .option('--no-cache', 'with --flow: do not read or write <dir>/.cache')
+    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
     .addOption(new Option('--layout <layout>', "pwru: the text layout each event was recorded in (header first); json: pwru's --output-json lines").choices(['pwru', 'json']).default('pwru'))
     .option('--json', 'the same as --layout json', false)
     .addHelpText('after', `
@@ -27,7 +28,7 @@ Examples:
 
 Every line is rendered from the stored fields (no copy of the text is kept).
 Exit codes: 0 printed (a --flow that matches nothing is a warning naming it); 2 bad input, or not a capture.`)
-    .action(async (dir: string, o: { skb?: string; flow?: string; layout: string; json: boolean; cache: boolean }) => {
+    .action(async (dir: string, o: { skb?: string; flow?: string; layout: string; json: boolean; cache: boolean; strict: boolean }) => {
       const json = o.json || o.layout === 'json';
       const m = readManifest(dir);
       let skb: bigint | null = null;
@@ -40,14 +41,19 @@ Exit codes: 0 printed (a --flow that matches nothing is a warning naming it); 2 
       let seqs: Set<number> | null = null;
       if (o.flow !== undefined && o.flow.trim() !== '') {
         const { flowEventSeqs } = await import('../analyze/flow-select.js'); // DuckDB loads only for --flow
-        seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn });
+        seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn, strict: o.strict });
       }
       const st = newRenderState();
       let lastLayout = '';
       const out: string[] = [];
-      const { readEvents } = await import('../capture/reader.js'); // Arrow loads only when needed
+      const { batchFiles, readEvents } = await import('../capture/reader.js'); // Arrow loads only when needed
+      const { captureFaults } = await import('../capture/verify.js');
+      for (const f of captureFaults(m, batchFiles(dir))) {
+        if (o.strict) throw new UserError(`${dir}: ${f.text}; refusing to read on (--strict)`, f.file ?? dir);
+        warn(f.text);
+      }
       let seq = -1;
-      for (const e of readEvents(dir, warn)) {
+      for (const e of readEvents(dir, { warn, manifest: m, strict: o.strict })) {
         seq++;
         if (skb !== null && e.skb !== skb) continue;
         if (seqs !== null && !seqs.has(seq)) continue;

@@ -10,6 +10,7 @@ export const SUMMARIES = {
   paths: 'group skb lifetimes by the path they took through the kernel; show one example of each, hop by hop',
   diff: 'compare the flows of two captures: paths only in A / only in B, first divergent function, verdicts, drops, latency (exit 0 same, 1 different, 2 error)',
   check: 'run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; a rule whose flow matches no track fails unless allow_empty: true; exit 1 on any failure',
+  verify: 'check a capture\'s integrity: every batch against its checksums, missing or duplicated batches, the manifest and its counts (exit 1 on any fault)',
   'export': 'write captures as hive-partitioned Parquet: <dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/',
   snapshot: 'take cilium-dbg and bpftool snapshots (no packets) into a new capture directory',
   attach: 'add saved cilium-dbg / bpftool outputs to a capture as snapshots (copied verbatim, then checked)',

@@ -47,6 +47,7 @@ export interface DiffOptions {
   maxFlows?: number;
   baseline?: string;
   warn?: (m: string) => void;
+  strict?: boolean;
   /** Latency thresholds: a hop change counts when the median or p99 moves by this factor AND this many ns. */
   latencyFactor?: number;
   latencyMinNs?: number;
@@ -173,7 +174,7 @@ export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions
   if (opts.by !== undefined && !['identity', 'endpoint', 'ip', 'port'].includes(opts.by)) throw new UserError(`--by wants identity, endpoint, ip or port, not '${opts.by}'`, '--by');
   if (opts.maxFlows !== undefined && (!Number.isInteger(opts.maxFlows) || opts.maxFlows < 0)) throw new UserError(`--max-flows wants a whole number, not '${opts.maxFlows}'`, '--max-flows');
   const filter = flowFilter(opts.flow);
-  const an = await openAnalysis([dirA, dirB], { warn: opts.warn });
+  const an = await openAnalysis([dirA, dirB], { warn: opts.warn, strict: opts.strict });
   try {
     return await diffLoaded(an, dirA, dirB, filter, baseline, opts);
   } finally {

@@ -1,7 +1,8 @@
 // Streams saved pwru output (a file or stdin) through the line parser into a new capture directory.
 // Used by `skbtape import`; the live recorder feeds the same parser and writer from pwru's stdout instead.
 import { createReadStream, statSync } from 'node:fs';
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 import { applyStats, CaptureFiles, CaptureWriter, DEFAULT_BATCH_ROWS } from '../capture/batch-writer.js';
 import { parallelImport, workerScript } from './parallel.js';
 import { fsUserError, UserError } from '../errors.js';
@@ -44,6 +45,8 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
     }
     stream = createReadStream(input);
   }
+  // pwru logs are often kept as .log.gz: read gzip by its magic bytes, whatever the name (stdin too).
+  stream = gunzipIfGzip(stream);
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
   const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
@@ -51,32 +54,32 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   let finish: (status: Manifest['status'], reason?: string) => void;
+  let writer: CaptureWriter | null = null;
+  const fail = (e: unknown): never => {
+    // An input that broke off: keep every event read before it. (A failed write leaves the writer as it was.)
+    if (writer !== null && !(e instanceof UserError)) try { writer.flush(true); } catch { /* failImport says why */ }
+    return failImport(e, input, outDir, manifest, bar);
+  };
   try {
     if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
       // Worker threads parse; this thread cuts chunks and writes results in order.
-      const files = new CaptureFiles(outDir, manifest.counts);
+      const files = new CaptureFiles(outDir, manifest.counts, (manifest.batches ??= []));
       writeManifest(outDir, manifest);
       finish = (status, reason) => {
         manifest.status = status;
         if (reason) manifest.statusReason = reason;
         manifest.finishedAt = new Date().toISOString();
-        writeManifest(outDir, manifest);
+        try { writeManifest(outDir, manifest); } catch (e) { fail(e); }
       };
       const stats = await parallelImport(stream, files, manifest, { format: opts.format, batchRows, workers: opts.workers, chunkBytes: opts.chunkBytes, onProgress: show });
       applyStats(manifest, stats);
     } else {
-      const writer = new CaptureWriter(outDir, manifest, { batchRows });
-      finish = (status, reason) => void writer.finish(status, reason);
-      await pumpLines(stream, writer, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); });
+      const w = (writer = new CaptureWriter(outDir, manifest, { batchRows }));
+      finish = (status, reason) => { try { w.finish(status, reason); } catch (e) { fail(e); } };
+      await pumpLines(stream, w, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); });
     }
   } catch (e) {
-    bar.done();
-    manifest.status = 'failed';
-    manifest.statusReason = `reading ${input}: ${(e as Error).message}`;
-    writeManifest(outDir, manifest);
-    // Errors reading the input are the user's (a path, a permission); anything else is a bug and keeps its stack.
-    if ((e as NodeJS.ErrnoException).code && (e as NodeJS.ErrnoException).syscall) throw fsUserError(e, input);
-    throw e;
+    return fail(e);
   }
   bar.done();
   const warnings: string[] = [];
@@ -96,6 +99,56 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   manifest.warnings.push(...warnings);
   finish('complete');
   return { manifest, dir: outDir, warnings };
+}
+
+/**
+ * An import that cannot go on: a write that failed (a full disk, a read-only mount: already the one-line error
+ * naming the path) or an input that broke off. The capture keeps every batch written; the manifest says `failed`,
+ * why, and counts the events those batches hold. A manifest that cannot be written either keeps its last flush.
+ */
+function failImport(e: unknown, input: string, outDir: string, manifest: Manifest, bar: { done(): void }): never {
+  bar.done();
+  manifest.status = 'failed';
+  manifest.statusReason = e instanceof UserError ? e.message : `reading ${input}: ${(e as Error).message}`;
+  manifest.finishedAt = new Date().toISOString();
+  if (manifest.batches) manifest.counts.events = manifest.batches.reduce((n, b) => n + b.rows, 0);
+  try {
+    writeManifest(outDir, manifest);
+  } catch {
+    /* said below: the first error is the one that matters */
+  }
+  if (e instanceof UserError) throw e;
+  const code = String((e as NodeJS.ErrnoException).code ?? '');
+  if (code.startsWith('Z_')) throw new UserError(`gzip data that does not decompress: ${(e as Error).message}; the events before the damage are kept in ${outDir}`, input === '-' ? 'stdin' : input);
+  // Errors reading the input are the user's (a path, a permission); anything else is a bug and keeps its stack.
+  if ((e as NodeJS.ErrnoException).code && (e as NodeJS.ErrnoException).syscall) throw fsUserError(e, input);
+  throw e;
+}
+
+/** The stream as text: passed through, or through gunzip when it starts with gzip's magic bytes (1f 8b). */
+export function gunzipIfGzip(src: Readable): Readable {
+  const out = new PassThrough();
+  let started = false;
+  const fail = (e: Error) => out.destroy(e);
+  src.on('error', fail);
+  src.once('end', () => { if (!started) out.end(); });
+  src.once('data', (first: Buffer | string) => {
+    started = true;
+    src.pause();
+    const b = typeof first === 'string' ? Buffer.from(first) : first;
+    if (b.length >= 2 && b[0] === 0x1f && b[1] === 0x8b) {
+      const gz = createGunzip();
+      gz.on('error', fail);
+      gz.pipe(out);
+      gz.write(b);
+      src.pipe(gz);
+    } else {
+      out.write(b);
+      src.pipe(out);
+    }
+    src.resume();
+  });
+  return out;
 }
 
 function describeInput(m: Manifest): string {

@@ -8,10 +8,10 @@ import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { CaptureFiles, newEventStats, type EventStats } from '../capture/batch-writer.js';
+import { applyStats, CaptureFiles, newEventStats, type EventStats } from '../capture/batch-writer.js';
 import type { ChunkJob, ChunkResult } from './worker.js';
 import { parseHeader, type InputFormat } from './line-parser.js';
-import type { Manifest } from '../capture/manifest.js';
+import { writeManifest, type Manifest } from '../capture/manifest.js';
 
 const CHUNK_BYTES = 4 << 20;
 const NL = 0x0a;
@@ -109,6 +109,9 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
       if (stats.maxKtime === null || hi > stats.maxKtime) stats.maxKtime = hi;
     }
     if (r.firstAbs !== null) { stats.firstAbs ??= r.firstAbs; stats.lastAbs = r.lastAbs; }
+    // The manifest follows the files at each chunk, so a killed import says what it holds.
+    applyStats(m, stats);
+    writeManifest(files.dir, m);
     o.onProgress?.(c.inputLines);
   };
 

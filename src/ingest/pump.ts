@@ -20,7 +20,16 @@ export function pumpLines(input: Readable, writer: CaptureWriter, format: InputF
     lines.on('data', (line: string) => {
       lineNo++;
       const k = own?.(line);
-      writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
+      try {
+        writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
+      } catch (e) {
+        // A write that failed (a full disk): stop reading, and let the caller say so, instead of an uncaught throw
+        // from inside the stream.
+        input.unpipe(lines);
+        lines.destroy();
+        reject(e);
+        return;
+      }
       onLine?.(lineNo);
     });
     lines.on('end', resolve);

@@ -2,9 +2,11 @@
 // probes are attached, stop on the first of (command done + grace, signal, --duration, --max-events, tracer exit),
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
 // turning flags into that plan is record/pwru-args.ts's / record/tracepoint-source.ts's job.
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { accessSync, constants as fsConstants, existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
 import { capturePaths } from '../capture/dir.js';
@@ -15,7 +17,7 @@ import { newManifest, writeManifest, type Manifest } from '../capture/manifest.j
 import { takeNameTables } from '../snapshots/name-tables.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { fmtBytes, fmtRate, progress } from '../render/progress.js';
-import { lastMessage, startTracer, TracerDied, TracerNotReady, type TracerExit, type TracerRun } from './tracer-process.js';
+import { findSetpriv, lastMessage, startTracer, trackGroup, TracerDied, TracerNotReady, type TracerExit, type TracerRun } from './tracer-process.js';
 import { takeSnapshots } from '../snapshots/take.js';
 import type { ResolvedTarget } from './target-resolver.js';
 
@@ -137,6 +139,8 @@ interface Rec {
   manifest: Manifest;
   writer: CaptureWriter;
   paths: ReturnType<typeof capturePaths>;
+  /** The first write that failed (a full disk, a read-only mount): the recording stops at once and fails with it. */
+  writeError: UserError | null;
 }
 
 /** The tracer's stdout being read into the capture, with the flush timer and the status line. */
@@ -180,8 +184,39 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
     r.manifest.warnings.push(`${plan.tool} did not exit within ${o.killGraceMs} ms of SIGTERM and was killed`);
   }
   if (!stop.hard) await endSnapshots(r);
-  r.writer.finish(status, reason);
+  finishOrFail(r, status, reason);
   return { manifest: r.manifest, stopReason: stop.reason };
+}
+
+/**
+ * The final flush and status; after a failed write, `failed` with the one-line error (which `record` exits with).
+ * The capture keeps every whole batch; the manifest counts what they hold, written in place if the disk is full.
+ */
+function finishOrFail(r: Rec, status: Manifest['status'], reason: string): void {
+  if (r.writeError === null) {
+    try {
+      r.writer.finish(status, reason);
+      return;
+    } catch (e) {
+      if (!(e instanceof UserError)) throw e;
+      r.writeError = e;
+    }
+  }
+  const m = r.manifest;
+  m.status = 'failed';
+  m.statusReason = r.writeError.message;
+  m.finishedAt = new Date().toISOString();
+  if (m.batches) m.counts.events = m.batches.reduce((n, b) => n + b.rows, 0);
+  try { writeManifest(r.o.outDir, m); } catch { /* the manifest keeps its last flush; it reads as interrupted */ }
+  throw r.writeError;
+}
+
+/** A write failed: keep the first error and stop at once (nothing more can be stored). */
+function writeFailed(r: Rec, e: unknown): void {
+  if (!(e instanceof UserError)) throw e;
+  if (r.writeError !== null) return;
+  r.writeError = e;
+  r.stop.request('signal', true, `a failed write (${e.message})`);
 }
 
 /** Claims the output directory, writes the tracer's files, and starts the manifest and the writer. */
@@ -197,7 +232,7 @@ function prepare(plan: TracerPlan, o: RecordOptions, stop: StopState): Rec {
   manifest.clock = { monotonicToWallNs: monotonicToWallNs().toString(), measuredAt: new Date().toISOString() };
   if (o.target) manifest.target = { ...o.target } as Record<string, unknown>;
   const writer = new CaptureWriter(o.outDir, manifest, { batchRows: o.flushEvents });
-  return { plan, o, stop, manifest, writer, paths };
+  return { plan, o, stop, manifest, writer, paths, writeError: null };
 }
 
 /** `p`, or undefined as soon as a hard stop is asked for (snapshots must not hold up "stop at once"). */
@@ -257,12 +292,17 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     return 'tracer';
   } : undefined);
   let pumpError: Error | null = null;
-  const pumped = pump.catch((e: Error) => { pumpError = e; });
+  const pumped = pump.catch((e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
   let lastLines = 0;
   const flushTimer = setInterval(() => {
     // Text mode: hold the last event back only while lines are still arriving (its stack/dump lines may follow).
     // A JSON event is one line and complete as soon as it is read.
-    writer.flush(plan.format === 'json' || linesSeen === lastLines);
+    if (r.writeError !== null) return;
+    try {
+      writer.flush(plan.format === 'json' || linesSeen === lastLines);
+    } catch (e) {
+      writeFailed(r, e);
+    }
     lastLines = linesSeen;
   }, o.flushMs);
   const statusLine = () => {
@@ -371,11 +411,19 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
   mkdirSync(dirname(paths.commandOut), { recursive: true });
   const startedAt = new Date().toISOString();
   const c0 = Date.now();
-  const proc = execa(argv[0]!, argv.slice(1), {
+  // Its own process group (terminal Ctrl-C reaches the recorder, which decides), a parent-death SIGKILL as for
+  // pwru, and a guard that kills the whole group if the recorder dies by any means.
+  // A command that cannot run is spawned as it is, so its error stays ENOENT/EACCES (exit 127/126), not setpriv's.
+  const setpriv = runnable(argv[0]!, o.env?.['PATH'] ?? process.env['PATH']) ? findSetpriv() : null;
+  const spawnArgv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv;
+  const proc = execa(spawnArgv[0]!, spawnArgv.slice(1), {
     reject: false, stdin: 'ignore', stdout: { file: paths.commandOut }, stderr: { file: paths.commandErr },
-    env: o.env, extendEnv: true,
+    env: o.env, extendEnv: true, detached: true, cleanup: false,
   });
+  const guard = proc.pid !== undefined ? startGuard(proc.pid) : null;
+  if (proc.pid !== undefined) trackGroup(proc.pid);
   const done = proc.then((r) => {
+    guard?.stdin?.end();
     const status = commandStatus(r.exitCode ?? null, r.signal ?? null, r.code);
     manifest.command = { argv, exitCode: r.exitCode ?? null, signal: r.signal ?? null, ...status, durationMs: Date.now() - c0, startedAt };
     if (r.code === 'ENOENT') manifest.warnings.push(`test command not found: ${argv[0]}`);
@@ -383,6 +431,26 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
     onExit();
   });
   return { proc, done };
+}
+
+/** Whether `cmd` names an executable file, directly or on PATH (as execvp would find it). */
+function runnable(cmd: string, path: string | undefined): boolean {
+  const ok = (f: string) => { try { accessSync(f, fsConstants.X_OK); return statSync(f).isFile(); } catch { return false; } };
+  if (cmd.includes('/')) return ok(cmd);
+  return (path ?? '').split(':').some((d) => d !== '' && ok(join(d, cmd)));
+}
+
+/** The guard of the command's group (command-guard.ts), or null when its script is not built. */
+function startGuard(pgid: number): ChildProcess | null {
+  const script = fileURLToPath(new URL('./command-guard.js', import.meta.url));
+  if (!existsSync(script)) return null;
+  // No parent-death signal here: one that came while the guard was still starting would kill it before its handler
+  // is set. The end of its stdin is seen whenever it comes.
+  const g = spawn(process.execPath, [script, String(pgid)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  g.on('error', () => { /* no guard: pdeathsig and the exit hook still stop the command itself */ });
+  g.unref();
+  (g.stdin as unknown as { unref?: () => void })?.unref?.();
+  return g;
 }
 
 /**
@@ -399,8 +467,12 @@ export function commandStatus(exitCode: number | null, signal: string | null, er
 
 /** SIGTERM, then SIGKILL after the grace period (at once on a hard stop). */
 function stopCommand(proc: ResultPromise, stop: StopState, graceMs: number): void {
-  proc.kill('SIGTERM');
-  const kill = () => proc.kill('SIGKILL');
+  // The whole group: a script's own children stop with it.
+  const signal = (sig: NodeJS.Signals) => {
+    try { if (proc.pid !== undefined) process.kill(-proc.pid, sig); else proc.kill(sig); } catch { proc.kill(sig); }
+  };
+  signal('SIGTERM');
+  const kill = () => signal('SIGKILL');
   const t = setTimeout(kill, stop.hard ? 0 : graceMs);
   void stop.hardRequested.then(kill);
   void proc.finally(() => clearTimeout(t)).catch(() => {});

@@ -41,7 +41,7 @@ let setprivPath: string | null | undefined;
  * setpriv --pdeathsig makes the kernel SIGKILL the tracer when the recorder dies (even by SIGKILL), so pwru never
  * runs on unobserved. Looked up by absolute path: the PATH given to tools may be trimmed (tests, minimal nodes).
  */
-function findSetpriv(): string | null {
+export function findSetpriv(): string | null {
   if (setprivPath === undefined) setprivPath = SETPRIV_PATHS.find((p) => existsSync(p)) ?? null;
   return setprivPath;
 }
@@ -60,7 +60,7 @@ export function lastMessage(tail: string[]): string | undefined {
 /** Tracer groups still alive, killed synchronously if the recorder exits without stopping them (no-setpriv fallback). */
 const liveGroups = new Set<number>();
 let exitHook = false;
-function trackGroup(pid: number): void {
+export function trackGroup(pid: number): void {
   liveGroups.add(pid);
   if (exitHook) return;
   exitHook = true;

@@ -1,0 +1,111 @@
+// `skbtape verify` as data, and the capture-level checks every reader makes: each batch file against its checksums
+// (integrity.ts), batches the manifest lists that are gone, gaps in the numbering, copies, files the manifest does
+// not know, and counts that disagree with the files. Printing and the exit code are commands/verify.ts's.
+import { readFileSync, statSync } from 'node:fs';
+import { basename } from 'node:path';
+import { batchFileName, batchFiles } from './dir.js';
+import { fileCrc, readSeal, seqOfFile, type BatchEntry } from './integrity.js';
+import { readManifest, type Manifest } from './manifest.js';
+import { entriesByFile, readBatchFile } from './reader.js';
+import { UserError } from '../errors.js';
+
+/** A fault of the capture as a whole, as one line; `warning` ones (counts behind a live recording) are not faults. */
+export interface CaptureFault { kind: 'missing' | 'duplicate' | 'unlisted' | 'counts' | 'manifest'; file?: string; text: string }
+
+/**
+ * Batches the manifest lists that are not on disk, gaps in the numbering, identical files under two names, and
+ * files the manifest does not list although the capture is finished (a batch written after the manifest's last
+ * flush, by a writer that died, is expected and not a fault).
+ */
+export function captureFaults(m: Manifest | null, files: string[]): CaptureFault[] {
+  const out: CaptureFault[] = [];
+  const onDisk = new Set(files.map((f) => basename(f)));
+  const entries = entriesByFile(m ?? undefined);
+  for (const name of entries.keys()) {
+    if (!onDisk.has(name)) out.push({ kind: 'missing', file: name, text: `batch ${name} is listed in the manifest but missing from events/` });
+  }
+  const seqs = files.map(seqOfFile).filter((n) => Number.isFinite(n));
+  const have = new Set(seqs);
+  const last = Math.max(0, ...seqs);
+  for (let n = 1; n < last; n++) {
+    const name = batchFileName(n);
+    if (!have.has(n) && !entries.has(name)) out.push({ kind: 'missing', file: name, text: `batch ${name} is missing (batches after it are there)` });
+  }
+  const byCrc = new Map<string, string>();
+  for (const e of entries.values()) {
+    const other = byCrc.get(e.crc32);
+    if (other !== undefined) out.push({ kind: 'duplicate', file: e.file, text: `batch ${e.file} has the same checksum as ${other} (a duplicated batch)` });
+    else byCrc.set(e.crc32, e.file);
+  }
+  if (m && m.batches !== undefined && (m.status === 'complete' || m.status === 'failed')) {
+    for (const name of onDisk) if (!entries.has(name)) out.push({ kind: 'unlisted', file: name, text: `batch ${name} is not listed in the manifest of this ${m.status} capture` });
+  }
+  return out;
+}
+
+export interface BatchCheckRow { file: string; state: 'ok' | 'damaged' | 'missing' | 'unsealed'; rows: number | null; bytes: number | null; crc32: string | null; detail: string }
+
+export interface VerifyResult {
+  capture: string;
+  status: string | null;
+  ok: boolean;
+  faults: string[];
+  warnings: string[];
+  events: { manifest: number | null; files: number };
+  batches: BatchCheckRow[];
+}
+
+/** Checks everything `verify` promises; never throws for a damaged capture (each fault is a line of the result). */
+export function verifyCapture(dir: string): VerifyResult {
+  let m: Manifest | null = null;
+  const faults: string[] = [];
+  const warnings: string[] = [];
+  try {
+    m = readManifest(dir);
+  } catch (e) {
+    if (!(e instanceof UserError) || /no such capture directory|is a file, not a capture/.test(e.message)) throw e;
+    faults.push(`manifest: ${e.message}`);
+  }
+  const files = batchFiles(dir);
+  const entries = entriesByFile(m ?? undefined);
+  const rows: BatchCheckRow[] = [];
+  let events = 0;
+  for (const f of files) {
+    const r = checkFile(f, entries.get(basename(f)));
+    rows.push(r);
+    if (r.state === 'damaged') faults.push(`${f}: ${r.detail}`);
+    else events += r.rows ?? 0;
+  }
+  for (const c of captureFaults(m, files)) {
+    faults.push(c.text);
+    if (c.kind === 'missing' && c.file && !rows.some((r) => r.file.endsWith(c.file!))) rows.push({ file: c.file, state: 'missing', rows: entries.get(c.file)?.rows ?? null, bytes: null, crc32: null, detail: c.text });
+  }
+  if (m && m.counts.events !== events) {
+    const live = m.status === 'recording' || m.status === 'interrupted';
+    // A writer that died (or is still writing) may be a flush ahead of or behind its manifest.
+    (live ? warnings : faults).push(`the manifest counts ${m.counts.events} events, the intact batch files hold ${events}`);
+  }
+  if (rows.some((r) => r.state === 'unsealed')) warnings.push('some batches carry no checksum (written before skbtape sealed batches): only decoding checked them');
+  return { capture: dir, status: m?.status ?? null, ok: faults.length === 0, faults, warnings, events: { manifest: m?.counts.events ?? null, files: events }, batches: rows };
+}
+
+function checkFile(file: string, entry: BatchEntry | undefined): BatchCheckRow {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(file);
+  } catch (e) {
+    return { file, state: 'damaged', rows: null, bytes: fileSize(file), crc32: null, detail: `cannot read: ${(e as Error).message}` };
+  }
+  const base = { file, bytes: bytes.length, crc32: fileCrc(bytes) };
+  // The same checks every reader makes (checksums, then decoding and the schema), with the reason kept.
+  const said: string[] = [];
+  let n = 0;
+  for (const b of readBatchFile(file, entry, { warn: (w) => said.push(w) })) n += b.numRows;
+  if (said.length) return { ...base, state: 'damaged', rows: n || null, detail: said.map((w) => w.replace(`${file}: `, '').replace('damaged batch skipped: ', '')).join('; ') };
+  const sealed = readSeal(bytes) !== null || entry !== undefined;
+  return { ...base, state: sealed ? 'ok' : 'unsealed', rows: n, detail: sealed ? '' : 'no checksum; decodes' };
+}
+
+function fileSize(f: string): number | null {
+  try { return statSync(f).size; } catch { return null; }
+}
