@@ -15,6 +15,8 @@ import { writeManifest, type Manifest } from './manifest.js';
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
 const FIRST_REJECTS_KEPT = 20;
+/** Log and reject lines go to disk once this many characters are buffered, events or not (a non-pwru file is all rejects). */
+const TEXT_FLUSH_CHARS = 1 << 20;
 
 /** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
 abstract class ColumnBuffer {
@@ -168,6 +170,8 @@ export class LineAccumulator {
   private held: { lineNo: number; text: string }[] = [];
   logBuf: string[] = [];
   rejectBuf: string[] = [];
+  /** Characters in logBuf + rejectBuf. */
+  textChars = 0;
   readonly ready: Uint8Array[] = [];
   readonly stats = newEventStats();
 
@@ -217,7 +221,7 @@ export class LineAccumulator {
       case 'log':
         c.logLines++;
         if (p.logKind === 'header') this.headers.push({ line: lineNo, text });
-        this.logBuf.push(JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
+        this.pushText(this.logBuf, JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
         break;
       case 'blank':
         c.blankLines++;
@@ -225,9 +229,23 @@ export class LineAccumulator {
       case 'reject':
         c.rejects++;
         if (this.firstRejects.length < FIRST_REJECTS_KEPT) this.firstRejects.push({ line: lineNo, reason: p.reason });
-        this.rejectBuf.push(JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
+        this.pushText(this.rejectBuf, JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
         break;
     }
+  }
+
+  private pushText(buf: string[], row: string): void {
+    buf.push(row);
+    this.textChars += row.length;
+  }
+
+  /** Log and reject lines buffered so far, without sealing the batch in progress. */
+  takeText(): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
+    const out = { batches: [], logs: this.logBuf, rejects: this.rejectBuf };
+    this.logBuf = [];
+    this.rejectBuf = [];
+    this.textChars = 0;
+    return out;
   }
 
   private rejectHeld(reason: string): void {
@@ -283,10 +301,7 @@ export class LineAccumulator {
   take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     if (includePending) this.commitPending();
     this.sealBatch();
-    const out = { batches: this.ready.splice(0), logs: this.logBuf, rejects: this.rejectBuf };
-    this.logBuf = [];
-    this.rejectBuf = [];
-    return out;
+    return { ...this.takeText(), batches: this.ready.splice(0) };
   }
 }
 
@@ -360,6 +375,11 @@ export class CaptureWriter {
     // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
     // `replay` (the batch files) agree after a crash at any moment.
     if (this.acc.ready.length) this.flush(false);
+    // Rejects and logs reach the disk as they come, not all at the end (memory stays flat on a file of junk).
+    else if (this.acc.textChars > TEXT_FLUSH_CHARS) {
+      this.files.write(this.acc.takeText());
+      writeManifest(this.dir, this.manifest);
+    }
   }
 
   /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */
