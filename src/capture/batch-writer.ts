@@ -10,6 +10,7 @@ import { batchFileName, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
 import type { Parsed } from '../ingest/line-parser.js';
 import { SkbSet } from './skb-set.js';
+import { FastRow } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
@@ -52,14 +53,26 @@ class NumColumn extends ColumnBuffer {
 
 class U64Column extends ColumnBuffer {
   private readonly values: BigUint64Array;
+  /** The same memory as uint32 halves (little-endian hosts only: the fast path checks), written without BigInt. */
+  private readonly halves: Uint32Array;
   constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
     super(spec, type, cap);
     this.values = new BigUint64Array(cap);
+    this.halves = new Uint32Array(this.values.buffer);
   }
   set(row: number, v: unknown): void {
     if (v === null) { this.nulls++; return; }
     this.valid[row >> 3]! |= 1 << (row & 7);
     this.values[row] = v as bigint;
+  }
+  setHiLo(row: number, hi: number, lo: number): void {
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.halves[2 * row] = lo;
+    this.halves[2 * row + 1] = hi;
+  }
+  /** An exact integer below 2^53. */
+  setNum(row: number, v: number): void {
+    this.setHiLo(row, Math.floor(v / 4294967296), v >>> 0);
   }
   data(length: number): A.Data {
     return A.makeData({ type: this.type as A.Uint64, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
@@ -139,6 +152,13 @@ type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
 const commitRow: RowCommitter = new Function('cols', 'row', 'e',
   COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
 
+/** The same for a FastRow: its skb as two halves and its ktime as a number (-1 = none). */
+const commitFastRow = new Function('cols', 'row', 'e', COLUMNS.map((c, i) => {
+  if (c.field === 'skb') return `cols[${i}].setHiLo(row, e.skbHi, e.skbLo);`;
+  if (c.field === 'ktime') return `if (e.ktime < 0) cols[${i}].set(row, null); else cols[${i}].setNum(row, e.ktime);`;
+  return `cols[${i}].set(row, e.${c.field});`;
+}).join('\n')) as (cols: ColumnBuffer[], row: number, e: FastRow) => void;
+
 /** Counters the manifest keeps; an accumulator adds to the object it is given. */
 export type LineCounts = Manifest['counts'];
 
@@ -166,6 +186,12 @@ export class LineAccumulator {
   private cols!: ColumnBuffer[];
   private rows = 0;
   private pending: PwruEvent | null = null;
+  /** The byte-level path's pending event (its continuation lines may follow), in one of two reused rows. */
+  private pendingFast: FastRow | null = null;
+  private readonly fastRows = [new FastRow(), new FastRow()] as const;
+  /** ktime range of fast rows as exact numbers, folded into `stats` at each take(). */
+  private fastMinKtime = Infinity;
+  private fastMaxKtime = -1;
   /** Lines the parser holds as the start of a wrapped event line (counted as input, not yet as anything else). */
   private held: { lineNo: number; text: string }[] = [];
   logBuf: string[] = [];
@@ -212,12 +238,12 @@ export class LineAccumulator {
         // a batch filled by --flush-events holds every event counted so far.
         if (p.event.layout.startsWith('J:')) this.commitPending();
         break;
-      case 'continuation':
-        if (this.pending) {
-          this.pending.attachment = this.pending.attachment === null ? p.text : `${this.pending.attachment}\n${p.text}`;
-        }
+      case 'continuation': {
+        const e = this.pending ?? this.pendingFast;
+        if (e) e.attachment = e.attachment === null ? p.text : `${e.attachment}\n${p.text}`;
         c.continuationLines++;
         break;
+      }
       case 'log':
         c.logLines++;
         if (p.logKind === 'header') this.headers.push({ line: lineNo, text });
@@ -232,6 +258,48 @@ export class LineAccumulator {
         this.pushText(this.rejectBuf, JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
         break;
     }
+  }
+
+  /** The row the byte-level parser may fill next (never the pending one). */
+  fastRow(): FastRow {
+    return this.pendingFast === this.fastRows[0] ? this.fastRows[1] : this.fastRows[0];
+  }
+
+  /**
+   * One event line read by the byte-level parser into `row` (from fastRow()). `whole`: a JSON event, complete on
+   * its line; a text event waits for its continuation lines like a parsed one.
+   */
+  addFast(row: FastRow, whole: boolean): void {
+    this.counts.inputLines++;
+    this.counts.events++;
+    this.commitPending();
+    if (whole) this.commitFast(row);
+    else this.pendingFast = row;
+  }
+
+  private commitFast(e: FastRow): void {
+    commitFastRow(this.cols, this.rows, e);
+    this.rows++;
+    const st = this.stats;
+    st.skbs.addHiLo(e.skbHi, e.skbLo);
+    if (e.pid !== null && st.pids.size < 10_000) st.pids.add(e.pid);
+    st.layouts.add(e.layout);
+    // As commitPending: only absolute ktimes (>= 1 s after boot) make the time range.
+    if (e.ktime >= 1_000_000_000) {
+      if (e.ktime < this.fastMinKtime) this.fastMinKtime = e.ktime;
+      if (e.ktime > this.fastMaxKtime) this.fastMaxKtime = e.ktime;
+    }
+    if (this.rows >= this.batchRows) this.sealBatch();
+  }
+
+  private foldFastStats(): void {
+    if (this.fastMaxKtime < 0) return;
+    const st = this.stats;
+    const lo = BigInt(this.fastMinKtime), hi = BigInt(this.fastMaxKtime);
+    if (st.minKtime === null || lo < st.minKtime) st.minKtime = lo;
+    if (st.maxKtime === null || hi > st.maxKtime) st.maxKtime = hi;
+    this.fastMinKtime = Infinity;
+    this.fastMaxKtime = -1;
   }
 
   private pushText(buf: string[], row: string): void {
@@ -261,6 +329,12 @@ export class LineAccumulator {
 
   /** Move the finished event (its continuation lines are all in) into the column buffers. */
   private commitPending(): void {
+    if (this.pendingFast) {
+      const f = this.pendingFast;
+      this.pendingFast = null;
+      this.commitFast(f);
+      return;
+    }
     const e = this.pending;
     if (!e) return;
     this.pending = null;
@@ -301,6 +375,7 @@ export class LineAccumulator {
   take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     if (includePending) this.commitPending();
     this.sealBatch();
+    this.foldFastStats();
     return { ...this.takeText(), batches: this.ready.splice(0) };
   }
 }
@@ -367,6 +442,16 @@ export class CaptureWriter {
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
     this.files = new CaptureFiles(dir, manifest.counts);
     writeManifest(dir, manifest);
+  }
+
+  fastRow(): FastRow {
+    return this.acc.fastRow();
+  }
+
+  /** One event line from the byte-level parser (see LineAccumulator.addFast). */
+  addFast(row: FastRow, whole: boolean): void {
+    this.acc.addFast(row, whole);
+    if (this.acc.ready.length) this.flush(false);
   }
 
   /** Feed one parsed input line. */

@@ -121,7 +121,7 @@ function memo<T>(fn: (k: string) => T, max = 50_000): (k: string) => T {
   };
 }
 
-interface TupleParts { saddr: string; sport: number; daddr: string; dport: number; l4: string; l4Proto: number | null; tcpFlags: number | null }
+export interface TupleParts { saddr: string; sport: number; daddr: string; dport: number; l4: string; l4Proto: number | null; tcpFlags: number | null }
 const parseTupleCached = memo((tok: string): TupleParts | null => {
   const m = TUPLE_RE.exec(tok);
   if (!m) return null;
@@ -132,6 +132,9 @@ const parseTupleCached = memo((tok: string): TupleParts | null => {
   }
   return { saddr: stripBrackets(m[1]!), sport: Number(m[2]), daddr: stripBrackets(m[3]!), dport: Number(m[4]), l4: m[5]!, l4Proto: L4_NUMBERS[m[5]!] ?? null, tcpFlags };
 });
+
+/** A pwru tuple token's parts, or null when it is not a tuple (the byte-level path caches these per token). */
+export const tupleParts = (tok: string): TupleParts | null => parseTupleCached(tok);
 
 /** Parse a pwru tuple token into the event; false when it is not a tuple. */
 export function applyTuple(ev: PwruEvent, tok: string): boolean {

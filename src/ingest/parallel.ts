@@ -67,7 +67,7 @@ function lastHeader(buf: Buffer): string | null {
   return found;
 }
 
-export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; onProgress?: (lines: number) => void }
+export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; fast?: boolean; onProgress?: (lines: number) => void }
 
 /** Streams `input` into the capture's files; fills the manifest's counts/headers/rejects and returns event stats. */
 export async function parallelImport(input: Readable, files: CaptureFiles, m: Manifest, o: ParallelImportOptions): Promise<EventStats> {
@@ -144,7 +144,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
     // A private copy: the job's buffer is transferred to the worker.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    queue.push({ seq: nextSeq++, startLine, header, format: o.format, bytes: copy, batchRows: o.batchRows });
+    queue.push({ seq: nextSeq++, startLine, header, format: o.format, bytes: copy, batchRows: o.batchRows, fast: o.fast });
     inFlight++;
     startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
     if (h !== null) header = h;

@@ -1,0 +1,66 @@
+// Interns byte ranges of printable ASCII into strings without decoding them first: the same bytes give the same
+// string object (and id) every time, so a value repeated on most lines costs one hash and one compare. Each id can
+// carry what a caller derived from the string once (a pid, an ifindex, parsed tuple parts). Bounded: cleared when full.
+export class ByteInterner<T = unknown> {
+  private slots: Int32Array;
+  private hashes: number[] = [];
+  readonly strings: string[] = [];
+  /** Per id: what the caller derived from the string (undefined until it does). */
+  readonly info: (T | undefined)[] = [];
+  /** Hash and free slot of the last find() that missed. */
+  private lastHash = 0;
+  private lastFree = 0;
+
+  constructor(private readonly maxEntries = 1 << 15) {
+    this.slots = new Int32Array(maxEntries * 4);
+  }
+
+  /** The id of buf[s, e) (ASCII 0x20..0x7e only: the caller checked), added when new. */
+  intern(buf: Uint8Array, s: number, e: number): number {
+    const found = this.find(buf, s, e);
+    if (found >= 0) return found;
+    if (this.strings.length >= this.maxEntries) {
+      this.clear();
+      this.find(buf, s, e);
+    }
+    const id = this.strings.length;
+    this.strings.push(Buffer.prototype.latin1Slice.call(buf, s, e) as string);
+    this.hashes.push(this.lastHash);
+    this.info.push(undefined);
+    this.slots[this.lastFree] = id + 1;
+    return id;
+  }
+
+  /** The id of buf[s, e), or -1 when it was never interned. */
+  find(buf: Uint8Array, s: number, e: number): number {
+    let h = 0x811c9dc5;
+    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    const mask = this.slots.length - 1;
+    const len = e - s;
+    let at = h & mask;
+    for (;;) {
+      const slot = this.slots[at]!;
+      if (slot === 0) break;
+      const id = slot - 1;
+      if (this.hashes[id] === h) {
+        const str = this.strings[id]!;
+        if (str.length === len) {
+          let k = 0;
+          while (k < len && str.charCodeAt(k) === buf[s + k]) k++;
+          if (k === len) return id;
+        }
+      }
+      at = (at + 1) & mask;
+    }
+    this.lastHash = h;
+    this.lastFree = at;
+    return -1;
+  }
+
+  private clear(): void {
+    this.slots.fill(0);
+    this.hashes = [];
+    this.strings.length = 0;
+    this.info.length = 0;
+  }
+}
