@@ -29,6 +29,8 @@ export interface ImportResult {
   manifest: Manifest;
   dir: string;
   warnings: string[];
+  /** Lines the byte-level fast path read (the rest went through the general parser). */
+  fastLines: number;
 }
 
 /** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
@@ -37,8 +39,9 @@ export type OwnLineClassifier = (line: string) => LogKind | null;
 /**
  * Feed a byte stream through the parsers and the writer, line by line; resolves when the input ends. Shared with
  * the recorder. `fast: false` reads every line with the general parser (the byte-level path's reference).
+ * Resolves with the number of lines the byte-level path read.
  */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean): Promise<void> {
+export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean): Promise<number> {
   const feeder = new LineFeeder(writer, newParserState(format), { onLine, own, fast });
   return new Promise((resolve, reject) => {
     input.on('error', reject);
@@ -53,7 +56,7 @@ export function pumpLines(input: Readable, writer: CaptureWriter, format: InputF
     input.on('end', () => {
       try {
         feeder.end();
-        resolve();
+        resolve(feeder.fastLines);
       } catch (e) {
         reject(e);
       }
@@ -84,6 +87,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   let finish: (status: Manifest['status'], reason?: string) => void;
+  let fastLines = 0;
   try {
     if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
       // Worker threads parse; this thread cuts chunks and writes results in order.
@@ -95,12 +99,13 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
         manifest.finishedAt = new Date().toISOString();
         writeManifest(outDir, manifest);
       };
-      const stats = await parallelImport(stream, files, manifest, { format: opts.format, batchRows, workers: opts.workers, chunkBytes: opts.chunkBytes, fast: opts.fast, onProgress: show });
+      const { stats, fastLines: n } = await parallelImport(stream, files, manifest, { format: opts.format, batchRows, workers: opts.workers, chunkBytes: opts.chunkBytes, fast: opts.fast, onProgress: show });
       applyStats(manifest, stats);
+      fastLines = n;
     } else {
       const writer = new CaptureWriter(outDir, manifest, { batchRows });
       finish = (status, reason) => void writer.finish(status, reason);
-      await pumpLines(stream, writer, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); }, undefined, opts.fast);
+      fastLines = await pumpLines(stream, writer, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); }, undefined, opts.fast);
     }
   } catch (e) {
     bar.done();
@@ -128,7 +133,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   if (c.events === 0) warnings.push(`no events in ${input}: only ${c.logLines} header/log line(s)`);
   manifest.warnings.push(...warnings);
   finish('complete');
-  return { manifest, dir: outDir, warnings };
+  return { manifest, dir: outDir, warnings, fastLines };
 }
 
 function describeInput(m: Manifest): string {

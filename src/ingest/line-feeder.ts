@@ -30,6 +30,8 @@ const FAST_OK = endianness() === 'LE';
 
 export class LineFeeder {
   lineNo: number;
+  /** Lines the byte-level readers took. */
+  fastLines = 0;
   private parts: Buffer[] = [];
   private readonly readers = fastReaders();
   private readonly fast: boolean;
@@ -83,6 +85,7 @@ export class LineFeeder {
         if (this.readers.text.parse(buf, s, e, st.header, row, n)) {
           st.inEvent = true;
           st.inPanic = false;
+          this.fastLines++;
           this.sink.addFast(row, false);
           this.o.onLine?.(n);
           return;
@@ -91,6 +94,7 @@ export class LineFeeder {
         const row = this.sink.fastRow();
         if (this.readers.json.parse(buf, s, e, row, n)) {
           st.inEvent = false;
+          this.fastLines++;
           this.sink.addFast(row, true);
           this.o.onLine?.(n);
           return;

@@ -10,6 +10,7 @@ export interface ChunkJob { seq: number; startLine: number; header: string | nul
 
 export interface ChunkResult {
   seq: number;
+  fastLines: number;
   batches: Uint8Array[];
   logs: string[];
   rejects: string[];
@@ -50,7 +51,7 @@ export function processChunk(job: ChunkJob): ChunkResult {
   const out = acc.take(true);
   const st = acc.stats;
   return {
-    seq: job.seq, ...out, counts, headers, firstRejects,
+    seq: job.seq, fastLines: feeder.fastLines, ...out, counts, headers, firstRejects,
     skbs: st.skbs.toArray(), pids: [...st.pids], layouts: [...st.layouts],
     minKtime: st.minKtime?.toString() ?? null, maxKtime: st.maxKtime?.toString() ?? null,
     firstAbs: st.firstAbs, lastAbs: st.lastAbs,
