@@ -83,6 +83,9 @@ class DictColumn extends ColumnBuffer {
   private readonly codes: Int32Array;
   private readonly dict = new Map<string, number>();
   private readonly values: string[] = [];
+  /** The previous row's value and code: most columns repeat from row to row (layout, l4, process of a flow). */
+  private last: unknown = null;
+  private lastCode = 0;
   constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
     super(spec, type, cap);
     this.codes = new Int32Array(cap);
@@ -90,6 +93,7 @@ class DictColumn extends ColumnBuffer {
   set(row: number, v: unknown): void {
     if (v === null) { this.nulls++; return; }
     this.valid[row >> 3]! |= 1 << (row & 7);
+    if (v === this.last) { this.codes[row] = this.lastCode; return; }
     let code = this.dict.get(v as string);
     if (code === undefined) {
       code = this.values.length;
@@ -97,6 +101,8 @@ class DictColumn extends ColumnBuffer {
       this.values.push(v as string);
     }
     this.codes[row] = code;
+    this.last = v;
+    this.lastCode = code;
   }
   data(length: number): A.Data {
     const dictionary = A.makeVector(A.vectorFromArray(this.values, new A.Utf8()).data[0]!);

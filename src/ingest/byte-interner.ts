@@ -1,6 +1,7 @@
 // Interns byte ranges of printable ASCII into strings without decoding them first: the same bytes give the same
 // string object (and id) every time, so a value repeated on most lines costs one hash and one compare. Each id can
 // carry what a caller derived from the string once (a pid, an ifindex, parsed tuple parts). Bounded: cleared when full.
+// Only printable ASCII (0x20..0x7e) is interned: any other byte makes intern() return -1, in the same pass as the hash.
 export class ByteInterner<T = unknown> {
   private slots: Int32Array;
   private hashes: number[] = [];
@@ -15,10 +16,10 @@ export class ByteInterner<T = unknown> {
     this.slots = new Int32Array(maxEntries * 4);
   }
 
-  /** The id of buf[s, e) (ASCII 0x20..0x7e only: the caller checked), added when new. */
+  /** The id of buf[s, e), added when new; -1 when a byte is not printable ASCII. */
   intern(buf: Uint8Array, s: number, e: number): number {
     const found = this.find(buf, s, e);
-    if (found >= 0) return found;
+    if (found !== -1) return found < 0 ? -1 : found;
     if (this.strings.length >= this.maxEntries) {
       this.clear();
       this.find(buf, s, e);
@@ -31,10 +32,16 @@ export class ByteInterner<T = unknown> {
     return id;
   }
 
-  /** The id of buf[s, e), or -1 when it was never interned. */
+  /** The id of buf[s, e); -1 when it was never interned, -2 when a byte is not printable ASCII. */
   find(buf: Uint8Array, s: number, e: number): number {
     let h = 0x811c9dc5;
-    for (let i = s; i < e; i++) h = Math.imul(h ^ buf[i]!, 0x01000193);
+    let bad = 0;
+    for (let i = s; i < e; i++) {
+      const c = buf[i]!;
+      bad |= (c - 0x20) | (0x7e - c); // negative (sign bit set) for a byte outside 0x20..0x7e
+      h = Math.imul(h ^ c, 0x01000193);
+    }
+    if (bad < 0) return -2;
     const mask = this.slots.length - 1;
     const len = e - s;
     let at = h & mask;

@@ -65,6 +65,7 @@ class Strings {
 
   setProcess(row: FastRow, buf: Uint8Array, s: number, e: number): boolean {
     const id = this.process.intern(buf, s, e);
+    if (id < 0) return false;
     let pid = this.process.info[id];
     if (pid === undefined) this.process.info[id] = pid = pidInfo(this.process.strings[id]!);
     if (pid === -2) return false;
@@ -75,6 +76,7 @@ class Strings {
 
   setIface(row: FastRow, buf: Uint8Array, s: number, e: number): boolean {
     const id = this.iface.intern(buf, s, e);
+    if (id < 0) return false;
     let ix = this.iface.info[id];
     if (ix === undefined) this.iface.info[id] = ix = ifindexInfo(this.iface.strings[id]!);
     if (ix === -2) return false;
@@ -86,6 +88,7 @@ class Strings {
   setFunc(row: FastRow, buf: Uint8Array, s: number, e: number, json: boolean): boolean {
     const t = json ? this.jsonFunc : this.func;
     const id = t.intern(buf, s, e);
+    if (id < 0) return false;
     let f = t.info[id];
     if (f === undefined) t.info[id] = f = funcInfo(t.strings[id]!, json);
     if (f.dropCode !== null && f.dropCode > I32) return false;
@@ -113,16 +116,15 @@ export class FastText {
     if (hdr !== this.hdr) this.configure(hdr);
     if (!this.fit) return false;
     const a = this.ts0, b = this.ts1, n = this.nTokens;
-    // Split on runs of blanks; any other byte below '!' or above '~' (tab, form feed, UTF-8) declines.
+    // Split on runs of blanks only. Every byte of a token is then checked by what reads it (digits, hex, or the
+    // interner's printable-ASCII test), so a tab, form feed or UTF-8 byte anywhere declines the line.
     let k = 0;
     let i = s;
     while (i < e) {
-      let c = buf[i]!;
-      if (c === SP) { i++; continue; }
+      if (buf[i] === SP) { i++; continue; }
       if (k === n) return false;
       a[k] = i;
-      while (c > SP && c < 0x7f) { if (++i === e) break; c = buf[i]!; }
-      if (i < e && c !== SP) return false;
+      do i++; while (i < e && buf[i] !== SP);
       b[k++] = i;
     }
     if (k !== n) return false;
@@ -217,6 +219,7 @@ export class FastText {
   private tuple(buf: Uint8Array, s: number, e: number, row: FastRow): boolean {
     const tt = this.str.tuple;
     const id = tt.intern(buf, s, e);
+    if (id < 0) return false;
     let p = tt.info[id];
     if (p === undefined) tt.info[id] = p = tupleParts(tt.strings[id]!);
     if (p === null || p.sport > 0xffff || p.dport > 0xffff) return false;
