@@ -121,3 +121,26 @@ describe('fast path = general parser', () => {
     expect(r.events - r.fastLines).toBeGreaterThan(100);
   });
 });
+
+describe('ByteInterner', () => {
+  it('same bytes, same id and string, through growth and the clear at its bound; non-printable bytes refused', async () => {
+    const { ByteInterner } = await import('../src/ingest/byte-interner.js');
+    const t = new ByteInterner<number>(5000);
+    const b = Buffer.from(Array.from({ length: 4000 }, (_, i) => `v${i * 7919}`).join(' '));
+    const spans: [number, number][] = [];
+    for (let s = 0; s < b.length;) { const e = b.indexOf(0x20, s); spans.push([s, e < 0 ? b.length : e]); s = (e < 0 ? b.length : e) + 1; }
+    const ids = spans.map(([s, e]) => t.intern(b, s, e));
+    expect(new Set(ids).size).toBe(4000);
+    spans.forEach(([s, e], i) => {
+      expect(t.intern(b, s, e)).toBe(ids[i]);
+      expect(t.strings[ids[i]!]).toBe(b.toString('latin1', s, e));
+    });
+    // Past 5000 entries the table starts over: ids restart, strings stay right.
+    const more = Buffer.from(Array.from({ length: 2000 }, (_, i) => `w${i}`).join(' '));
+    let last = -1;
+    for (let s = 0; s < more.length;) { const e = more.indexOf(0x20, s); const end = e < 0 ? more.length : e; last = t.intern(more, s, end); expect(t.strings[last]).toBe(more.toString('latin1', s, end)); s = end + 1; }
+    expect(last).toBeLessThan(2000);
+    expect(t.intern(Buffer.from('a\tb'), 0, 3)).toBe(-1);
+    expect(t.intern(Buffer.from('caf\u00e9'), 0, 5)).toBe(-1);
+  });
+});

@@ -13,7 +13,7 @@ export class ByteInterner<T = unknown> {
   private lastFree = 0;
 
   constructor(private readonly maxEntries = 1 << 15) {
-    this.slots = new Int32Array(maxEntries * 4);
+    this.slots = new Int32Array(1024);
   }
 
   /** The id of buf[s, e), added when new; -1 when a byte is not printable ASCII. */
@@ -22,6 +22,9 @@ export class ByteInterner<T = unknown> {
     if (found !== -1) return found < 0 ? -1 : found;
     if (this.strings.length >= this.maxEntries) {
       this.clear();
+      this.find(buf, s, e);
+    } else if ((this.strings.length + 1) * 2 > this.slots.length) {
+      this.grow();
       this.find(buf, s, e);
     }
     const id = this.strings.length;
@@ -64,8 +67,20 @@ export class ByteInterner<T = unknown> {
     return -1;
   }
 
+  /** Twice the slots, at most half of them used: probes stay short. */
+  private grow(): void {
+    const slots = new Int32Array(this.slots.length * 2);
+    const mask = slots.length - 1;
+    for (let id = 0; id < this.strings.length; id++) {
+      let at = this.hashes[id]! & mask;
+      while (slots[at] !== 0) at = (at + 1) & mask;
+      slots[at] = id + 1;
+    }
+    this.slots = slots;
+  }
+
   private clear(): void {
-    this.slots.fill(0);
+    this.slots = new Int32Array(1024);
     this.hashes = [];
     this.strings.length = 0;
     this.info.length = 0;

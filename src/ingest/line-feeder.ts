@@ -21,6 +21,8 @@ export interface FeederOptions {
   own?: (line: string) => LogKind | null;
   /** false: the general parser reads every line (tests compare both paths with it). */
   fast?: boolean;
+  /** Readers (and their interned strings) to reuse: an import worker keeps one set across its chunks. */
+  readers?: ReturnType<typeof fastReaders>;
 }
 
 const NL = 0x0a;
@@ -33,11 +35,12 @@ export class LineFeeder {
   /** Lines the byte-level readers took. */
   fastLines = 0;
   private parts: Buffer[] = [];
-  private readonly readers = fastReaders();
+  private readonly readers: ReturnType<typeof fastReaders>;
   private readonly fast: boolean;
 
   constructor(private readonly sink: LineSink, readonly state: ParserState, private readonly o: FeederOptions = {}) {
     this.lineNo = o.startLine ?? 0;
+    this.readers = o.readers ?? fastReaders();
     this.fast = FAST_OK && o.fast !== false && o.own === undefined;
   }
 

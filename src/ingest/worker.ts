@@ -5,6 +5,10 @@ import { parentPort } from 'node:worker_threads';
 import { LineAccumulator, newCounts } from '../capture/batch-writer.js';
 import { newParserState, parseHeader, type InputFormat } from './line-parser.js';
 import { LineFeeder } from './line-feeder.js';
+import { fastReaders } from './fast-path.js';
+
+/** One set of fast-path readers per worker: their interned strings carry over from chunk to chunk. */
+const readers = fastReaders();
 
 export interface ChunkJob { seq: number; startLine: number; header: string | null; format: InputFormat; bytes: Uint8Array; batchRows: number; fast?: boolean }
 
@@ -44,7 +48,7 @@ export function processChunk(job: ChunkJob): ChunkResult {
   const firstRejects: ChunkResult['firstRejects'] = [];
   // Column buffers sized to the chunk, not to a full batch: a chunk is usually far smaller than a batch.
   const acc = new LineAccumulator(counts, headers, firstRejects, Math.max(1, Math.min(job.batchRows, countLines(bytes))));
-  const feeder = new LineFeeder(acc, state, { startLine: job.startLine, fast: job.fast });
+  const feeder = new LineFeeder(acc, state, { startLine: job.startLine, fast: job.fast, readers });
   feeder.feed(bytes);
   feeder.end();
   acc.endInput();
