@@ -1,5 +1,5 @@
 // `skbtape export <capture...> --parquet <dir>`: hive-partitioned Parquet of events, tracks and snapshot tables for
-// Spark / Trino / DuckDB. The work is src/parquet-export.ts; this prints what was written.
+// Spark / Trino / DuckDB. The work is analyze/parquet-export.ts; this prints what was written.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 

@@ -7,7 +7,8 @@
 import { baseLayout, layoutKey, type Layout } from '../capture/layout.js';
 import type { FastRow } from '../capture/fast-row.js';
 import { ByteInterner } from './byte-interner.js';
-import { applyFunc, ifindexOf, L4_NAMES, pidOf, tcpFlagsFromNames, tupleParts, type TupleParts } from './line-parser.js';
+import { applyFunc, ifindexOf, pidOf, tupleParts, type TupleParts } from './line-parser.js';
+import { L4_NAMES, tcpFlagsFromNames } from '../capture/vocabulary.js';
 import { blankEvent } from '../capture/event-schema.js';
 
 const U32 = 0xffffffff;

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import { applyStats, CaptureFiles, CaptureWriter, DEFAULT_BATCH_ROWS } from '../capture/batch-writer.js';
 import { parallelImport, workerScript } from './parallel.js';
 import { fsUserError, UserError } from '../errors.js';
-import { newParserState, type InputFormat, type LogKind } from './line-parser.js';
-import { LineFeeder } from './line-feeder.js';
+import type { InputFormat } from './line-parser.js';
+import { pumpLines } from './pump.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { capturePaths } from '../capture/dir.js';
@@ -31,37 +31,6 @@ export interface ImportResult {
   warnings: string[];
   /** Lines the byte-level fast path read (the rest went through the general parser). */
   fastLines: number;
-}
-
-/** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
-export type OwnLineClassifier = (line: string) => LogKind | null;
-
-/**
- * Feed a byte stream through the parsers and the writer, line by line; resolves when the input ends. Shared with
- * the recorder. `fast: false` reads every line with the general parser (the byte-level path's reference).
- * Resolves with the number of lines the byte-level path read.
- */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean): Promise<number> {
-  const feeder = new LineFeeder(writer, newParserState(format), { onLine, own, fast });
-  return new Promise((resolve, reject) => {
-    input.on('error', reject);
-    input.on('data', (b: Buffer | string) => {
-      try {
-        feeder.feed(typeof b === 'string' ? Buffer.from(b) : b);
-      } catch (e) {
-        input.destroy();
-        reject(e);
-      }
-    });
-    input.on('end', () => {
-      try {
-        feeder.end();
-        resolve(feeder.fastLines);
-      } catch (e) {
-        reject(e);
-      }
-    });
-  });
 }
 
 export async function importCapture(input: string, outDir: string, opts: ImportOptions): Promise<ImportResult> {

@@ -4,7 +4,8 @@
 import { endianness } from 'node:os';
 import type { FastRow } from '../capture/fast-row.js';
 import { fastReaders } from './fast-path.js';
-import { parseLine, type LogKind, type Parsed, type ParserState } from './line-parser.js';
+import type { LogKind, Parsed } from '../capture/parsed.js';
+import { parseLine, type ParserState } from './line-parser.js';
 
 /** Where lines go: the capture writer, or an import worker's accumulator. */
 export interface LineSink {
