@@ -30,7 +30,7 @@ Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's 
 unknown report, or a path that is not a capture.`)
     .action(async (args: string[], o: Opts) => {
       // Loaded when the command runs: DuckDB's native module costs half a second at start-up.
-      const { defaultFormat, formatResult, parseFormat, parseParams, runQuery } = await import('../analyze/query.js');
+      const { defaultFormat, formatChunks, parseFormat, parseParams, streamQuery } = await import('../analyze/query.js');
       const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
       const params = parseParams(o.param);
       let captures = args;
@@ -49,7 +49,12 @@ unknown report, or a path that is not a capture.`)
         }
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const r = await runQuery(captures, source, { params, cache: o.cache, warn });
-      for (const chunk of formatResult(r, format)) await writeOut(chunk);
+      // Rows are printed chunk by chunk as DuckDB computes them; `| head` ends the work at its first failed write.
+      const r = await streamQuery(captures, source, { params, cache: o.cache, warn });
+      try {
+        for await (const text of formatChunks(r.columns, r.chunks, format)) await writeOut(text);
+      } finally {
+        r.close();
+      }
     });
 }
