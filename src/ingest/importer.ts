@@ -10,13 +10,15 @@ import { pumpLines } from './pump.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { capturePaths } from '../capture/dir.js';
-import { fmtBytes, fmtRate, progress } from '../render/progress.js';
+import { importStatus, progress } from '../render/progress.js';
 
 export interface ImportOptions {
   format: InputFormat;
   force: boolean;
   batchRows?: number;
   showProgress?: boolean;
+  /** Where the status line goes (stderr; tests give a fake TTY). */
+  statusStream?: NodeJS.WriteStream;
   /** Worker threads for parsing: 0 or undefined = parse on this thread (half the memory), N = N workers. */
   workers?: number;
   /** Bytes per parallel chunk (tests make it tiny to exercise chunk boundaries). */
@@ -51,9 +53,16 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   }
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
-  const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
+  const statusStream = opts.statusStream ?? process.stderr;
+  const bar = progress(statusStream, opts.showProgress ?? Boolean(statusStream.isTTY));
   const t0 = Date.now();
-  const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
+  // A file stream counts its own bytes; stdin is counted by a listener beside the single-thread pump.
+  let piped = 0;
+  const bytesRead = () => {
+    const own = (stream as unknown as { bytesRead?: number }).bytesRead;
+    return typeof own === 'number' ? own : piped;
+  };
+  const show = (n: number) => bar.update(() => importStatus(n, bytesRead(), size, Date.now() - t0));
   const batchRows = opts.batchRows ?? DEFAULT_BATCH_ROWS;
   let finish: (status: Manifest['status'], reason?: string) => void;
   let fastLines = 0;
@@ -74,6 +83,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
     } else {
       const writer = new CaptureWriter(outDir, manifest, { batchRows });
       finish = (status, reason) => void writer.finish(status, reason);
+      if (input === '-') stream.on('data', (b: Buffer | string) => { piped += b.length; });
       fastLines = await pumpLines(stream, writer, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); }, undefined, opts.fast);
     }
   } catch (e) {
