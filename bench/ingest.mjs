@@ -1,7 +1,7 @@
 // bench/ingest: import throughput against bare split2 line splitting of the same file, measured in the same run
 // (the machine is shared and noisy: only ratios mean anything). Also capture size / text size and peak RSS.
 //
-//   node bench/ingest.mjs [--lines 2000000] [--big 10000000] [--keep]
+//   node bench/ingest.mjs [--lines 2000000] [--big 10000000] [--workers N] [--general] [--keep]
 //
 // Needs dist/ (make setup). Files go to bench/out/ (git-ignored).
 import { createReadStream, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
@@ -20,6 +20,8 @@ const opt = (name, dflt) => {
 const LINES = opt('lines', 2_000_000);
 const BIG = opt('big', 0);
 const WORKERS = opt('workers', 0);
+// --general: also import with the byte-level fast path off (every line through the general parser).
+const GENERAL = args.includes('--general');
 mkdirSync(out, { recursive: true });
 
 async function gen(format, lines) {
@@ -34,23 +36,27 @@ async function gen(format, lines) {
 /** Bare split2 over the file: the floor any line-based importer has to pay. */
 async function splitOnly(file) {
   const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
   let n = 0;
   await new Promise((resolve, reject) => {
     createReadStream(file).pipe(split2()).on('data', () => { n++; }).on('end', resolve).on('error', reject);
   });
-  return { lines: n, s: Number(process.hrtime.bigint() - t0) / 1e9 };
+  const c = process.cpuUsage(c0);
+  return { lines: n, s: Number(process.hrtime.bigint() - t0) / 1e9, cpu: (c.user + c.system) / 1e6 };
 }
 
 /** `skbtape import` in a fresh process (as a user runs it), reporting its own wall time and peak RSS. */
-async function importRun(file) {
+async function importRun(file, fast = true) {
   const dir = join(out, 'cap');
   rmSync(dir, { recursive: true, force: true });
   const script = `
     const { importCapture } = await import(${JSON.stringify(join(root, 'dist/ingest/importer.js'))});
     const t0 = process.hrtime.bigint();
-    const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false, workers: ${WORKERS} });
+    const c0 = process.cpuUsage();
+    const r = await importCapture(${JSON.stringify(file)}, ${JSON.stringify(dir)}, { format: 'auto', force: true, showProgress: false, workers: ${WORKERS}, fast: ${fast} });
     const s = Number(process.hrtime.bigint() - t0) / 1e9;
-    console.log(JSON.stringify({ s, events: r.manifest.counts.events, rejects: r.manifest.counts.rejects, lines: r.manifest.counts.inputLines, maxRssKb: process.resourceUsage().maxRSS }));
+    const c = process.cpuUsage(c0);
+    console.log(JSON.stringify({ s, cpu: (c.user + c.system) / 1e6, fastLines: r.fastLines, events: r.manifest.counts.events, rejects: r.manifest.counts.rejects, lines: r.manifest.counts.inputLines, maxRssKb: process.resourceUsage().maxRSS }));
   `;
   // The V8 flag bin/skbtape.js runs with; WORKERS as `skbtape import --workers`.
   const r = await execa('node', ['--max-semi-space-size=2', '--input-type=module', '-e', script], { cwd: root });
@@ -66,14 +72,16 @@ async function one(format, lines) {
   const size = statSync(file).size;
   const base = await splitOnly(file);
   const imp = await importRun(file);
+  const general = GENERAL ? await importRun(file, false) : null;
   const baseRate = base.lines / base.s;
   const impRate = imp.lines / imp.s;
   console.log(`${format.padEnd(4)} ${fmt(lines)} lines, ${(size / 2 ** 20).toFixed(0)} MiB`);
-  console.log(`  split2 only      ${fmt(baseRate)} lines/s`);
-  console.log(`  skbtape import   ${fmt(impRate)} lines/s   ratio ${(impRate / baseRate).toFixed(2)}x split2 (target >= 0.50)`);
+  console.log(`  split2 only      ${fmt(baseRate)} lines/s, ${base.cpu.toFixed(2)} CPU-s`);
+  console.log(`  skbtape import   ${fmt(impRate)} lines/s   ratio ${(impRate / baseRate).toFixed(2)}x split2 wall (target >= 0.50), ${(base.cpu / imp.cpu).toFixed(2)}x in CPU time (${imp.cpu.toFixed(2)} CPU-s); fast path read ${fmt(imp.fastLines)} lines`);
+  if (general) console.log(`  general parser   ${fmt(general.lines / general.s)} lines/s   ratio ${(general.lines / general.s / baseRate).toFixed(2)}x split2 wall, ${(base.cpu / general.cpu).toFixed(2)}x in CPU time (${general.cpu.toFixed(2)} CPU-s): fast path ${(general.cpu / imp.cpu).toFixed(2)}x less CPU`);
   console.log(`  capture size     ${(imp.capBytes / 2 ** 20).toFixed(1)} MiB = ${(imp.capBytes / size).toFixed(3)}x the input (target <= 0.35)`);
   console.log(`  peak RSS         ${(imp.maxRssKb / 1024).toFixed(0)} MB (target <= 150)   events ${fmt(imp.events)}, rejects ${fmt(imp.rejects)}`);
-  return { format, lines, baseRate, impRate, ratio: impRate / baseRate, sizeRatio: imp.capBytes / size, rssMb: imp.maxRssKb / 1024 };
+  return { format, lines, baseRate, impRate, ratio: impRate / baseRate, cpuRatio: base.cpu / imp.cpu, generalCpuRatio: general ? base.cpu / general.cpu : null, sizeRatio: imp.capBytes / size, rssMb: imp.maxRssKb / 1024 };
 }
 
 const results = [];

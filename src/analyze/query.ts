@@ -45,6 +45,59 @@ export async function runQuery(captures: string[], source: QuerySource, opts: Qu
   }
 }
 
+/** A query whose rows arrive in DuckDB's chunks (about 2048 rows) as they are computed; close() when done. */
+export interface QueryStream extends Omit<QueryResult, 'rows'> {
+  chunks: AsyncIterable<unknown[][]>;
+  close(): void;
+}
+
+/**
+ * As runQuery, but the rows stream from DuckDB's streaming result: the first chunk can be printed before the last
+ * is computed, memory holds one chunk, and a reader that goes away (`| head`) stops the work. An SQL error raised
+ * after the first rows is a UserError from the iteration.
+ */
+export async function streamQuery(captures: string[], source: QuerySource, opts: QueryOptions = {}): Promise<QueryStream> {
+  const { sql, where } = resolveSource(source, opts.reportsDir);
+  if (captures.length === 0) throw new UserError('no capture given', 'query');
+  checkParams(sql, opts.params);
+  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn, strict: opts.strict });
+  try {
+    const p = opts.params && Object.keys(opts.params).length > 0 ? opts.params : undefined;
+    const result = await sqlStep(where, () => a.connection.stream(sql, p));
+    const chunks = async function* (): AsyncGenerator<unknown[][]> {
+      const it = result.yieldRowsJs()[Symbol.asyncIterator]();
+      for (;;) {
+        const next = await sqlStep(where, () => it.next());
+        if (next.done) return;
+        if (next.value.length) yield next.value.map((r) => r.map(plain));
+      }
+    };
+    return { captures: a.captureIds, columns: result.columnNames(), types: result.columnTypes().map((t) => t.toString()), chunks: chunks(), close: () => a.close() };
+  } catch (e) {
+    a.close();
+    throw e;
+  }
+}
+
+/** One DuckDB call; its error becomes the one-line SQL UserError at `where`. */
+async function sqlStep<T>(where: string, f: () => Promise<T>): Promise<T> {
+  try {
+    return await f();
+  } catch (e) {
+    // DuckDB's first line, then all it said (Did you mean …, Candidate bindings, LINE n with its ^ caret).
+    // The streaming call splits the statements first, and that step prefixes DuckDB's own message.
+    const [first, ...rest] = (e as Error).message.replace(/\s+$/, '').replace(/^Failed to extract statements: /, '').split('\n');
+    throw new UserError(`SQL error: ${first}`, where, 2, rest.length ? rest.join('\n') : undefined);
+  }
+}
+
+function checkParams(sql: string, params?: Record<string, DuckDBValue>): void {
+  for (const name of Object.keys(params ?? {})) {
+    // DuckDB's own message for this ("Failed to retrieve bind parameter index") names neither the value nor the flag.
+    if (!new RegExp(`\\$${name}\\b`).test(sql)) throw new UserError(`--param ${name} given, but the SQL has no $${name}`, '--param');
+  }
+}
+
 /** Runs SQL on an open analysis; DuckDB's errors become one-line UserErrors at `where`. */
 export async function runSql(a: Analysis, sql: string, where: string, params?: Record<string, DuckDBValue>): Promise<Omit<QueryResult, 'captures'>> {
   for (const name of Object.keys(params ?? {})) {

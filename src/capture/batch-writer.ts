@@ -11,6 +11,7 @@ import { batchFileName, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
 import type { Parsed } from './parsed.js';
 import { SkbSet } from './skb-set.js';
+import { FastRow } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 
@@ -19,6 +20,8 @@ const MAX_STORED_LINE = 65536;
 const FIRST_REJECTS_KEPT = 20;
 /** Log and reject lines held before they are written out (with the manifest's counts) between batches. */
 const SIDE_FLUSH_LINES = 4096;
+/** ... or this many characters of them, whichever comes first (a non-pwru file is all rejects, some very long). */
+const TEXT_FLUSH_CHARS = 1 << 20;
 
 /** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
 abstract class ColumnBuffer {
@@ -54,14 +57,26 @@ class NumColumn extends ColumnBuffer {
 
 class U64Column extends ColumnBuffer {
   private readonly values: BigUint64Array;
+  /** The same memory as uint32 halves (little-endian hosts only: the fast path checks), written without BigInt. */
+  private readonly halves: Uint32Array;
   constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
     super(spec, type, cap);
     this.values = new BigUint64Array(cap);
+    this.halves = new Uint32Array(this.values.buffer);
   }
   set(row: number, v: unknown): void {
     if (v === null) { this.nulls++; return; }
     this.valid[row >> 3]! |= 1 << (row & 7);
     this.values[row] = v as bigint;
+  }
+  setHiLo(row: number, hi: number, lo: number): void {
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    this.halves[2 * row] = lo;
+    this.halves[2 * row + 1] = hi;
+  }
+  /** An exact integer below 2^53. */
+  setNum(row: number, v: number): void {
+    this.setHiLo(row, Math.floor(v / 4294967296), v >>> 0);
   }
   data(length: number): A.Data {
     return A.makeData({ type: this.type as A.Uint64, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
@@ -72,6 +87,9 @@ class DictColumn extends ColumnBuffer {
   private readonly codes: Int32Array;
   private readonly dict = new Map<string, number>();
   private readonly values: string[] = [];
+  /** The previous row's value and code: most columns repeat from row to row (layout, l4, process of a flow). */
+  private last: unknown = null;
+  private lastCode = 0;
   constructor(spec: ColumnSpec, type: A.DataType, cap: number) {
     super(spec, type, cap);
     this.codes = new Int32Array(cap);
@@ -79,6 +97,7 @@ class DictColumn extends ColumnBuffer {
   set(row: number, v: unknown): void {
     if (v === null) { this.nulls++; return; }
     this.valid[row >> 3]! |= 1 << (row & 7);
+    if (v === this.last) { this.codes[row] = this.lastCode; return; }
     let code = this.dict.get(v as string);
     if (code === undefined) {
       code = this.values.length;
@@ -86,6 +105,8 @@ class DictColumn extends ColumnBuffer {
       this.values.push(v as string);
     }
     this.codes[row] = code;
+    this.last = v;
+    this.lastCode = code;
   }
   data(length: number): A.Data {
     const dictionary = A.makeVector(A.vectorFromArray(this.values, new A.Utf8()).data[0]!);
@@ -141,6 +162,13 @@ type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
 const commitRow: RowCommitter = new Function('cols', 'row', 'e',
   COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
 
+/** The same for a FastRow: its skb as two halves and its ktime as a number (-1 = none). */
+const commitFastRow = new Function('cols', 'row', 'e', COLUMNS.map((c, i) => {
+  if (c.field === 'skb') return `cols[${i}].setHiLo(row, e.skbHi, e.skbLo);`;
+  if (c.field === 'ktime') return `if (e.ktime < 0) cols[${i}].set(row, null); else cols[${i}].setNum(row, e.ktime);`;
+  return `cols[${i}].set(row, e.${c.field});`;
+}).join('\n')) as (cols: ColumnBuffer[], row: number, e: FastRow) => void;
+
 /** Counters the manifest keeps; an accumulator adds to the object it is given. */
 export type LineCounts = Manifest['counts'];
 
@@ -168,10 +196,18 @@ export class LineAccumulator {
   private cols!: ColumnBuffer[];
   private rows = 0;
   private pending: PwruEvent | null = null;
+  /** The byte-level path's pending event (its continuation lines may follow), in one of two reused rows. */
+  private pendingFast: FastRow | null = null;
+  private readonly fastRows = [new FastRow(), new FastRow()] as const;
+  /** ktime range of fast rows as exact numbers, folded into `stats` at each take(). */
+  private fastMinKtime = Infinity;
+  private fastMaxKtime = -1;
   /** Lines the parser holds as the start of a wrapped event line (counted as input, not yet as anything else). */
   private held: { lineNo: number; text: string }[] = [];
   logBuf: string[] = [];
   rejectBuf: string[] = [];
+  /** Characters in logBuf + rejectBuf. */
+  textChars = 0;
   readonly ready: Uint8Array[] = [];
   readonly stats = newEventStats();
 
@@ -212,16 +248,16 @@ export class LineAccumulator {
         // a batch filled by --flush-events holds every event counted so far.
         if (p.event.layout.startsWith('J:')) this.commitPending();
         break;
-      case 'continuation':
-        if (this.pending) {
-          this.pending.attachment = this.pending.attachment === null ? p.text : `${this.pending.attachment}\n${p.text}`;
-        }
+      case 'continuation': {
+        const e = this.pending ?? this.pendingFast;
+        if (e) e.attachment = e.attachment === null ? p.text : `${e.attachment}\n${p.text}`;
         c.continuationLines++;
         break;
+      }
       case 'log':
         c.logLines++;
         if (p.logKind === 'header') this.headers.push({ line: lineNo, text });
-        this.logBuf.push(JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
+        this.pushText(this.logBuf, JSON.stringify({ line: lineNo, kind: p.logKind, text: clip(text) }));
         break;
       case 'blank':
         c.blankLines++;
@@ -229,9 +265,65 @@ export class LineAccumulator {
       case 'reject':
         c.rejects++;
         if (this.firstRejects.length < FIRST_REJECTS_KEPT) this.firstRejects.push({ line: lineNo, reason: p.reason });
-        this.rejectBuf.push(JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
+        this.pushText(this.rejectBuf, JSON.stringify({ line: lineNo, text: clip(text), reason: p.reason }));
         break;
     }
+  }
+
+  /** The row the byte-level parser may fill next (never the pending one). */
+  fastRow(): FastRow {
+    return this.pendingFast === this.fastRows[0] ? this.fastRows[1] : this.fastRows[0];
+  }
+
+  /**
+   * One event line read by the byte-level parser into `row` (from fastRow()). `whole`: a JSON event, complete on
+   * its line; a text event waits for its continuation lines like a parsed one.
+   */
+  addFast(row: FastRow, whole: boolean): void {
+    this.counts.inputLines++;
+    this.counts.events++;
+    this.commitPending();
+    if (whole) this.commitFast(row);
+    else this.pendingFast = row;
+  }
+
+  private commitFast(e: FastRow): void {
+    commitFastRow(this.cols, this.rows, e);
+    this.rows++;
+    const st = this.stats;
+    st.skbs.addHiLo(e.skbHi, e.skbLo);
+    if (e.pid !== null && st.pids.size < 10_000) st.pids.add(e.pid);
+    st.layouts.add(e.layout);
+    // As commitPending: only absolute ktimes (>= 1 s after boot) make the time range.
+    if (e.ktime >= 1_000_000_000) {
+      if (e.ktime < this.fastMinKtime) this.fastMinKtime = e.ktime;
+      if (e.ktime > this.fastMaxKtime) this.fastMaxKtime = e.ktime;
+    }
+    if (this.rows >= this.batchRows) this.sealBatch();
+  }
+
+  private foldFastStats(): void {
+    if (this.fastMaxKtime < 0) return;
+    const st = this.stats;
+    const lo = BigInt(this.fastMinKtime), hi = BigInt(this.fastMaxKtime);
+    if (st.minKtime === null || lo < st.minKtime) st.minKtime = lo;
+    if (st.maxKtime === null || hi > st.maxKtime) st.maxKtime = hi;
+    this.fastMinKtime = Infinity;
+    this.fastMaxKtime = -1;
+  }
+
+  private pushText(buf: string[], row: string): void {
+    buf.push(row);
+    this.textChars += row.length;
+  }
+
+  /** Log and reject lines buffered so far, without sealing the batch in progress. */
+  takeText(): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
+    const out = { batches: [], logs: this.logBuf, rejects: this.rejectBuf };
+    this.logBuf = [];
+    this.rejectBuf = [];
+    this.textChars = 0;
+    return out;
   }
 
   private rejectHeld(reason: string): void {
@@ -247,6 +339,12 @@ export class LineAccumulator {
 
   /** Move the finished event (its continuation lines are all in) into the column buffers. */
   private commitPending(): void {
+    if (this.pendingFast) {
+      const f = this.pendingFast;
+      this.pendingFast = null;
+      this.commitFast(f);
+      return;
+    }
     const e = this.pending;
     if (!e) return;
     this.pending = null;
@@ -289,10 +387,8 @@ export class LineAccumulator {
   take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     if (includePending) this.commitPending();
     this.sealBatch();
-    const out = { batches: this.ready.splice(0), logs: this.logBuf, rejects: this.rejectBuf };
-    this.logBuf = [];
-    this.rejectBuf = [];
-    return out;
+    this.foldFastStats();
+    return { ...this.takeText(), batches: this.ready.splice(0) };
   }
 }
 
@@ -382,13 +478,23 @@ export class CaptureWriter {
     writeManifest(dir, manifest);
   }
 
+  fastRow(): FastRow {
+    return this.acc.fastRow();
+  }
+
+  /** One event line from the byte-level parser (see LineAccumulator.addFast). */
+  addFast(row: FastRow, whole: boolean): void {
+    this.acc.addFast(row, whole);
+    if (this.acc.ready.length) this.flush(false);
+  }
+
   /** Feed one parsed input line. */
   add(p: Parsed, lineNo: number, text: string): void {
     this.acc.add(p, lineNo, text);
     // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
     // `replay` (the batch files) agree after a crash at any moment.
     if (this.acc.ready.length) this.flush(false);
-    else if (this.acc.logBuf.length + this.acc.rejectBuf.length >= SIDE_FLUSH_LINES) this.flushSide();
+    else if (this.acc.logBuf.length + this.acc.rejectBuf.length >= SIDE_FLUSH_LINES || this.acc.textChars > TEXT_FLUSH_CHARS) this.flushSide();
   }
 
   /**
@@ -396,9 +502,7 @@ export class CaptureWriter {
    * mostly non-event lines never holds them all in memory, and a killed import keeps every one written so far.
    */
   private flushSide(): void {
-    this.files.write({ batches: [], logs: this.acc.logBuf, rejects: this.acc.rejectBuf });
-    this.acc.logBuf = [];
-    this.acc.rejectBuf = [];
+    this.files.write(this.acc.takeText());
     writeManifest(this.dir, this.manifest);
   }
 

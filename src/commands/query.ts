@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { QuerySource } from '../analyze/query.js';
-import { addFormatOption, chosenFormat, formatRows, type FormatSpec } from '../render/output.js';
+import { addFormatOption, chosenFormat, formatRowChunks, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
@@ -36,7 +36,7 @@ Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's 
 unknown report, or a path that is not a capture.`)
     .action(async (args: string[], o: Opts) => {
       // Loaded when the command runs: DuckDB's native module costs half a second at start-up.
-      const { parseParams, runQuery } = await import('../analyze/query.js');
+      const { parseParams, streamQuery } = await import('../analyze/query.js');
       const format = chosenFormat(o, FORMAT);
       const params = parseParams(o.param);
       let captures = args;
@@ -55,7 +55,12 @@ unknown report, or a path that is not a capture.`)
         }
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
-      const r = await runQuery(captures, source, { params, cache: o.cache, warn, strict: o.strict });
-      for (const chunk of formatRows(r.columns, r.rows, format)) await writeOut(chunk);
+      // Rows are printed chunk by chunk as DuckDB computes them; `| head` ends the work at its first failed write.
+      const r = await streamQuery(captures, source, { params, cache: o.cache, warn, strict: o.strict });
+      try {
+        for await (const text of formatRowChunks(r.columns, r.chunks, format)) await writeOut(text);
+      } finally {
+        r.close();
+      }
     });
 }

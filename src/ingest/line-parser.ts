@@ -82,7 +82,7 @@ function memo<T>(fn: (k: string) => T, max = 50_000): (k: string) => T {
   };
 }
 
-interface TupleParts { saddr: string; sport: number; daddr: string; dport: number; l4: string; l4Proto: number | null; tcpFlags: number | null }
+export interface TupleParts { saddr: string; sport: number; daddr: string; dport: number; l4: string; l4Proto: number | null; tcpFlags: number | null }
 const parseTupleCached = memo((tok: string): TupleParts | null => {
   const m = TUPLE_RE.exec(tok);
   if (!m) return null;
@@ -93,6 +93,9 @@ const parseTupleCached = memo((tok: string): TupleParts | null => {
   }
   return { saddr: stripBrackets(m[1]!), sport: Number(m[2]), daddr: stripBrackets(m[3]!), dport: Number(m[4]), l4: m[5]!, l4Proto: L4_NUMBERS[m[5]!] ?? null, tcpFlags };
 });
+
+/** A pwru tuple token's parts, or null when it is not a tuple (the byte-level path caches these per token). */
+export const tupleParts = (tok: string): TupleParts | null => parseTupleCached(tok);
 
 /** Parse a pwru tuple token into the event; false when it is not a tuple. */
 export function applyTuple(ev: PwruEvent, tok: string): boolean {
@@ -279,6 +282,9 @@ function parseEraE(body: string, tokens: string[], start: number, lineNo: number
   const cpuTok = tokens[i++];
   const procTok = tokens[i++];
   if (cpuTok === undefined || procTok === undefined) return 'too few fields for a v1.0.7+ line';
+  // tokenize splits on blanks and tabs only, while the event-start test allows any \s after the address: a form
+  // feed or vertical tab glued to it must be a reject, never a BigInt error.
+  if (!KPTR_RE.test(skbTok)) return `SKB is not a kernel address: ${JSON.stringify(skbTok)}`;
   if (!DEC_RE.test(cpuTok)) return `CPU is not a number: ${cpuTok}`;
   const l = baseLayout('E');
   l.abs = abs;
@@ -612,6 +618,36 @@ export function parseJsonLine(line: string, lineNo: number): PwruEvent | string 
   return ev;
 }
 
+// ---- value ranges ----------------------------------------------------------------------------------------------
+
+const U32 = 0xffffffff;
+const I32 = 0x7fffffff;
+const U64_END = 1n << 64n;
+/** bpf_ktime_get_ns() reaches 2^63 after 292 years of uptime; the analysis views read ktime as a signed BIGINT. */
+const KTIME_END = 1n << 63n;
+
+/** Numeric fields and the largest value their column holds (a value past it would be stored wrapped). */
+const RANGES: readonly [keyof PwruEvent, string, number][] = [
+  ['cpu', 'CPU', U32], ['pid', 'pid in PROCESS', I32], ['dropCode', 'drop reason code', I32], ['netns', 'NETNS', U32],
+  ['mark', 'MARK', U32], ['ifindex', 'ifindex in IFACE', U32], ['proto', 'PROTO', 0xffff], ['mtu', 'MTU', U32],
+  ['len', 'LEN', U32], ['sport', 'source port', 0xffff], ['dport', 'destination port', 0xffff], ['l4Proto', 'L4 protocol', 0xff],
+];
+
+/**
+ * Why an event holds a value its column cannot store (a port over 65535, a 5-digit PROTO, a pid of 2^31…), or null.
+ * Such a line is a reject with that reason: storing it would wrap the value silently into another one.
+ */
+export function outOfRange(ev: PwruEvent): string | null {
+  if (ev.skb >= U64_END) return `SKB 0x${ev.skb.toString(16)} is wider than 64 bits`;
+  if (ev.ktime !== null && ev.ktime >= KTIME_END) return `TIMESTAMP ${ev.ktime} is 2^63 ns or more (over 292 years of uptime), not a kernel clock value`;
+  for (const [field, name, max] of RANGES) {
+    const v = ev[field] as number | null;
+    if (v !== null && !(Number.isInteger(v) && v >= 0 && v <= max)) return `${name} ${v} is out of range (0 to ${max})`;
+  }
+  if (ev.cb !== null && ev.cb.some((v) => !(Number.isInteger(v) && v >= 0 && v <= U32))) return `__sk_buff->cb[] value out of range (0 to ${U32}): ${ev.cb.join(',')}`;
+  return null;
+}
+
 // ---- continuation lines ----------------------------------------------------------------------------------------
 
 /** Shapes that only appear as lines attached to an event: stack frames, BTF dumps, bpfmap, metadata lines. */
@@ -700,6 +736,11 @@ function eventStart(line: string, state: ParserState, strict = false): EventStar
 
 /** The event on a text line, a reason it is a broken one, or null when the line does not open an event. */
 function eventOf(line: string, lineNo: number, state: ParserState): PwruEvent | string | null {
+  const r = eventOfLine(line, lineNo, state);
+  return r !== null && typeof r !== 'string' ? (outOfRange(r) ?? r) : r;
+}
+
+function eventOfLine(line: string, lineNo: number, state: ParserState): PwruEvent | string | null {
   const st = eventStart(line, state);
   if (st === null) return null;
   const hdr = state.header;
@@ -720,7 +761,8 @@ function parseOne(line: string, lineNo: number, state: ParserState): Parsed {
   const c0 = line.charCodeAt(0);
   if (state.format !== 'text' && c0 === 0x7b /* { */) {
     state.inEvent = false;
-    const r = parseJsonLine(line, lineNo);
+    const p = parseJsonLine(line, lineNo);
+    const r = typeof p === 'string' ? p : (outOfRange(p) ?? p);
     if (typeof r === 'string') return { kind: 'reject', reason: r };
     // JSON events carry stack and dumps inside the object: no continuation lines follow them.
     return { kind: 'event', event: r };

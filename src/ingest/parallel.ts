@@ -67,10 +67,10 @@ function lastHeader(buf: Buffer): string | null {
   return found;
 }
 
-export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; onProgress?: (lines: number) => void }
+export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; fast?: boolean; onProgress?: (lines: number) => void }
 
 /** Streams `input` into the capture's files; fills the manifest's counts/headers/rejects and returns event stats. */
-export async function parallelImport(input: Readable, files: CaptureFiles, m: Manifest, o: ParallelImportOptions): Promise<EventStats> {
+export async function parallelImport(input: Readable, files: CaptureFiles, m: Manifest, o: ParallelImportOptions): Promise<{ stats: EventStats; fastLines: number }> {
   const script = workerScript();
   if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
   const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 4));
@@ -83,6 +83,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
     execArgv: [],
   }));
   const stats: EventStats = newEventStats();
+  let fastLines = 0;
   const done = new Map<number, ChunkResult>();
   let nextSeq = 0;
   let nextWrite = 0;
@@ -96,6 +97,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
 
   const merge = (r: ChunkResult) => {
     files.write(r);
+    fastLines += r.fastLines;
     const c = m.counts;
     for (const k of ['inputLines', 'events', 'continuationLines', 'logLines', 'rejects', 'blankLines'] as const) c[k] += r.counts[k];
     m.headers.push(...r.headers);
@@ -147,7 +149,7 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
     // A private copy: the job's buffer is transferred to the worker.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    queue.push({ seq: nextSeq++, startLine, header, format: o.format, bytes: copy, batchRows: o.batchRows });
+    queue.push({ seq: nextSeq++, startLine, header, format: o.format, bytes: copy, batchRows: o.batchRows, fast: o.fast });
     inFlight++;
     startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
     if (h !== null) header = h;
@@ -187,5 +189,5 @@ export async function parallelImport(input: Readable, files: CaptureFiles, m: Ma
   } finally {
     await Promise.all(workers.map((w) => w.terminate()));
   }
-  return stats;
+  return { stats, fastLines };
 }

@@ -1,37 +1,39 @@
-// One line stream (a saved file, or a tracer's live stdout) through the line parser into a capture writer.
-// Shared by `import` and the recorder; which stream and when to stop are theirs.
+// One byte stream (a saved file, or a tracer's live stdout) through the line feeder (byte-level fast path, else the
+// general line parser) into a capture writer. Shared by `import` and the recorder; which stream and when to stop
+// are theirs.
 import type { Readable } from 'node:stream';
-import split2 from 'split2';
 import type { CaptureWriter } from '../capture/batch-writer.js';
 import type { LogKind } from '../capture/parsed.js';
-import { newParserState, parseLine, type InputFormat } from './line-parser.js';
+import { newParserState, type InputFormat } from './line-parser.js';
+import { LineFeeder } from './line-feeder.js';
 
 /** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
 export type OwnLineClassifier = (line: string) => LogKind | null;
 
-/** Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder. */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier): Promise<void> {
-  const state = newParserState(format);
-  let lineNo = 0;
+/**
+ * Feed a byte stream through the parsers and the writer, line by line; resolves when the input ends, with the
+ * number of lines the byte-level path read. `fast: false` reads every line with the general parser (the fast
+ * path's reference in tests).
+ */
+export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean): Promise<number> {
+  const feeder = new LineFeeder(writer, newParserState(format), { onLine, own, fast });
   return new Promise((resolve, reject) => {
-    const lines = input.pipe(split2());
     input.on('error', reject);
-    lines.on('error', reject);
-    lines.on('data', (line: string) => {
-      lineNo++;
-      const k = own?.(line);
+    input.on('data', (b: Buffer | string) => {
       try {
-        writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
+        feeder.feed(typeof b === 'string' ? Buffer.from(b) : b);
       } catch (e) {
-        // A write that failed (a full disk): stop reading, and let the caller say so, instead of an uncaught throw
-        // from inside the stream.
-        input.unpipe(lines);
-        lines.destroy();
+        input.destroy();
         reject(e);
-        return;
       }
-      onLine?.(lineNo);
     });
-    lines.on('end', resolve);
+    input.on('end', () => {
+      try {
+        feeder.end();
+        resolve(feeder.fastLines);
+      } catch (e) {
+        reject(e);
+      }
+    });
   });
 }

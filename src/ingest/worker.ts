@@ -3,12 +3,18 @@
 // thread's job (ingest/parallel.ts).
 import { parentPort } from 'node:worker_threads';
 import { LineAccumulator, newCounts } from '../capture/batch-writer.js';
-import { newParserState, parseHeader, parseLine, type InputFormat } from './line-parser.js';
+import { newParserState, parseHeader, type InputFormat } from './line-parser.js';
+import { LineFeeder } from './line-feeder.js';
+import { fastReaders } from './fast-path.js';
 
-export interface ChunkJob { seq: number; startLine: number; header: string | null; format: InputFormat; bytes: Uint8Array; batchRows: number }
+/** One set of fast-path readers per worker: their interned strings carry over from chunk to chunk. */
+const readers = fastReaders();
+
+export interface ChunkJob { seq: number; startLine: number; header: string | null; format: InputFormat; bytes: Uint8Array; batchRows: number; fast?: boolean }
 
 export interface ChunkResult {
   seq: number;
+  fastLines: number;
   batches: Uint8Array[];
   logs: string[];
   rejects: string[];
@@ -24,12 +30,14 @@ export interface ChunkResult {
   lastAbs: string | null;
 }
 
-const decoder = new TextDecoder('utf-8');
+function countLines(b: Buffer): number {
+  let n = 0;
+  for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n + (b.length && b[b.length - 1] !== 0x0a ? 1 : 0);
+}
 
 export function processChunk(job: ChunkJob): ChunkResult {
-  const text = decoder.decode(job.bytes);
-  const lines = text.split('\n');
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
+  const bytes = Buffer.from(job.bytes.buffer, job.bytes.byteOffset, job.bytes.byteLength);
   const state = newParserState(job.format);
   if (job.header !== null) {
     state.header = parseHeader(job.header);
@@ -39,19 +47,15 @@ export function processChunk(job: ChunkJob): ChunkResult {
   const headers: ChunkResult['headers'] = [];
   const firstRejects: ChunkResult['firstRejects'] = [];
   // Column buffers sized to the chunk, not to a full batch: a chunk is usually far smaller than a batch.
-  const acc = new LineAccumulator(counts, headers, firstRejects, Math.max(1, Math.min(job.batchRows, lines.length)));
-  let lineNo = job.startLine;
-  for (const raw of lines) {
-    lineNo++;
-    // split2 splits on \r?\n: drop the \r here too so both paths see the same lines.
-    const line = raw.charCodeAt(raw.length - 1) === 13 ? raw.slice(0, -1) : raw;
-    acc.add(parseLine(line, lineNo, state), lineNo, line);
-  }
+  const acc = new LineAccumulator(counts, headers, firstRejects, Math.max(1, Math.min(job.batchRows, countLines(bytes))));
+  const feeder = new LineFeeder(acc, state, { startLine: job.startLine, fast: job.fast, readers });
+  feeder.feed(bytes);
+  feeder.end();
   acc.endInput();
   const out = acc.take(true);
   const st = acc.stats;
   return {
-    seq: job.seq, ...out, counts, headers, firstRejects,
+    seq: job.seq, fastLines: feeder.fastLines, ...out, counts, headers, firstRejects,
     skbs: st.skbs.toArray(), pids: [...st.pids], layouts: [...st.layouts],
     minKtime: st.minKtime?.toString() ?? null, maxKtime: st.maxKtime?.toString() ?? null,
     firstAbs: st.firstAbs, lastAbs: st.lastAbs,

@@ -292,7 +292,7 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     return 'tracer';
   } : undefined);
   let pumpError: Error | null = null;
-  const pumped = pump.catch((e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
+  const pumped = pump.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
   let lastLines = 0;
   const flushTimer = setInterval(() => {
     // Text mode: hold the last event back only while lines are still arriving (its stack/dump lines may follow).

@@ -85,6 +85,31 @@ export function* formatRows(columns: readonly string[], rows: readonly unknown[]
   }
 }
 
+/**
+ * formatRows over rows that arrive in chunks (a streamed query): NDJSON and CSV print each chunk as it comes, JSON
+ * writes its array element by element (the same text as formatRows'); a table needs every row for its column
+ * widths, so it gathers them first.
+ */
+export async function* formatRowChunks(columns: readonly string[], chunks: AsyncIterable<unknown[][]>, format: OutputFormat): AsyncGenerator<string> {
+  if (format === 'table') {
+    const rows: unknown[][] = [];
+    for await (const c of chunks) rows.push(...c);
+    yield* formatRows(columns, rows, format);
+    return;
+  }
+  const keys = uniqueKeys(columns);
+  const obj = (row: readonly unknown[]) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]));
+  if (format === 'csv') yield columns.map(csvCell).join(',') + '\n';
+  let n = 0;
+  for await (const part of chunks) {
+    if (format === 'ndjson') yield part.map((row) => toJson(obj(row))).join('\n') + '\n';
+    else if (format === 'csv') yield part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+    // JSON.stringify(rows, null, 2) is "[\n" + each element's own text indented by two more + "\n]".
+    else yield part.map((row) => `${n++ === 0 ? '[\n' : ',\n'}  ${toJson(obj(row), 2).replaceAll('\n', '\n  ')}`).join('');
+  }
+  if (format === 'json') yield n === 0 ? '[]\n' : '\n]\n';
+}
+
 /** Objects (all with the same keys, or the first's) as rows in a format. */
 export function formatObjects(objs: readonly Record<string, unknown>[], format: OutputFormat, columns?: readonly string[]): Generator<string> {
   const cols = columns ?? Object.keys(objs[0] ?? {});
