@@ -21,6 +21,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   query: () => import('./commands/query.js'),
   reports: () => import('./commands/reports.js'),
   paths: () => import('./commands/paths.js'),
+  tracks: () => import('./commands/tracks.js'),
   diff: () => import('./commands/diff.js'),
   check: () => import('./commands/check.js'),
   export: () => import('./commands/export.js'),
