@@ -11,7 +11,7 @@ export const SUMMARIES = {
   tracks: 'one compact line per skb lifetime: time, src → dst with labels, TCP flags, verdict and drop, devices and netns, hops, duration',
   diff: 'compare the flows of two captures: paths only in A / only in B, first divergent function, verdicts, drops, latency (exit 0 same, 1 different, 2 error)',
   check: 'run assertions (a YAML rules file: SQL that must return no rows, reaches/no_drops/no_func/max_hop_latency_us) over a capture; a rule whose flow matches no track fails unless allow_empty: true; exit 1 on any failure',
-  'export': 'write captures as hive-partitioned Parquet: <dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/',
+  'export': 'write captures as hive-partitioned Parquet (<dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/), or one as a Perfetto trace (--perfetto)',
   snapshot: 'take cilium-dbg and bpftool snapshots (no packets) into a new capture directory',
   attach: 'add saved cilium-dbg / bpftool outputs to a capture as snapshots (copied verbatim, then checked)',
   demo: 'record a real curl between two throwaway namespaces (root + bpftrace), or analyze the samples, then show paths and a diff',
