@@ -22,6 +22,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   reports: () => import('./commands/reports.js'),
   paths: () => import('./commands/paths.js'),
   tracks: () => import('./commands/tracks.js'),
+  report: () => import('./commands/report.js'),
   diff: () => import('./commands/diff.js'),
   check: () => import('./commands/check.js'),
   export: () => import('./commands/export.js'),
