@@ -18,7 +18,7 @@ SELECT h.capture, f.flow, h.from_func, h.to_func,
        round(quantile_cont(h.delta_ns, 0.9))::BIGINT AS p90_ns,
        round(quantile_cont(h.delta_ns, 0.99))::BIGINT AS p99_ns,
        max(h.delta_ns) AS max_ns,
-       arg_max(f.track_id, h.delta_ns, 3) AS slowest_tracks
+       list(f.track_id ORDER BY h.delta_ns DESC, f.track_id)[1:3] AS slowest_tracks
 FROM h
 JOIN track_flows f ON f.capture = h.capture AND f.skb = h.skb AND f.track_no = h.track_no
 WHERE h.from_func IS NOT NULL AND h.delta_ns IS NOT NULL

@@ -4,7 +4,7 @@
 import { openAnalysis } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
-import { internalSql } from './reports.js';
+import { sqlFile } from './sql-files.js';
 
 export interface BetweenRow {
   flow: string;
@@ -30,7 +30,7 @@ export async function betweenLatency(capture: string, from: string, to: string, 
     const kept = await applyFlow(a, flow);
     const id = a.captureIds[0]!;
     if (flow.text !== null && kept.get(id) === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));
-    const rows = (await a.run(internalSql('between'), { from, to })).map((r): BetweenRow => ({
+    const rows = (await a.run(sqlFile('analyze/between'), { from, to })).map((r): BetweenRow => ({
       flow: String(r['flow']), reachedFrom: Number(r['reached_from']), n: Number(r['n']),
       medianNs: num(r['median_ns']), p90Ns: num(r['p90_ns']), p99Ns: num(r['p99_ns']), maxNs: num(r['max_ns']),
       slowestTracks: ((r['slowest_tracks'] as string[] | null) ?? []),

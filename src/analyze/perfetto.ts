@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { openAnalysis } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
-import { internalSql } from './reports.js';
+import { sqlFile } from './sql-files.js';
 import { readManifest } from '../capture/manifest.js';
 
 export interface PerfettoOptions { flow?: string; force?: boolean; cache?: boolean; warn?: (m: string) => void }
@@ -63,7 +63,7 @@ interface HopRow { flow: string; track_id: string; verdict: string; drop_label: 
 
 /** Streams the hops: each lifetime's rows are held until its next hop (or its end) gives the slice its length. */
 async function writeHops(a: Awaited<ReturnType<typeof openAnalysis>>, emit: (e: TraceEvent) => Promise<void>) {
-  const res = await a.connection.stream(internalSql('perfetto-hops'));
+  const res = await a.connection.stream(sqlFile('analyze/perfetto_hops'));
   const pids = new Map<string, number>();
   const tids = new Map<string, { pid: number; tid: number; firstUs: number }>();
   const clones: { child: string; parent: string }[] = [];

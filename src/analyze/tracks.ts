@@ -3,7 +3,7 @@
 // Filtering by --flow is flow-filter.ts's; the text is render/tracks.ts's.
 import { openAnalysis } from './loader.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
-import { internalSql } from './reports.js';
+import { sqlFile } from './sql-files.js';
 
 export interface TrackLine {
   track: string;
@@ -45,7 +45,7 @@ export async function compactTracks(capture: string, o: TracksOptions = {}): Pro
     const matched = kept.get(id) ?? total;
     if (flow.text !== null && matched === 0) o.warn?.(emptyFlowWarning(flow.text, capture));
     const big = (x: number | undefined) => (x === undefined ? null : BigInt(Math.round(x)));
-    const rows = await a.run(internalSql('tracks'), { since_ns: big(o.sinceNs), until_ns: big(o.untilNs), last: big(o.last) });
+    const rows = await a.run(sqlFile('analyze/tracks'), { since_ns: big(o.sinceNs), until_ns: big(o.untilNs), last: big(o.last) });
     const lines = rows.map((r): TrackLine => ({
       track: String(r['track_id']), relNs: num(r['rel_ns']),
       wall: r['wall'] instanceof Date ? r['wall'].toISOString() : str(r['wall']),

@@ -8,7 +8,7 @@ import { parseLayoutKey } from '../capture/layout.js';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { flowFilter } from '../analyze/flow-filter.js';
 import { journeys, type Hop } from '../analyze/paths.js';
-import { internalSql } from '../analyze/reports.js';
+import { sqlFile } from '../analyze/sql-files.js';
 import { newRenderState, renderHeader, renderText } from '../render/pwru-layout.js';
 import type { DiffResult } from '../diff/diff.js';
 import { SKBTAPE_VERSION } from '../version.js';
@@ -55,7 +55,7 @@ const num = (v: unknown): number | null => (v === null || v === undefined ? null
 /** The `-- @name` blocks of queries/reports/_report.sql. */
 function blocks(): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const part of internalSql('report').split(/^-- @/m).slice(1)) {
+  for (const part of sqlFile('report/report').split(/^-- @/m).slice(1)) {
     const nl = part.indexOf('\n');
     out[part.slice(0, nl).trim()] = part.slice(nl + 1);
   }

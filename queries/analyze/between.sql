@@ -32,7 +32,7 @@ SELECT capture, flow,
        round(quantile_cont(between_ns, 0.9))::BIGINT AS p90_ns,
        round(quantile_cont(between_ns, 0.99))::BIGINT AS p99_ns,
        max(between_ns) AS max_ns,
-       arg_max(track_id, between_ns, 3) FILTER (WHERE between_ns IS NOT NULL) AS slowest_tracks
+       list(track_id ORDER BY between_ns DESC, track_id) FILTER (WHERE between_ns IS NOT NULL)[1:3] AS slowest_tracks
 FROM d
 GROUP BY ALL
 ORDER BY n DESC, capture, flow;
