@@ -4,13 +4,17 @@ import type { Readable } from 'node:stream';
 import split2 from 'split2';
 import type { CaptureWriter } from '../capture/batch-writer.js';
 import type { LogKind } from '../capture/parsed.js';
+import type { PwruEvent } from '../capture/event-schema.js';
 import { newParserState, parseLine, type InputFormat } from './line-parser.js';
 
 /** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
 export type OwnLineClassifier = (line: string) => LogKind | null;
 
-/** Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder. */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier): Promise<void> {
+/**
+ * Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder, whose
+ * `record --print` sees each event as it is parsed (onEvent).
+ */
+export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, onEvent?: (e: PwruEvent) => void): Promise<void> {
   const state = newParserState(format);
   let lineNo = 0;
   return new Promise((resolve, reject) => {
@@ -20,7 +24,9 @@ export function pumpLines(input: Readable, writer: CaptureWriter, format: InputF
     lines.on('data', (line: string) => {
       lineNo++;
       const k = own?.(line);
-      writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
+      const p = k ? { kind: 'log' as const, logKind: k, text: line } : parseLine(line, lineNo, state);
+      writer.add(p, lineNo, line);
+      if (onEvent && p.kind === 'event') onEvent(p.event);
       onLine?.(lineNo);
     });
     lines.on('end', resolve);
