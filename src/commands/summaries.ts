@@ -15,7 +15,7 @@ export const SUMMARIES = {
   'export': 'write captures as hive-partitioned Parquet (<dir>/<table>/capture=<id>/node=<host>/date=<YYYY-MM-DD>/), or one as a Perfetto trace (--perfetto)',
   snapshot: 'take cilium-dbg and bpftool snapshots (no packets) into a new capture directory',
   attach: 'add saved cilium-dbg / bpftool outputs to a capture as snapshots (copied verbatim, then checked)',
-  demo: 'record a real curl between two throwaway namespaces (root + bpftrace), or analyze the samples, then show paths and a diff',
+  demo: 'record a real curl between two throwaway namespaces (root + bpftrace), or analyze the samples, then show paths and a diff and write an HTML report',
 } as const;
 
 export type CommandName = keyof typeof SUMMARIES;
