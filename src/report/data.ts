@@ -3,7 +3,7 @@
 // with --diff also `skbtape diff`'s result and both sides' function lists of the changed paths. The HTML is html.ts's.
 import { listValue } from '@duckdb/node-api';
 import { readManifest, type Manifest } from '../capture/manifest.js';
-import { readEvents } from '../capture/reader.js';
+import { eventsOfBatch, readBatches } from '../capture/reader.js';
 import { parseLayoutKey } from '../capture/layout.js';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { flowFilter } from '../analyze/flow-filter.js';
@@ -128,21 +128,29 @@ async function exampleLines(a: Analysis, dir: string, trackIds: string[]): Promi
   if (trackIds.length === 0) return out;
   const rows = await a.run(`SELECT track_id, seq FROM event_tracks WHERE list_contains($ids, track_id) ORDER BY seq`, { ids: listValue(trackIds) });
   const bySeq = new Map(rows.map((r) => [Number(r['seq']), String(r['track_id'])]));
-  const last = Math.max(...bySeq.keys());
   const st = newRenderState();
-  let seq = -1;
-  for (const e of readEvents(dir)) {
-    if (++seq > last) break;
-    const id = bySeq.get(seq);
-    if (id === undefined) continue;
-    let lines = out.get(id);
-    if (!lines) {
-      lines = [];
-      out.set(id, lines);
-      const h = renderHeader(parseLayoutKey(e.layout));
-      if (h !== null) lines.push(h);
+  // Seq numbers count events across batches in order (as raw_events does); only batches holding an example's event
+  // are turned into events (decoding all of a million-event capture costs half a minute).
+  const wanted = [...bySeq.keys()].sort((x, y) => x - y);
+  let base = 0, w = 0;
+  for (const { batch } of readBatches(dir)) {
+    const end = base + batch.numRows;
+    if (w < wanted.length && wanted[w]! < end) {
+      const evs = eventsOfBatch(batch);
+      for (; w < wanted.length && wanted[w]! < end; w++) {
+        const seq = wanted[w]!, e = evs[seq - base]!, id = bySeq.get(seq)!;
+        let lines = out.get(id);
+        if (!lines) {
+          lines = [];
+          out.set(id, lines);
+          const h = renderHeader(parseLayoutKey(e.layout));
+          if (h !== null) lines.push(h);
+        }
+        if (lines.length <= CAPS.exampleLines) lines.push(renderText(e, st));
+      }
     }
-    if (lines.length <= CAPS.exampleLines) lines.push(renderText(e, st));
+    if (w >= wanted.length) break;
+    base = end;
   }
   return out;
 }
