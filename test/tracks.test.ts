@@ -89,7 +89,7 @@ describe('tracks: the compact view', () => {
       execa(SKBTAPE, ['tracks', drop, '--since', '2s', '--until', '1s'], { reject: false }),
     ]);
     expect([fmt.exitCode, lastBad.exitCode, order.exitCode]).toEqual([2, 2, 2]);
-    expect(fmt.stderr).toBe("skbtape: --format wants one of text, json, ndjson, csv, not 'xml' (--format)");
+    expect(fmt.stderr).toBe("skbtape: --format wants table, json, ndjson, csv, not 'xml' (--format)");
     expect(lastBad.stderr).toContain('(--last)');
     expect(order.stderr).toContain('(--until)');
   });

@@ -7,7 +7,9 @@ import type { Command } from 'commander';
 import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
 import { fsUserError, UserError } from '../errors.js';
 import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { writeOut } from '../render/stdout.js';
+import { renderTable } from '../render/table.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
 } from '../snapshots/parsers.js';
@@ -106,8 +108,10 @@ function isJson(text: string): boolean {
 
 export const formatParseWarning = (w: ParseWarning, file: string) => `skbtape: warning: ${w.source ?? file}:${w.line}: ${w.reason}`;
 
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('attach')
     .description(SUMMARIES.attach)
     .argument('<capture>', 'capture directory')
@@ -115,12 +119,18 @@ export function register(program: Command): void {
     .option('--endpoints <file>', 'output of `cilium-dbg bpf endpoint list [-o json]`')
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
-    .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
-    .option('--json', 'print the result as JSON', false)
-    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean }) => {
+    .option('--bpftool-net <file>', 'output of `bpftool [-j] net`');
+  addFormatOption(cmd, FORMAT)
+    .addHelpText('after', `
+Examples:
+  skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
+  skbtape attach cap --phase end --metrics metrics-after.txt
+
+Exit codes: 0 attached (unreadable lines are warnings with their line numbers); 2 bad input or a file of another kind.`)
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string }) => {
+      const format = chosenFormat(o, FORMAT);
       const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet });
-      if (o.json) printJson(r);
-      else process.stdout.write(renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])));
+      await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
       for (const a of r.attached) for (const w of a.warnings) process.stderr.write(formatParseWarning(w, a.source) + '\n');
     });
 }

@@ -2,23 +2,24 @@
 // where it went and what is in it, as text or --format json; a status line on a terminal while it builds.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { printJson } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { progress, fmtBytes } from '../render/progress.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { output?: string; diff?: string; force: boolean; format: string; cache: boolean }
+interface Opts { output?: string; diff?: string; force: boolean; format?: string; json?: boolean; color?: string; cache: boolean }
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('report')
     .description(SUMMARIES.report)
     .argument('<capture>', 'capture directory (A, with --diff)')
     .requiredOption('-o, --output <file.html>', 'where to write the page (refused if it exists, unless --force)')
     .option('--diff <capture>', 'compare with this capture (B): both side by side, changed flows first, the first divergent function marked')
     .option('--force', 'replace the output file', false)
-    .option('--format <fmt>', 'what is printed about the page: text or json', 'text')
-    .option('--no-cache', 'do not read or write <capture>/.cache')
+    .option('--no-cache', 'do not read or write <capture>/.cache');
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 The page holds the capture's facts (tracer, argv, target, test command and exit code, time range, events, rejects,
 loss), flows with identity labels and verdicts, one journey diagram per distinct path (a lane per netns, hops in
@@ -33,7 +34,7 @@ Examples:
 
 Exit codes: 0 written; 2 bad input (the output exists without --force, not a capture).`)
     .action(async (capture: string, o: Opts) => {
-      if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
+      const format = chosenFormat(o, FORMAT);
       if (!o.output) throw new UserError('say where to write the page: -o report.html', '--output');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const bar = progress();
@@ -44,8 +45,7 @@ Exit codes: 0 written; 2 bad input (the output exists without --force, not a cap
       } finally {
         bar.done();
       }
-      if (o.format === 'json') return printJson(r);
       const caps = r.captures.map((c) => `${c.id}: ${c.events.toLocaleString('en-US')} events, ${c.lifetimes} lifetimes, ${c.flows} flows, ${c.paths} paths, ${c.dropped} dropped`).join('; ');
-      await writeOut(`wrote ${r.file} (${fmtBytes(r.bytes)}, ${r.ms} ms): ${caps}${r.diff ? `; diff: ${r.diff}` : ''}\n`);
+      await writeOut(formatRecord(r, format, () => `wrote ${r.file} (${fmtBytes(r.bytes)}, ${r.ms} ms): ${caps}${r.diff ? `; diff: ${r.diff}` : ''}\n`));
     });
 }
