@@ -110,7 +110,7 @@ describe.skipIf(skip)('report in Chromium', () => {
     const [exists, fmt, none] = await Promise.all([
       execa(SKBTAPE, ['report', drop, '-o', file], { reject: false }),
       execa(SKBTAPE, ['report', drop, '-o', join(tmp, 'x.html'), '--format', 'xml'], { reject: false }),
-      execa(SKBTAPE, ['report', join(tmp, 'nope'), '-o', join(tmp, 'y.html')], { reject: false }),
+      execa(SKBTAPE, ['report', join(tmp, 'nope'), '-o', join(tmp, 'y.html'), '--json', '--color', 'never'], { reject: false }),
     ]);
     expect([exists.exitCode, exists.stderr]).toEqual([2, `skbtape: ${file} exists; give --force to replace it (--output)`]);
     expect(readFileSync(file, 'utf8')).toBe('not ours');

@@ -63,7 +63,7 @@ describe('tracks: the compact view', () => {
     const run = (args: string[]) => execa(SKBTAPE, ['tracks', drop, '--no-cache', ...args], { reject: false });
     const [text, since, until, last, csv, json, flow, none] = await Promise.all([
       run([]), run(['--since', cut, '--format', 'ndjson']), run(['--until', cut, '--format', 'ndjson']), run(['--last', '1', '--format', 'ndjson']),
-      run(['--format', 'csv']), run(['--format', 'json']), run(['--flow', 'verdict delivered']), run(['--since', '1h']),
+      run(['--format', 'csv']), run(['--json', '--color', 'never']), run(['--flow', 'verdict delivered']), run(['--since', '1h']),
     ]);
     const lines = text.stdout.split('\n');
     expect(lines[0]).toBe('drop: 3 of 3 matching skb lifetime(s) (3 in the capture)');
