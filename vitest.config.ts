@@ -11,7 +11,7 @@ process.env['SKBTAPE_SKIP_LOG'] ??= join(tmpdir(), `skbtape-skips-${process.pid}
 // `make test` (test/run-all.mjs) runs the halves side by side, each one file at a time: two streaming or
 // BPF-compiling files at once would compete for the same two cores. A plain `npx vitest run` runs the unit files,
 // then the end-to-end files one at a time.
-export const E2E = ['test/record.test.ts', 'test/record-faults.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts'];
+export const E2E = ['test/record.test.ts', 'test/record-faults.test.ts', 'test/tracepoint-e2e.test.ts', 'test/tracepoint-source.test.ts', 'test/report-live.test.ts', 'test/record-print.test.ts'];
 
 export default defineConfig({
   test: {

@@ -21,6 +21,8 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   query: () => import('./commands/query.js'),
   reports: () => import('./commands/reports.js'),
   paths: () => import('./commands/paths.js'),
+  tracks: () => import('./commands/tracks.js'),
+  report: () => import('./commands/report.js'),
   diff: () => import('./commands/diff.js'),
   check: () => import('./commands/check.js'),
   verify: () => import('./commands/verify.js'),

@@ -1,6 +1,6 @@
 // `skbtape demo` where no live recording is possible (--live no): the sample captures are imported, their
 // snapshots attached, and paths and diff name the netfilter drop. The live path is covered by tracepoint-e2e.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -17,4 +17,10 @@ it('demo --live no: imports the samples, shows paths with Cilium labels, and the
   expect(r.stdout).toMatch(/no live recording on this machine \(--live no\)/);
   expect(r.stdout).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
   expect(r.stdout).toContain('summary: 1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)');
+  // It ends by writing a report of its own captures and saying where.
+  const page = join(tmp, 'report.html');
+  expect(r.stdout.trimEnd().split('\n').at(-1)).toBe(`report of these captures (the journeys, the drop, the diff): ${page}  (open it in a browser; it fetches nothing)`);
+  const html = readFileSync(page, 'utf8');
+  expect(html).toContain('<title>skbtape report: sample-delivered vs sample-dropped</title>');
+  expect(html).toContain('data-testid="divergent"');
 }, 120_000);

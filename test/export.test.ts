@@ -82,6 +82,6 @@ describe('export --parquet', () => {
     const rows = await readBack(`SELECT capture, count(*) AS n FROM read_parquet('${out}/events/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY ALL`);
     expect(rows).toEqual([{ capture: 'demo-delivered', n: 416n }, { capture: 'demo-drop', n: 111n }]);
     const missing = await execa(SKBTAPE, ['export', drop], { reject: false, cwd: ROOT });
-    expect([missing.exitCode, missing.stderr]).toEqual([2, 'skbtape: say where to write: --parquet <dir> (--parquet)']);
+    expect([missing.exitCode, missing.stderr]).toEqual([2, 'skbtape: say where to write: --parquet <dir> or --perfetto <file> (--parquet)']);
   });
 });

@@ -1,12 +1,12 @@
 // The direction of imports between src/'s stage folders (README "Architecture"): record -> ingest -> capture;
-// analyze -> capture + snapshots; diff/check -> analyze; render is used by all; nothing imports commands/ but the
+// analyze -> capture + snapshots; diff/check -> analyze; report -> analyze + diff; render is used by all; nothing imports commands/ but the
 // CLI. A type-only import from render/ of a result type is allowed: it carries no code.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 const SRC = resolve(import.meta.dirname, '../src');
-const STAGES = ['capture', 'host', 'ingest', 'record', 'snapshots', 'analyze', 'diff', 'check', 'render', 'demo', 'commands'] as const;
+const STAGES = ['capture', 'host', 'ingest', 'record', 'snapshots', 'analyze', 'diff', 'check', 'report', 'render', 'demo', 'commands'] as const;
 type Stage = (typeof STAGES)[number] | 'top';
 
 /** What each stage may import (besides itself and the top-level errors.ts / version.ts). */
@@ -19,9 +19,10 @@ const MAY: Record<Stage, readonly Stage[]> = {
   analyze: ['capture', 'snapshots', 'render'],
   diff: ['analyze', 'capture', 'snapshots', 'render'],
   check: ['analyze', 'capture', 'render'],
+  report: ['analyze', 'diff', 'capture', 'render'],
   render: ['capture'],
   demo: ['host', 'record', 'analyze', 'capture', 'render'],
-  commands: ['capture', 'ingest', 'record', 'snapshots', 'analyze', 'diff', 'check', 'render', 'host', 'demo'],
+  commands: ['capture', 'ingest', 'record', 'snapshots', 'analyze', 'diff', 'check', 'report', 'render', 'host', 'demo'],
   top: ['commands', 'render'],
 };
 const TOP_SHARED = new Set(['errors.ts', 'version.ts']);

@@ -45,7 +45,7 @@ afterAll(() => {
 });
 
 describe('reports', () => {
-  const REQUIRED = ['drops', 'paths', 'functions', 'talkers', 'metrics-delta', 'rejects', 'interfaces', 'verdicts'];
+  const REQUIRED = ['drops', 'paths', 'functions', 'talkers', 'metrics-delta', 'rejects', 'interfaces', 'verdicts', 'latency'];
 
   it('lists every report with its one-line description; internal _ files are not listed', () => {
     const all = listReports();
@@ -62,7 +62,7 @@ describe('reports', () => {
   });
 
   it('an unknown report is one UserError that lists the names', () => {
-    expect(() => findReport('nope')).toThrow(/^unknown report 'nope'; reports: drops, functions, interfaces, metrics-delta, paths, rejects, talkers, verdicts$/);
+    expect(() => findReport('nope')).toThrow(/^unknown report 'nope'; reports: drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts$/);
   });
 
   for (const kind of ['delivered', 'drop'] as const) {
@@ -252,7 +252,7 @@ describe('skbtape query (child process)', () => {
     expect(typo.stderr.split('\n')[0]).toMatch(/^skbtape: SQL error: Catalog Error: Table with name skb_track does not exist! \(query\)$/);
     expect(typo.stderr).toMatch(/Did you mean "skb_tracks"/);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: drops, functions, interfaces, metrics-delta, paths, rejects, talkers, verdicts (--report)");
+    expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts (--report)");
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^skbtape: no such capture directory: .*no-such-capture \(.*\)$/);
     for (const r of [unknown, missing]) expect(r.stderr.split('\n')).toHaveLength(1);

@@ -1,14 +1,15 @@
--- (internal: `skbtape paths`) The hops of one skb lifetime, in order, with interface names and netns names resolved.
--- Grain: one row per hop of the lifetime ($capture, $skb, $track_no).
+-- (internal: `skbtape paths`) The hops of the example lifetimes, in order, with interface names and netns names resolved.
+-- Grain: one row per hop of each lifetime whose track id is in $tracks (one query for every group: each scan of the
+--   events view costs seconds on a million events).
 -- Inputs: track_hops, skb_tracks (drop_hop, drop_label), netns_names.
 -- Rules: rel_ns is the time since the lifetime's first hop, the running sum of the hop deltas (so relative
 --   timestamps count right; NULL without timestamps). ifname is events.ifname (truncated names completed there).
 --   drop_reason is the lifetime's drop label
 --   (skb_drop_reason_label), set only on the hop that freed a dropped lifetime.
-SELECT h.hop,
+SELECT h.track_id, h.hop,
        h.ktime,
        CASE WHEN h.ktime IS NOT NULL
-            THEN coalesce(sum(h.delta_ns) OVER (ORDER BY h.hop ROWS UNBOUNDED PRECEDING), 0) END AS rel_ns,
+            THEN coalesce(sum(h.delta_ns) OVER (PARTITION BY h.track_id ORDER BY h.hop ROWS UNBOUNDED PRECEDING), 0) END AS rel_ns,
        h.delta_ns,
        h.func,
        h.ifindex,
@@ -21,5 +22,5 @@ SELECT h.hop,
        h.len
 FROM track_hops h
 JOIN skb_tracks t ON t.capture = h.capture AND t.skb = h.skb AND t.track_no = h.track_no
-WHERE h.capture = $capture AND h.skb = $skb AND h.track_no = $track_no
-ORDER BY h.hop;
+WHERE list_contains($tracks, h.track_id)
+ORDER BY h.track_id, h.hop;

@@ -1,6 +1,7 @@
 // The journey view of `skbtape paths` (like `retis sort`): skb lifetimes grouped by path signature, most common
 // first, each with one example lifetime hop by hop. The --flow language is analyze/flow-filter.ts's; grouping and hop SQL live in
 // queries/analyze/paths_*.sql; loading is loader.ts's job; printing is the command's.
+import { listValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis, type Row } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
@@ -86,12 +87,15 @@ export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): 
   await applyFlow(a, flow);
   const all = await a.run(sqlFile('analyze/paths_groups'));
   const [{ n: total }] = (await a.run('SELECT count(*) AS n FROM skb_tracks')) as [{ n: bigint }];
-  const hopsSql = sqlFile('analyze/paths_hops');
-  const groups: PathGroup[] = [];
-  for (const g of all.slice(0, limit)) {
-    const hopRows = await a.run(hopsSql, { capture: g['capture'] as string, skb: g['example_skb'] as bigint, track_no: g['example_track_no'] as bigint });
-    groups.push(toGroup(g, hopRows.map(toHop)));
+  const shown = all.slice(0, limit);
+  const hopRows = shown.length ? await a.run(sqlFile('analyze/paths_hops'), { tracks: listValue(shown.map((g) => String(g['example_track']))) }) : [];
+  const byTrack = new Map<string, Row[]>();
+  for (const r of hopRows) {
+    const id = String(r['track_id']);
+    const l = byTrack.get(id);
+    if (l) l.push(r); else byTrack.set(id, [r]);
   }
+  const groups = shown.map((g) => toGroup(g, (byTrack.get(String(g['example_track'])) ?? []).map(toHop)));
   return {
     capture: a.captureIds[0]!,
     flow: flow.text,

@@ -40,7 +40,7 @@ interface RecordFlags {
   pcapFilter?: string; pwru: string; pwruArg: string[]; inputFormat: string; tracepoints?: string;
   snapshots: string; node?: string; ciliumPod?: string;
   readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
-  progress?: boolean;
+  progress?: boolean; print: boolean;
   filterNetns?: string; filterIfname?: string; outputJson?: boolean; timestamp?: string;
   [k: string]: unknown;
 }
@@ -67,7 +67,8 @@ export function register(program: Command): void {
     .optionsGroup('Output:')
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--force', 'replace a non-empty output directory', false)
-    .option('--no-progress', 'no live status line even on a TTY');
+    .option('--no-progress', 'no live status line even on a TTY')
+    .option('--print', "print each event as it arrives, in pwru's text layout (stdout), and show the test command's own output (stderr) as well as keep it", false);
   addFormatOption(cmd, FORMAT)
     .optionsGroup('Target (what to trace):')
     .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
@@ -112,6 +113,11 @@ Examples:
   skbtape record -o cap --pod default/client -- curl -s http://server       # the pod's host veth; curl once ready
   skbtape record -o cap --filter-netns /proc/1234/ns/net tcp and port 80 --duration 30s
   skbtape record -o cap --source tracepoint --netns /run/netns/a --netns /run/netns/b -- ip netns exec a curl …
+  skbtape record -o cap --print --ifname lxc3a6f7d4e8c73 -- curl -s http://server   # events live, as pwru shows them
+
+On a terminal a status line says 'attaching probes…' (pwru) or 'compiling the bpftrace program…' until the tracer
+is ready, then counts events. The test command's output is kept in <dir>/command/ and, on a terminal or with
+--print, also shown on stderr.
 
 Exit codes: the test command's own (1, 127 not found, 126 not executable, 128+N killed by signal N) when one was
 given; else 0 on a normal stop. 1 the tracer failed, 130 stopped by Ctrl-C before the command finished, 2 bad input.
@@ -125,7 +131,9 @@ A capture is kept in every case but bad input.`);
     const format = chosenFormat(o, FORMAT);
     const result = await record(command, o);
     const s = captureSummary(o.output, result.manifest);
-    await writeOut(formatRecord(s, format, () => renderSummary(s)));
+    // With --print, stdout holds the events; the summary goes beside the status line.
+    if (o.print) process.stderr.write(formatRecord(s, format, () => renderSummary(s)));
+    else await writeOut(formatRecord(s, format, () => renderSummary(s)));
     if (result.manifest.status === 'failed') process.exitCode = 1;
     // Stopped at once, or before the test command finished: the capture is usable but not the whole run.
     else if (result.manifest.status === 'interrupted') process.exitCode = 130;
@@ -158,7 +166,10 @@ async function record(command: string[], o: RecordFlags) {
     command: command.length ? command : undefined,
     moreNetns: o.netns.slice(1).filter((n) => !n.startsWith('inode:')),
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
+    printEvent: o.print ? (line) => { process.stdout.write(`${line}\n`); } : undefined,
+    commandEcho: o.print || process.stderr.isTTY ? process.stderr : undefined,
   };
+  if (o.print && (o.json || (o.format !== undefined && o.format !== 'table'))) throw new UserError('--print writes events to stdout, where --json would put the summary; give one', '--print');
   if (o.netns.length > 1 && o.source !== 'tracepoint') throw new UserError('pwru filters on one network namespace; several --netns need --source tracepoint', '--netns');
   const spec: TargetSpec = { pod: o.pod, namespace: o.namespace, container: o.container, netns: o.netns[0], ifname: o.ifname, podIface: o.podIface };
   let target: ResolvedTarget | null = null;

@@ -1,7 +1,7 @@
 // `skbtape demo`: the main job on an embedded default. Where this machine allows it (root, bpftrace, tracefs) it
 // builds a two-namespace lab, records the real curl through the kernel's skb tracepoints, records it again behind
-// an nft drop, and shows the journey and the diff. Elsewhere it says why and runs the same analysis on the
-// hand-built sample captures. It drives skbtape's own CLI, exactly as a user would type it.
+// an nft drop, shows the journey and the diff, and ends with an HTML report of both. Elsewhere it says why and runs
+// the same analysis on the hand-built sample captures. It drives skbtape's own CLI, exactly as a user would type it.
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,7 +67,16 @@ async function liveDemo(out: string): Promise<void> {
   } finally {
     await net?.destroy();
   }
+  const page = await report(out, join(out, 'delivered'), join(out, 'dropped'));
   say(`\ncaptures kept in ${out}/delivered, ${out}/dropped and ${out}/pod-record; try: skbtape query ${out}/dropped --report drops`);
+  say(`report of these captures (the journeys, the drop, the diff): ${page}  (open it in a browser; it fetches nothing)`);
+}
+
+/** Ends the demo as a user would end a bug report: one HTML page of both captures, the diff first. */
+async function report(out: string, a: string, b: string): Promise<string> {
+  const page = resolve(out, 'report.html');
+  await skbtape(['report', a, '--diff', b, '-o', page, '--force']);
+  return page;
 }
 
 /**
@@ -126,5 +135,7 @@ async function sampleDemo(out: string): Promise<void> {
   }
   await skbtape(['paths', a, '--limit', '4']);
   await skbtape(['diff', a, b], true);
+  const page = await report(out, a, b);
   say(`\ncaptures kept in ${out}; try: skbtape query ${a} --report drops   (skbtape reports lists them all)`);
+  say(`report of these captures (the journeys, the drop, the diff): ${page}  (open it in a browser; it fetches nothing)`);
 }

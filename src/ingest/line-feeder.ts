@@ -2,6 +2,7 @@
 // byte-level readers of fast-path.ts, or, when they decline it, decoded to the general line parser. Shared by
 // import, record and the import workers; what a line means is the parsers' job, what is kept the sink's.
 import { endianness } from 'node:os';
+import type { PwruEvent } from '../capture/event-schema.js';
 import type { FastRow } from '../capture/fast-row.js';
 import { fastReaders } from './fast-path.js';
 import type { LogKind, Parsed } from '../capture/parsed.js';
@@ -24,6 +25,8 @@ export interface FeederOptions {
   fast?: boolean;
   /** Readers (and their interned strings) to reuse: an import worker keeps one set across its chunks. */
   readers?: ReturnType<typeof fastReaders>;
+  /** Each event as it is parsed (`record --print`); the fast path, which builds no event objects, is then off. */
+  onEvent?: (e: PwruEvent) => void;
 }
 
 const NL = 0x0a;
@@ -42,7 +45,7 @@ export class LineFeeder {
   constructor(private readonly sink: LineSink, readonly state: ParserState, private readonly o: FeederOptions = {}) {
     this.lineNo = o.startLine ?? 0;
     this.readers = o.readers ?? fastReaders();
-    this.fast = FAST_OK && o.fast !== false && o.own === undefined;
+    this.fast = FAST_OK && o.fast !== false && o.own === undefined && o.onEvent === undefined;
   }
 
   /** Every complete line in `chunk` (with what was left from the chunks before); the rest waits for more. */
@@ -107,7 +110,9 @@ export class LineFeeder {
     }
     const text = buf.toString('utf8', s, e);
     const k = this.o.own?.(text);
-    this.sink.add(k ? { kind: 'log', logKind: k, text } : parseLine(text, n, st), n, text);
+    const p: Parsed = k ? { kind: 'log', logKind: k, text } : parseLine(text, n, st);
+    this.sink.add(p, n, text);
+    if (p.kind === 'event') this.o.onEvent?.(p.event);
     this.o.onLine?.(n);
   }
 }

@@ -4,6 +4,7 @@
 import type { Readable } from 'node:stream';
 import type { CaptureWriter } from '../capture/batch-writer.js';
 import type { LogKind } from '../capture/parsed.js';
+import type { PwruEvent } from '../capture/event-schema.js';
 import { newParserState, type InputFormat } from './line-parser.js';
 import { LineFeeder } from './line-feeder.js';
 
@@ -13,10 +14,13 @@ export type OwnLineClassifier = (line: string) => LogKind | null;
 /**
  * Feed a byte stream through the parsers and the writer, line by line; resolves when the input ends, with the
  * number of lines the byte-level path read. `fast: false` reads every line with the general parser (the fast
- * path's reference in tests).
+ * path's reference in tests). The recorder's `record --print` sees each event as it is parsed (onEvent).
  */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean): Promise<number> {
-  const feeder = new LineFeeder(writer, newParserState(format), { onLine, own, fast });
+export function pumpLines(
+  input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier, fast?: boolean,
+  onEvent?: (e: PwruEvent) => void,
+): Promise<number> {
+  const feeder = new LineFeeder(writer, newParserState(format), { onLine, own, fast, onEvent });
   return new Promise((resolve, reject) => {
     input.on('error', reject);
     input.on('data', (b: Buffer | string) => {

@@ -17,6 +17,9 @@ import { newManifest, writeManifest, type Manifest } from '../capture/manifest.j
 import { takeNameTables } from '../snapshots/name-tables.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { fmtBytes, fmtRate, progress } from '../render/progress.js';
+import { newRenderState, renderHeader, renderText } from '../render/pwru-layout.js';
+import { parseLayoutKey } from '../capture/layout.js';
+import type { PwruEvent } from '../capture/event-schema.js';
 import { findSetpriv, lastMessage, startTracer, trackGroup, TracerDied, TracerNotReady, type TracerExit, type TracerRun } from './tracer-process.js';
 import { takeSnapshots } from '../snapshots/take.js';
 import type { ResolvedTarget } from './target-resolver.js';
@@ -62,6 +65,10 @@ export interface RecordOptions {
   showProgress: boolean;
   /** Where the live status line goes (default stderr); tests pass a fake TTY. */
   statusStream?: NodeJS.WriteStream;
+  /** `record --print`: each event as it is parsed, one line in pwru's text layout (the command writes it out). */
+  printEvent?: (line: string) => void;
+  /** Where the test command's own stdout and stderr are shown as well as kept in command/ (none: only kept). */
+  commandEcho?: NodeJS.WritableStream;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -148,6 +155,8 @@ interface Live {
   pumped: Promise<void>;
   pumpError: () => Error | null;
   stopTimers: () => void;
+  /** From now on the status line counts events instead of saying the tracer is still getting ready. */
+  markReady: () => void;
 }
 
 /** The phases, in order: prepare → start snapshots → start tracer → ready → test command → stop → drain → end snapshots → manifest. */
@@ -161,6 +170,7 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
   const tracer = spawnTracer(r);
   const live = streamOutput(r, tracer);
   const wasReady = await waitReady(r, tracer, live);
+  if (wasReady) live.markReady();
   const cmd = wasReady ? startRun(r, tracer) : null;
 
   await stop.requested;
@@ -290,7 +300,7 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     if (k === 'ready') tracer.notifyReady();
     plan.onOwnLine?.(line, manifest);
     return 'tracer';
-  } : undefined);
+  } : undefined, undefined, o.printEvent ? printer(o.printEvent) : undefined);
   let pumpError: Error | null = null;
   const pumped = pump.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
   let lastLines = 0;
@@ -305,9 +315,12 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     }
     lastLines = linesSeen;
   }, o.flushMs);
+  let ready = false;
   const statusLine = () => {
     const c = manifest.counts;
     const ms = Date.now() - t0;
+    // Until the tracer says it is ready, the seconds go to bpftrace's compiler or pwru's kprobe attachment.
+    if (!ready && stop.reason === null) return `${plan.tool === 'bpftrace' ? 'compiling the bpftrace program…' : 'attaching probes…'} ${(ms / 1000).toFixed(1)} s`;
     const what = stop.reason === null ? 'recording' : `stopping (${stopDescription(stop.reason, stop.detail)})`;
     return `${what} ${o.outDir}: ${c.events.toLocaleString('en-US')} events, ${fmtRate(c.events, ms)}, ${writer.skbCount().toLocaleString('en-US')} skbs, ${c.rejects} rejects, ${(ms / 1000).toFixed(1)} s, ${fmtBytes(bytes)}`;
   };
@@ -317,7 +330,32 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     clearInterval(statusTimer);
     bar.done();
   };
-  return { pumped, pumpError: () => pumpError, stopTimers };
+  const markReady = () => {
+    ready = true;
+    // With --print the events own the terminal from here on: a status line redrawn under them would garble both.
+    if (o.printEvent) { clearInterval(statusTimer); bar.done(); }
+  };
+  return { pumped, pumpError: () => pumpError, stopTimers, markReady };
+}
+
+/**
+ * `record --print`: events in pwru's text layout as they arrive, a header first. A JSON event (pwru --output-json,
+ * the tracepoint source) is shown in the text layout of pwru v1.0.x with timestamps and meta, as `pwru` prints it.
+ */
+function printer(print: (line: string) => void): (e: PwruEvent) => void {
+  const st = newRenderState();
+  let last = '';
+  return (e) => {
+    const layout = e.layout.startsWith('J') ? 'E:ts,meta,tuple' : e.layout;
+    if (layout !== last) {
+      const h = renderHeader(parseLayoutKey(layout));
+      if (h !== null) print(h);
+      last = layout;
+    }
+    // pwru's JSON carries an empty tunnel_tuple on every event; its text layout has no column for one.
+    const tunnel = e.layout.startsWith('J') && (e.tunnel === null || e.tunnel === '{}') ? null : e.tunnel;
+    print(renderText({ ...e, layout, tunnel, attachment: null }, st));
+  };
 }
 
 /** Waits for the probes, unless a stop comes first (Ctrl-C while pwru is still attaching). A tracer that died or never got ready fails the recording with its own message. */
@@ -417,9 +455,13 @@ function startCommand(argv: string[], o: RecordOptions, paths: ReturnType<typeof
   const setpriv = runnable(argv[0]!, o.env?.['PATH'] ?? process.env['PATH']) ? findSetpriv() : null;
   const spawnArgv = setpriv ? [setpriv, '--pdeathsig', 'KILL', '--', ...argv] : argv;
   const proc = execa(spawnArgv[0]!, spawnArgv.slice(1), {
-    reject: false, stdin: 'ignore', stdout: { file: paths.commandOut }, stderr: { file: paths.commandErr },
-    env: o.env, extendEnv: true, detached: true, cleanup: false,
+    reject: false, stdin: 'ignore', env: o.env, extendEnv: true, detached: true, cleanup: false,
+    // Kept in command/ either way; also shown (record --print, or a terminal) without being held in memory.
+    ...(o.commandEcho
+      ? { stdout: [{ file: paths.commandOut }, 'pipe'] as const, stderr: [{ file: paths.commandErr }, 'pipe'] as const, buffer: false }
+      : { stdout: { file: paths.commandOut }, stderr: { file: paths.commandErr } }),
   });
+  if (o.commandEcho) for (const s of [proc.stdout, proc.stderr]) s?.on('data', (b: Buffer) => o.commandEcho!.write(b));
   const guard = proc.pid !== undefined ? startGuard(proc.pid) : null;
   if (proc.pid !== undefined) trackGroup(proc.pid);
   const done = proc.then((r) => {
