@@ -13,6 +13,7 @@ import { capturePaths } from '../capture/dir.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
+import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
 import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
 import { SKBTAPE_VERSION } from '../version.js';
 
@@ -44,7 +45,7 @@ const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extens
 
 export const defaultViewsDir = () => fileURLToPath(new URL('../../queries/views/', import.meta.url));
 
-interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[] }
+interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[]; identity: CaptureIdentity }
 
 export async function openAnalysis(captures: string[], opts: OpenOptions = {}): Promise<Analysis> {
   const warn = opts.warn ?? (() => {});
@@ -56,17 +57,28 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
   return buildInto(instance, srcs, viewsDir, warn, null);
 }
 
+/**
+ * Each capture's `capture` label: its --name, else its directory's name. Labels that two captures share get their
+ * node (`cap@node-a`), since captures of one name from several nodes are the usual case; then `#2`, `#3`.
+ */
 function resolveCaptures(captures: string[]): CaptureSrc[] {
-  const used = new Set<string>();
-  return captures.map((d) => {
+  const srcs = captures.map((d) => {
     const dir = resolve(d);
     const manifest = readManifest(dir);
-    let id = basename(dir);
-    for (let n = 2; used.has(id); n++) id = `${basename(dir)}#${n}`;
-    used.add(id);
     // The file list is fixed here: a recording capture may gain batches while we load.
-    return { id, dir, manifest, files: batchFiles(dir) };
+    return { id: '', dir, manifest, files: batchFiles(dir), identity: identityOf(manifest, dir) };
   });
+  const count = new Map<string, number>();
+  for (const s of srcs) count.set(s.identity.label, (count.get(s.identity.label) ?? 0) + 1);
+  const used = new Set<string>();
+  for (const s of srcs) {
+    const base = count.get(s.identity.label)! > 1 ? `${s.identity.label}@${s.identity.node}` : s.identity.label;
+    let id = base;
+    for (let n = 2; used.has(id); n++) id = `${base}#${n}`;
+    used.add(id);
+    s.id = id;
+  }
+  return srcs;
 }
 
 async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, warn: (m: string) => void, fingerprint: string | null): Promise<Analysis> {
@@ -195,7 +207,7 @@ const CAPTURES_DEF: TableDef = [
   ['hostname', 'VARCHAR'], ['kernel', 'VARCHAR'], ['clock_offset_ns', 'BIGINT'], ['first_ktime', 'UBIGINT'],
   ['last_ktime', 'UBIGINT'], ['events', 'UBIGINT'], ['rejects', 'UBIGINT'], ['batches', 'UINTEGER'],
   ['schema_version', 'UINTEGER'], ['skbtape_version', 'VARCHAR'], ['created_at', 'VARCHAR'], ['finished_at', 'VARCHAR'],
-  ['timestamp_mode', 'VARCHAR'],
+  ['timestamp_mode', 'VARCHAR'], ['capture_id', 'VARCHAR'], ['node', 'VARCHAR'], ['derived_from', 'VARCHAR'],
 ];
 const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
 const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
@@ -213,6 +225,7 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
       m.pwru?.version, m.host.hostname, m.host.kernel, bigOrNull(m.clock?.monotonicToWallNs),
       bigOrNull(m.timeRange?.firstKtime), bigOrNull(m.timeRange?.lastKtime), m.counts.events, m.counts.rejects,
       m.counts.batches, m.schemaVersion, m.skbtapeVersion, m.createdAt, m.finishedAt, timestampMode(m.pwru?.argv),
+      s.identity.id, s.identity.node, m.derivedFrom?.captureId,
     ]);
     const p = capturePaths(s.dir);
     for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);

@@ -11,6 +11,7 @@ import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './ev
 import type { Parsed } from '../ingest/line-parser.js';
 import { SkbSet } from './skb-set.js';
 import { writeManifest, type Manifest } from './manifest.js';
+import { applyIdentity } from './capture-id.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
@@ -351,6 +352,8 @@ export class CaptureWriter {
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
     this.files = new CaptureFiles(dir, manifest.counts);
+    // The recorder's manifest carries only what --node / --name asked for: the id is made here, where the directory is known.
+    if (manifest.capture?.id === undefined) applyIdentity(manifest, dir, { node: manifest.capture?.node, name: manifest.capture?.name });
     writeManifest(dir, manifest);
   }
 

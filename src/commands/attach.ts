@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
 import { fsUserError, UserError } from '../errors.js';
 import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
+import { applyIdentity } from '../capture/capture-id.js';
 import { printJson, renderTable } from '../render/table.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
@@ -41,11 +42,14 @@ export interface AttachResult {
   attached: AttachedFile[];
 }
 
-export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>): AttachResult {
+export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>, identity: { node?: string; name?: string } = {}): AttachResult {
   if (phase !== 'start' && phase !== 'end') throw new UserError(`--phase wants start or end, not '${String(phase)}'`, '--phase');
   const given = SNAPSHOT_KINDS.filter((k) => files[k] !== undefined);
-  if (given.length === 0) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}`, 'attach');
+  const renames = identity.node !== undefined || identity.name !== undefined;
+  if (given.length === 0 && !renames) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}, --node or --name`, 'attach');
   const m = readManifest(dir);
+  // A pwru log imported on a laptop: --node says which node it came from (the node column, the export partition).
+  if (renames) applyIdentity(m, dir, identity, true);
 
   // Read and check everything before writing anything, so a refused file leaves the capture as it was.
   const checked = given.map((kind) => {
@@ -116,9 +120,11 @@ export function register(program: Command): void {
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
     .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
+    .option('--node <name>', 'the node the capture was recorded on (the node column and export partition)')
+    .option('--name <id>', "the capture's id and its label in queries")
     .option('--json', 'print the result as JSON', false)
-    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean }) => {
-      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet });
+    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean; node?: string; name?: string }) => {
+      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { node: o.node, name: o.name });
       if (o.json) printJson(r);
       else process.stdout.write(renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])));
       for (const a of r.attached) for (const w of a.warnings) process.stderr.write(formatParseWarning(w, a.source) + '\n');

@@ -9,6 +9,7 @@ import { fsUserError, UserError } from '../errors.js';
 import { newParserState, parseLine, type InputFormat, type LogKind } from './line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
+import { applyIdentity } from '../capture/capture-id.js';
 import { capturePaths } from '../capture/dir.js';
 import { fmtBytes, fmtRate, progress } from '../render/progress.js';
 
@@ -21,6 +22,9 @@ export interface ImportOptions {
   workers?: number;
   /** Bytes per parallel chunk (tests make it tiny to exercise chunk boundaries). */
   chunkBytes?: number;
+  /** --node (the node the pwru output came from; default this host) and --name (the capture's id and label). */
+  node?: string;
+  name?: string;
 }
 
 export interface ImportResult {
@@ -67,6 +71,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   }
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
+  applyIdentity(manifest, outDir, { node: opts.node, name: opts.name });
   const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
   const t0 = Date.now();
   const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
