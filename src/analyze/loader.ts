@@ -14,6 +14,7 @@ import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } fr
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
 import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
+import { expandCaptures } from './sources.js';
 import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
 import { SKBTAPE_VERSION } from '../version.js';
 
@@ -41,7 +42,7 @@ export interface Analysis {
 
 export const CACHE_DIR = '.cache';
 export const CACHE_DB = 'analysis.duckdb';
-const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+export const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
 
 export const defaultViewsDir = () => fileURLToPath(new URL('../../queries/views/', import.meta.url));
 
@@ -51,7 +52,7 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
   const warn = opts.warn ?? (() => {});
   if (captures.length === 0) throw new Error('openAnalysis: no capture given');
   const viewsDir = opts.viewsDir ?? defaultViewsDir();
-  const srcs = resolveCaptures(captures);
+  const srcs = resolveCaptures(expandCaptures(captures));
   if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, warn);
   const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
   return buildInto(instance, srcs, viewsDir, warn, null);
@@ -102,7 +103,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
   return analysisOf(instance, conn, srcs.map((s) => s.id), 'loaded');
 }
 
-function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
+export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
   let closed = false;
   return {
     instance, connection, captureIds, origin,

@@ -6,6 +6,7 @@ import { openAnalysis, type Analysis } from './loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { renderTable, toJson } from '../render/table.js';
 import { findReport } from './reports.js';
+import { sourceKind } from './sources.js';
 
 export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
 export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
@@ -38,12 +39,23 @@ export interface QueryResult {
 export async function runQuery(captures: string[], source: QuerySource, opts: QueryOptions = {}): Promise<QueryResult> {
   const { sql, where } = resolveSource(source, opts.reportsDir);
   if (captures.length === 0) throw new UserError('no capture given', 'query');
-  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn });
+  const a = await openSources(captures, opts);
   try {
     return { captures: a.captureIds, ...(await runSql(a, sql, where, opts.params)) };
   } finally {
     a.close();
   }
+}
+
+/** Captures (or directories of them) load into DuckDB; exported Parquet trees are read where they are. Not both at once. */
+async function openSources(args: string[], opts: QueryOptions): Promise<Analysis> {
+  const trees = args.filter((a) => sourceKind(a) === 'parquet-tree');
+  if (trees.length === 0) return openAnalysis(args, { cache: opts.cache ?? args.length === 1, warn: opts.warn });
+  if (trees.length < args.length) {
+    throw new UserError(`give either captures or exported Parquet trees, not both (${trees.join(', ')} is a Parquet tree); export the captures into the tree first`, 'query');
+  }
+  const { openParquetTrees } = await import('./parquet-source.js');
+  return openParquetTrees(trees, opts.warn);
 }
 
 /** Runs SQL on an open analysis; DuckDB's errors become one-line UserErrors at `where`. */
