@@ -23,6 +23,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   paths: () => import('./commands/paths.js'),
   diff: () => import('./commands/diff.js'),
   check: () => import('./commands/check.js'),
+  filter: () => import('./commands/filter.js'),
   export: () => import('./commands/export.js'),
   snapshot: () => import('./commands/snapshot.js'),
   attach: () => import('./commands/attach.js'),

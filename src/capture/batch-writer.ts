@@ -231,6 +231,14 @@ export class LineAccumulator {
     }
   }
 
+  /** One event that is already whole (`skbtape filter` copies events of another capture): no input line counted. */
+  addEvent(e: PwruEvent): void {
+    this.commitPending();
+    this.pending = e;
+    this.counts.events++;
+    this.commitPending();
+  }
+
   private rejectHeld(reason: string): void {
     for (const h of this.held) this.add({ kind: 'reject', reason }, h.lineNo, h.text);
     this.counts.inputLines -= this.held.length; // counted when they were held
