@@ -109,7 +109,7 @@ async function refuseForeign(a: Analysis, dir: string, parts: ExportResult['capt
     const rows = await a.run(`SELECT id, created_at, dir FROM read_parquet('${glob}') LIMIT 1`);
     const o = rows[0];
     if (o && (String(o['id']) !== p.id || String(o['created_at']) !== p.createdAt)) {
-      throw new UserError(`${relative(dir, d)} holds another capture (${String(o['id'])}, created ${String(o['created_at'])}, from ${String(o['dir'])}); give --replace to overwrite it, or --name to export under another id`, '--replace');
+      throw new UserError(`${relative(dir, d)} holds another capture (${String(o['id'])}, created ${String(o['created_at'])}, from ${String(o['dir'])}); give --replace to overwrite it, or give this capture another id first (skbtape attach CAPTURE --name NEW)`, '--replace');
     }
   }
 }
