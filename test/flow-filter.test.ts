@@ -1,4 +1,4 @@
-// The one --flow language (src/flow-filter.ts): the tree it parses, its error messages, the SQL it compiles (values
+// The one --flow language (analyze/flow-filter.ts): the tree it parses, its error messages, the SQL it compiles (values
 // bound, never pasted), and its answers on real captures (the demo pair, and the delivered one with IPv6 addresses)
 // through paths, replay and the CLI's exit codes. Real DuckDB over real Arrow captures.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

@@ -1,7 +1,8 @@
 // The line parser against real pwru outputs (../shared/real, the seed) and hand-made lines for eras without a
 // real paste. Round trips go through the real renderer: parse → render must give back the same tokens.
 import { describe, expect, it } from 'vitest';
-import { KPTR_RE, newParserState, parseHeader, parseLine, type Parsed } from '../src/ingest/line-parser.js';
+import type { Parsed } from '../src/capture/parsed.js';
+import { KPTR_RE, newParserState, parseHeader, parseLine } from '../src/ingest/line-parser.js';
 import { newRenderState, renderHeader, renderText, renderJson } from '../src/render/pwru-layout.js';
 import { parseLayoutKey } from '../src/capture/layout.js';
 import type { PwruEvent } from '../src/capture/event-schema.js';

@@ -1,4 +1,4 @@
-// pwru-args.ts is pure: pwru's --version text -> capabilities -> the exact argv skbtape runs. The version
+// record/pwru-args.ts is pure: pwru's --version text -> capabilities -> the exact argv skbtape runs. The version
 // boundaries are the ones PWRU_FORMATS.md §7 gives for each flag.
 import { describe, expect, it } from 'vitest';
 import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS, type PwruArgOptions } from '../src/record/pwru-args.js';

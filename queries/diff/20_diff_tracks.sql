@@ -1,5 +1,5 @@
 -- Grain: one row per skb lifetime of captures $a and $b that passes the flow filter, with its flow key and direction.
--- Inputs: flow_tracks; flow_match (the lifetimes the --flow filter keeps, src/flow-filter.ts);
+-- Inputs: flow_tracks; flow_match (the lifetimes the --flow filter keeps, analyze/flow-filter.ts);
 --   $by ('identity' | 'endpoint' | 'ip' | 'process' | 'capture').
 -- Rules:
 --   * side label: identity -> 'id:<n>' when the address has a (non-reserved) identity, else the address;

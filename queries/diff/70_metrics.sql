@@ -1,7 +1,7 @@
 -- Grain: one row per cilium datapath metrics key (reason, direction, file, line) seen in $a or $b.
 -- Inputs: metrics_delta (end - start per capture window).
 -- Rules: a key missing from one capture's window counts as 0 there; NULL deltas (a capture without both snapshot
--- phases) are left NULL so diff.ts can say the metrics were not compared.
+-- phases) are left NULL so diff/diff.ts can say the metrics were not compared.
 SELECT coalesce(a.reason, b.reason) AS reason, coalesce(a.direction, b.direction) AS direction,
        coalesce(a.file, b.file) AS file, coalesce(a.line, b.line) AS line,
        a.packets AS packets_a, b.packets AS packets_b

@@ -1,6 +1,6 @@
 -- Grain: endpoints_latest / ipcache_latest / tc_progs_latest: the rows of the latest snapshot phase a capture has
 -- ('end' when taken, else 'start'); one row per endpoint address / ipcache prefix / attached program.
--- Inputs: endpoints, ipcache, tc_progs (snapshot-tables.ts).
+-- Inputs: endpoints, ipcache, tc_progs (analyze/side-tables.ts).
 -- Rules: phases are never mixed within a capture, so a prefix removed during the capture disappears with 'end'.
 CREATE OR REPLACE VIEW snapshot_phases AS
 SELECT capture, 'endpoints' AS kind, phase, count(*) AS rows FROM endpoints GROUP BY ALL

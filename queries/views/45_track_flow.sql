@@ -1,4 +1,4 @@
--- Grain: one row per skb lifetime (skb_tracks): the columns the --flow filter is compiled against (src/flow-filter.ts),
+-- Grain: one row per skb lifetime (skb_tracks): the columns the --flow filter is compiled against (analyze/flow-filter.ts),
 -- under one set of names for paths, diff, check and replay.
 -- Inputs: skb_tracks, addresses (integer value of each tuple address), addr_identity, addr_endpoint.
 -- Rules:

@@ -1,6 +1,6 @@
 // Arrow record batches -> DuckDB data chunks, copied buffer to buffer: fixed-width values and validity bitmaps go
 // straight into chunk vectors, dictionary columns become ENUM codes remapped through one global dictionary.
-// Opening the database, choosing captures and caching are left to duckdb-loader.ts.
+// Opening the database, choosing captures and caching are left to analyze/loader.ts.
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
 import * as A from 'apache-arrow';

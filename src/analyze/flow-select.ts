@@ -1,5 +1,5 @@
 // The events of one capture that a --flow filter keeps, for `replay`: their seq numbers (each event's position in
-// the capture's batches, as raw_events numbers them). The language is flow-filter.ts's; this only opens DuckDB.
+// the capture's batches, as raw_events numbers them). The language is analyze/flow-filter.ts's; this only opens DuckDB.
 import { openAnalysis } from './loader.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
 

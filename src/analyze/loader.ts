@@ -1,6 +1,6 @@
 // Opens DuckDB over one or more captures: creates raw_events and the side tables, appends every complete batch,
 // runs queries/views/*.sql in name order, and (single capture, cache: true) keeps the result in <capture>/.cache.
-// How batches become chunks is duckdb-append.ts's job; snapshots and names are snapshot-tables.ts's.
+// How batches become chunks is analyze/append.ts's job; snapshots and names are analyze/side-tables.ts's.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';

@@ -1,10 +1,10 @@
 // The journey view of `skbtape paths` (like `retis sort`): skb lifetimes grouped by path signature, most common
-// first, each with one example lifetime hop by hop. The --flow language is flow-filter.ts's; grouping and hop SQL live in
-// queries/reports/_paths-*.sql; loading is duckdb-loader.ts's job; printing is the command's.
+// first, each with one example lifetime hop by hop. The --flow language is analyze/flow-filter.ts's; grouping and hop SQL live in
+// queries/analyze/paths_*.sql; loading is loader.ts's job; printing is the command's.
 import { openAnalysis, type Analysis, type Row } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
-import { internalSql } from './reports.js';
+import { sqlFile } from './sql-files.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Journeys
@@ -83,9 +83,9 @@ export async function capturePaths(capture: string, opts: PathsOptions = {}): Pr
 /** Path groups and example hops on an open analysis (first capture only). */
 export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): Promise<PathsResult> {
   await applyFlow(a, flow);
-  const all = await a.run(internalSql('paths-groups'));
+  const all = await a.run(sqlFile('analyze/paths_groups'));
   const [{ n: total }] = (await a.run('SELECT count(*) AS n FROM skb_tracks')) as [{ n: bigint }];
-  const hopsSql = internalSql('paths-hops');
+  const hopsSql = sqlFile('analyze/paths_hops');
   const groups: PathGroup[] = [];
   for (const g of all.slice(0, limit)) {
     const hopRows = await a.run(hopsSql, { capture: g['capture'] as string, skb: g['example_skb'] as bigint, track_no: g['example_track_no'] as bigint });

@@ -1,4 +1,4 @@
-// `skbtape query`: runs one SQL text (inline, a file, or a named report) over captures loaded by duckdb-loader.ts and
+// `skbtape query`: runs one SQL text (inline, a file, or a named report) over captures loaded by analyze/loader.ts and
 // returns columns + rows; formats them as table / json / ndjson / csv. Loading and views are the loader's job.
 import { readFileSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';

@@ -1,5 +1,5 @@
 // The canned reports: queries/reports/<name>.sql, listed with the one-line description each file opens with.
-// Files whose name starts with `_` are building blocks of commands (`paths`), never listed or run by name.
+// A command's own SQL lives in queries/<stage>/ instead (sql-files.ts); `_`-prefixed files here are never listed.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,9 +38,4 @@ export function findReport(name: string, dir = defaultReportsDir()): ReportInfo 
   const r = all.find((x) => x.name === name);
   if (!r) throw new UserError(`unknown report '${name}'; reports: ${all.map((x) => x.name).join(', ') || '(none)'}`, '--report');
   return { ...r, sql: readFileSync(r.file, 'utf8') };
-}
-
-/** A command's own SQL (`_<name>.sql` in the reports directory). A missing one is a packaging bug, not a user error. */
-export function internalSql(name: string, dir = defaultReportsDir()): string {
-  return readFileSync(join(dir, `_${name}.sql`), 'utf8');
 }

@@ -1,6 +1,6 @@
-// Side tables of a capture -> DuckDB: cilium-dbg / bpftool snapshots (via snapshot-parsers.ts), names/<phase>.json
+// Side tables of a capture -> DuckDB: cilium-dbg / bpftool snapshots (via snapshots/parsers.ts), names/<phase>.json
 // ifname tables, and the small typed-table helper the loader also uses for captures/logs/rejects.
-// A missing or unreadable file is an empty table plus a warning, never a failed open. Events are duckdb-append.ts's job.
+// A missing or unreadable file is an empty table plus a warning, never a failed open. Events are analyze/append.ts's job.
 import { existsSync, readFileSync } from 'node:fs';
 import { DuckDBConnection } from '@duckdb/node-api';
 import { capturePaths, type Phase, type SnapshotKind } from '../capture/dir.js';

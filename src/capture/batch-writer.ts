@@ -8,7 +8,7 @@ import * as A from 'apache-arrow';
 import { CAPTURE_COMPRESSION } from './arrow-codec.js';
 import { batchFileName, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
-import type { Parsed } from '../ingest/line-parser.js';
+import type { Parsed } from './parsed.js';
 import { SkbSet } from './skb-set.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { applyIdentity } from './capture-id.js';

@@ -1,11 +1,11 @@
 // Where things live inside a capture directory. Nothing else in the code builds these paths by hand.
 //
-//   manifest.json                 what wrote the capture, counts, status (manifest.ts)
-//   events/000001.arrows ...      one Arrow IPC *stream* per batch, written to .tmp then renamed (batch-writer.ts)
+//   manifest.json                 what wrote the capture, counts, status (capture/manifest.ts)
+//   events/000001.arrows ...      one Arrow IPC *stream* per batch, written to .tmp then renamed (capture/batch-writer.ts)
 //   logs.ndjson                   pwru's header/log/progress lines, {"line":N,"kind":…,"text":…}
 //   rejects.ndjson                lines the parser could not read, {"line":N,"text":…,"reason":…}
-//   snapshots/<phase>/<name>      raw cilium-dbg / bpftool output, verbatim (snapshots.ts); phase = start | end
-//   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (target-resolver.ts)
+//   snapshots/<phase>/<name>      raw cilium-dbg / bpftool output, verbatim (snapshots/take.ts); phase = start | end
+//   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (record/target-resolver.ts)
 //   command/stdout, command/stderr  the test command's output (record -- cmd)
 //   pwru.stderr                   pwru's own stderr, verbatim
 //   tracer/skb-tracepoints.bt     --source tracepoint: the bpftrace program that was run (what was traced)

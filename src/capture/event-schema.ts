@@ -14,7 +14,7 @@ export { SCHEMA_VERSION };
 export interface PwruEvent {
   /** 1-based input line number of the event's first physical line. */
   lineNo: number;
-  /** Canonical layout key (see layout.ts): which pwru era and which optional columns the line was printed with. */
+  /** Canonical layout key (see capture/layout.ts): which pwru era and which optional columns the line was printed with. */
   layout: string;
   /** skb address (`%#x`), as a 64-bit unsigned integer. For --filter-trace-xdp events it is &xdp. */
   skb: bigint;

@@ -10,13 +10,13 @@
 //     - max_hop_latency_us: { func: tcp_v4_rcv, p99: 200 } # median / p99 / max limits (µs) on the step into func
 //     - name: no netfilter drops
 //       sql: SELECT track_id FROM skb_tracks WHERE drop_reason = 'NETFILTER_DROP'   # any SQL over the views
-// `flow` is the --flow language (flow-filter.ts). A rule whose tracks (its flow's, else the capture's) are none
+// `flow` is the --flow language (analyze/flow-filter.ts). A rule whose tracks (its flow's, else the capture's) are none
 // fails unless it says `allow_empty: true`; a no_func naming a function no event of the capture has warns (a typo?).
 // A bad file (YAML error, unknown form, missing field, SQL that does not run) is a UserError naming file:line.
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import type { DuckDBValue } from '@duckdb/node-api';
-import { diffSql } from '../diff/diff.js';
+import { sqlFile } from '../analyze/sql-files.js';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
@@ -106,19 +106,19 @@ function compileRule(form: Form, v: unknown, where: string, prefix: string): Com
   const withFilter = (name: string, flow: unknown, params: Record<string, DuckDBValue>): Compiled => {
     if (flow !== undefined && typeof flow !== 'string') throw new UserError(`bad rules file: ${form}.flow must be a string`, where);
     const f = flowFilter(flow as string | undefined, { label: `${form}.flow`, where }, `${prefix}f`);
-    return { sql: diffSql(name), params, flow: f, func: form === 'no_func' ? String(params['func']) : null };
+    return { sql: sqlFile(`check/${name}`), params, flow: f, func: form === 'no_func' ? String(params['func']) : null };
   };
   switch (form) {
     case 'sql':
       if (typeof v !== 'string' || v.trim() === '') throw new UserError('bad rules file: sql wants a query string', where);
       return { sql: v, params: {}, flow: null, func: null };
     case 'reaches':
-      return withFilter('check_reaches', obj['flow'], { func: need('func') });
+      return withFilter('reaches', obj['flow'], { func: need('func') });
     case 'no_drops':
       if (v === false) throw new UserError('bad rules file: no_drops: false checks nothing; drop the rule', where);
-      return withFilter('check_no_drops', v === true ? undefined : obj['flow'], {});
+      return withFilter('no_drops', v === true ? undefined : obj['flow'], {});
     case 'no_func':
-      return typeof v === 'string' ? withFilter('check_no_func', undefined, { func: v }) : withFilter('check_no_func', obj['flow'], { func: need('func') });
+      return typeof v === 'string' ? withFilter('no_func', undefined, { func: v }) : withFilter('no_func', obj['flow'], { func: need('func') });
     case 'max_hop_latency_us': {
       const lim = (k: string): number | null => {
         const x = obj[k];
@@ -130,7 +130,7 @@ function compileRule(form: Form, v: unknown, where: string, prefix: string): Com
       if (Object.values(limits).every((x) => x === null)) throw new UserError('bad rules file: max_hop_latency_us needs median, p99 or max', where);
       // DuckDB needs a type for a NULL parameter: NULL limits become +inf-like huge values instead.
       const p = Object.fromEntries(Object.entries(limits).map(([k, x]) => [k, x ?? 1e18])) as Record<string, DuckDBValue>;
-      return withFilter('check_hop_latency', obj['flow'], { func: need('func'), ...p });
+      return withFilter('hop_latency', obj['flow'], { func: need('func'), ...p });
     }
   }
 }
@@ -145,7 +145,7 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
   const rules = readRules(rulesFile);
   const an = await openAnalysis([capture], { warn: opts.warn });
   try {
-    await an.run(diffSql('10_flow_tracks'));
+    await an.run(sqlFile('analyze/flow_tracks'));
     const id = an.captureIds[0]!;
     const results: RuleResult[] = [];
     for (const r of rules) {

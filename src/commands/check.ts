@@ -1,5 +1,5 @@
 // `skbtape check <capture> <rules>`: CI assertions over a capture. Prints each rule pass/fail with a few offending
-// rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check.ts's.
+// rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check/check.ts's.
 import type { Command } from 'commander';
 import type { CheckResult } from '../check/check.js';
 import { UserError } from '../errors.js';

@@ -1,5 +1,5 @@
 // `skbtape demo`: record a live curl in a throwaway namespace lab (where root + bpftrace allow), else analyze the
-// sample captures. See demo.ts.
+// sample captures. See demo/demo.ts.
 import { Option, type Command } from 'commander';
 import { runDemo } from '../demo/demo.js';
 import { SUMMARIES } from './summaries.js';

@@ -1,5 +1,5 @@
 // `skbtape diff <A> <B>`: where the paths of two captures part. Exit status like diff(1): 0 no difference,
-// 1 differences (not allowed by --baseline), 2 error. The work is diff.ts's; the text is diff-render.ts's.
+// 1 differences (not allowed by --baseline), 2 error. The work is diff/diff.ts's; the text is render/diff.ts's.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../analyze/flow-filter.js';

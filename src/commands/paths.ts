@@ -1,5 +1,5 @@
 // `skbtape paths <capture> [--flow F] [--limit N] [--json]`: the journey view. skb lifetimes grouped by kernel path,
-// most common first, each with one example hop by hop. The work is src/paths.ts.
+// most common first, each with one example hop by hop. The work is analyze/paths.ts.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../analyze/flow-filter.js';

@@ -1,5 +1,5 @@
 // `skbtape query <capture...> <sql> | -f file.sql | --report name`: SQL over captures, printed as a table (terminal)
-// or NDJSON (pipe), or --format json/csv. The work is src/query.ts; this parses options and writes.
+// or NDJSON (pipe), or --format json/csv. The work is analyze/query.ts; this parses options and writes.
 import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';

@@ -1,5 +1,5 @@
 // `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines; --skb and
-// --flow (flow-select.ts) keep only some events.
+// --flow (analyze/flow-select.ts) keep only some events.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../analyze/flow-filter.js';

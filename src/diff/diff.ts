@@ -1,6 +1,6 @@
 // `skbtape diff` as data: aligns the FLOWS of two captures (not skbs: addresses, ephemeral ports and pod IPs change
 // between runs), compares their path sets, verdicts, drops, hop latencies, metrics and snapshots, and returns one
-// DiffResult. SQL lives in queries/diff/; text rendering in diff-render.ts; exit codes in commands/diff.ts.
+// DiffResult. SQL lives in queries/diff/; text rendering in render/diff.ts; exit codes in commands/diff.ts.
 //
 // JSON structure (`skbtape diff --format json`), version 1. Stable: fields are only ever added.
 // {
@@ -30,10 +30,11 @@
 // latency (flow subjects); drop, drop-gone (SKB_DROP_REASON_* subjects); metric (metrics reason); snapshot
 // (address or id:<n>). ip-changed snapshot notes and function-rate deltas are information, not changes.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
+import { sqlFile } from '../analyze/sql-files.js';
+import { fmtCounts } from '../render/table.js';
 
 export const DIFF_VERSION = 1;
 export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'process' | 'capture';
@@ -90,14 +91,8 @@ export interface DiffResult {
   changes: Change[];
 }
 
-const QUERIES = fileURLToPath(new URL('../../queries/diff/', import.meta.url));
-const sqlCache = new Map<string, string>();
 /** The text of queries/diff/<name>.sql. */
-export function diffSql(name: string): string {
-  let s = sqlCache.get(name);
-  if (s === undefined) { s = readFileSync(`${QUERIES}${name}.sql`, 'utf8'); sqlCache.set(name, s); }
-  return s;
-}
+const diffSql = (name: string): string => sqlFile(`diff/${name}`);
 
 const num = (v: unknown): number => (v === null || v === undefined ? 0 : Number(v));
 const str = (v: unknown): string | null => (v === null || v === undefined ? null : String(v));
@@ -187,7 +182,7 @@ export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions
 export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filter: CompiledFlow, baseline: BaselineRule[], opts: DiffOptions = {}): Promise<DiffResult> {
   const [a, b] = an.captureIds as [string, string];
   const ab = { a, b };
-  await an.run(diffSql('10_flow_tracks'));
+  await an.run(sqlFile('analyze/flow_tracks'));
   const support = await an.run(diffSql('15_key_support'), ab);
   const sup = (id: string) => support.find((r) => r['capture'] === id) ?? {};
   const key = chooseKey(a, b, sup(a), sup(b), opts.by ?? null);
@@ -464,7 +459,6 @@ function collectChanges(flows: FlowDiff[], drops: DiffResult['drops'], metrics: 
   return out;
 }
 
-export const fmtCounts = (o: Record<string, number>) => Object.entries(o).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';
 
 function summarise(flows: FlowDiff[], drops: DiffResult['drops'], changes: Change[]): DiffResult['summary'] {
   const count = (s: FlowDiff['status']) => flows.filter((f) => f.status === s).length;

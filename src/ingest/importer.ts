@@ -2,11 +2,11 @@
 // Used by `skbtape import`; the live recorder feeds the same parser and writer from pwru's stdout instead.
 import { createReadStream, statSync } from 'node:fs';
 import type { Readable } from 'node:stream';
-import split2 from 'split2';
 import { applyStats, CaptureFiles, CaptureWriter, DEFAULT_BATCH_ROWS } from '../capture/batch-writer.js';
 import { parallelImport, workerScript } from './parallel.js';
 import { fsUserError, UserError } from '../errors.js';
-import { newParserState, parseLine, type InputFormat, type LogKind } from './line-parser.js';
+import type { InputFormat } from './line-parser.js';
+import { pumpLines } from './pump.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { applyIdentity } from '../capture/capture-id.js';
@@ -31,27 +31,6 @@ export interface ImportResult {
   manifest: Manifest;
   dir: string;
   warnings: string[];
-}
-
-/** A tracer's own stdout chatter (bpftrace's ready line, `Lost N events`) is kept as a log line, not parsed. */
-export type OwnLineClassifier = (line: string) => LogKind | null;
-
-/** Feed a line stream through parser and writer; resolves when the input ends. Shared with the recorder. */
-export function pumpLines(input: Readable, writer: CaptureWriter, format: InputFormat, onLine?: (n: number) => void, own?: OwnLineClassifier): Promise<void> {
-  const state = newParserState(format);
-  let lineNo = 0;
-  return new Promise((resolve, reject) => {
-    const lines = input.pipe(split2());
-    input.on('error', reject);
-    lines.on('error', reject);
-    lines.on('data', (line: string) => {
-      lineNo++;
-      const k = own?.(line);
-      writer.add(k ? { kind: 'log', logKind: k, text: line } : parseLine(line, lineNo, state), lineNo, line);
-      onLine?.(lineNo);
-    });
-    lines.on('end', resolve);
-  });
 }
 
 export async function importCapture(input: string, outDir: string, opts: ImportOptions): Promise<ImportResult> {

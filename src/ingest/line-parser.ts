@@ -4,30 +4,11 @@
 // counting and batching are the batch writer's job.
 import { blankEvent, type PwruEvent } from '../capture/event-schema.js';
 import { baseLayout, COLUMN_IDS, layoutKey, type ColumnId, type Layout } from '../capture/layout.js';
+import type { LogKind, Parsed } from '../capture/parsed.js';
+import { L4_NAMES, L4_NUMBERS, tcpFlagsFromNames } from '../capture/vocabulary.js';
 
 export type InputFormat = 'auto' | 'text' | 'json';
 
-/**
- * What one input line is. Every line gets exactly one answer, so events + continuation + log + reject + blank
- * lines = input lines holds, with one twist for mail-wrapped pastes: a line that stops before the header's
- * columns are all there is `held` (no count yet). The next line either completes it (an `event` with `joined` =
- * the held lines: the first counts as the event line, the others and this one as continuation lines) or it
- * does not (`heldRejected` gives the reason the held lines become rejects, then this line is read on its own).
- * At the end of input held lines become rejects (LineAccumulator.endInput).
- */
-export type Parsed = ParsedLine & { heldRejected?: string };
-
-type ParsedLine =
-  | { kind: 'event'; event: PwruEvent; joined?: number }
-  /** Maybe the first part of a wrapped event line: the next line decides. */
-  | { kind: 'held' }
-  /** Belongs to the event above it (stack frame, skb dump, metadata line…). */
-  | { kind: 'continuation'; text: string }
-  | { kind: 'log'; logKind: LogKind; text: string }
-  | { kind: 'blank' }
-  | { kind: 'reject'; reason: string };
-
-export type LogKind = 'header' | 'log' | 'progress' | 'panic' | 'signal' | 'tracer';
 
 export interface ParserState {
   format: InputFormat;
@@ -71,26 +52,6 @@ const FUNC_PROG_RE = /^(.+)\((tc|xdp)\)$/;
 
 /** pwru prints these without a timestamp in some pastes; they are log lines all the same. */
 const BARE_LOG_RE = /^(\^C)?(Attaching kprobes|Attached \(ignored|Listening for events|Received signal|Printed \d+ events|Detaching kprobes|Per cpu buffer size|Attaching (tc-bpf|xdp) progs|Warn: |Failed to retrieve all ifaces|Unable to load packet drop|Opening non-skb-kprobe)/;
-
-export const TCP_FLAG_NAMES = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'] as const;
-export const L4_NUMBERS: Record<string, number> = { tcp: 6, udp: 17, icmp: 1, icmp6: 58 };
-export const L4_NAMES: Record<number, string> = { 6: 'tcp', 17: 'udp', 1: 'icmp', 58: 'icmp6' };
-
-export function tcpFlagsFromNames(s: string): number | null {
-  let bits = 0;
-  for (const name of s.split('|')) {
-    const i = TCP_FLAG_NAMES.indexOf(name as (typeof TCP_FLAG_NAMES)[number]);
-    if (i < 0) return null;
-    bits |= 1 << i;
-  }
-  return bits;
-}
-
-export function tcpFlagNames(bits: number): string {
-  const out: string[] = [];
-  for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(TCP_FLAG_NAMES[i]!);
-  return out.join('|');
-}
 
 const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
 

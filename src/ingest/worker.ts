@@ -1,6 +1,6 @@
 // Worker thread of the parallel importer: parses one chunk of pwru output (whole lines, starting at an event line)
 // into Arrow batch bytes, log/reject lines and statistics, and hands them back. Ordering and files are the main
-// thread's job (parallel-import.ts).
+// thread's job (ingest/parallel.ts).
 import { parentPort } from 'node:worker_threads';
 import { LineAccumulator, newCounts } from '../capture/batch-writer.js';
 import { newParserState, parseHeader, parseLine, type InputFormat } from './line-parser.js';

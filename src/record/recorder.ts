@@ -1,7 +1,7 @@
 // A live recording: start the tracer, stream its stdout through parser and writer, run the test command once
 // probes are attached, stop on the first of (command done + grace, signal, --duration, --max-events, tracer exit),
 // drain, take end snapshots, finish the manifest. The tracer (pwru or bpftrace) is described by a TracerPlan;
-// turning flags into that plan is pwru-args.ts's / tracepoint-source.ts's job.
+// turning flags into that plan is record/pwru-args.ts's / record/tracepoint-source.ts's job.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { dirname } from 'node:path';
@@ -9,7 +9,7 @@ import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
 import { capturePaths } from '../capture/dir.js';
 import { UserError } from '../errors.js';
-import { pumpLines } from '../ingest/importer.js';
+import { pumpLines } from '../ingest/pump.js';
 import type { InputFormat } from '../ingest/line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { takeNameTables } from '../snapshots/name-tables.js';
@@ -129,7 +129,63 @@ export function startRecording(plan: TracerPlan, o: RecordOptions): { control: R
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
+/** What the phases of one recording share. */
+interface Rec {
+  plan: TracerPlan;
+  o: RecordOptions;
+  stop: StopState;
+  manifest: Manifest;
+  writer: CaptureWriter;
+  paths: ReturnType<typeof capturePaths>;
+}
+
+/** The tracer's stdout being read into the capture, with the flush timer and the status line. */
+interface Live {
+  pumped: Promise<void>;
+  pumpError: () => Error | null;
+  stopTimers: () => void;
+}
+
+/** The phases, in order: prepare → start snapshots → start tracer → ready → test command → stop → drain → end snapshots → manifest. */
 async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise<RecordResult> {
+  const r = prepare(plan, o, stop);
+  await startSnapshots(r);
+  if (stop.reason !== null) {
+    r.writer.finish('interrupted', `stopped by ${stop.detail ?? 'request'} before ${plan.tool} was started`);
+    return { manifest: r.manifest, stopReason: stop.reason };
+  }
+  const tracer = spawnTracer(r);
+  const live = streamOutput(r, tracer);
+  const wasReady = await waitReady(r, tracer, live);
+  const cmd = wasReady ? startRun(r, tracer) : null;
+
+  await stop.requested;
+  for (const t of cmd?.timers ?? []) clearTimeout(t);
+  // A test command still running is stopped with the recording (and the capture says it was cut short).
+  const commandCut = cmd?.proc != null && r.manifest.command === undefined;
+  if (commandCut) stopCommand(cmd!.proc!, stop, o.killGraceMs);
+  const exit = await stopTracer(r, tracer);
+  await drain(r, tracer, live);
+  await (cmd?.done ?? Promise.resolve());
+  live.stopTimers();
+  const tail = tracer.stderrTail();
+  if (r.manifest.pwru) r.manifest.pwru.stderrTail = tail.slice(-10);
+  for (const note of plan.stderrNotes?.(tail) ?? []) if (!r.manifest.warnings.includes(note)) r.manifest.warnings.push(note);
+
+  const { status, reason } = recordingStatus({
+    tool: plan.tool, stopReason: stop.reason!, stopDetail: stop.detail, hard: stop.hard, hardDetail: stop.hardDetail,
+    wasReady, commandCut, exit, lastMessage: lastMessage(tail),
+  });
+  if (exit.signal === 'SIGKILL' && !stop.hard && stop.reason !== 'tracer-exit') {
+    r.manifest.warnings.push(`${plan.tool} did not exit within ${o.killGraceMs} ms of SIGTERM and was killed`);
+  }
+  if (!stop.hard) await endSnapshots(r);
+  r.writer.finish(status, reason);
+  return { manifest: r.manifest, stopReason: stop.reason };
+}
+
+/** Claims the output directory, writes the tracer's files, and starts the manifest and the writer. */
+function prepare(plan: TracerPlan, o: RecordOptions, stop: StopState): Rec {
   claimOutputDir(o.outDir, o.force);
   const paths = capturePaths(o.outDir);
   for (const f of plan.files ?? []) {
@@ -141,33 +197,50 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
   manifest.clock = { monotonicToWallNs: monotonicToWallNs().toString(), measuredAt: new Date().toISOString() };
   if (o.target) manifest.target = { ...o.target } as Record<string, unknown>;
   const writer = new CaptureWriter(o.outDir, manifest, { batchRows: o.flushEvents });
-  /** `p`, or undefined as soon as a hard stop is asked for (snapshots must not hold up "stop at once"). */
-  const unlessHard = <T>(p: Promise<T>): Promise<T | undefined> => Promise.race([p, stop.hardRequested.then(() => undefined)]);
-  const setTail = (tail: string[]) => {
-    if (manifest.pwru) manifest.pwru.stderrTail = tail.slice(-10);
-  };
+  return { plan, o, stop, manifest, writer, paths };
+}
 
-  // Start snapshots: never fatal (a missing cilium-dbg is a warning and a manifest entry).
-  const start = await unlessHard(Promise.all([
+/** `p`, or undefined as soon as a hard stop is asked for (snapshots must not hold up "stop at once"). */
+const unlessHard = <T>(r: Rec, p: Promise<T>): Promise<T | undefined> => Promise.race([p, r.stop.hardRequested.then(() => undefined)]);
+
+/** Start snapshots and name tables: never fatal (a missing cilium-dbg is a warning and a manifest entry). */
+async function startSnapshots(r: Rec): Promise<void> {
+  const { o, manifest } = r;
+  const start = await unlessHard(r, Promise.all([
     o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'start', o.snapshots),
     takeNameTables(o.outDir, 'start', o.target, { netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (start): ${e.message}`); }),
   ]));
   if (start) manifest.snapshots.push(...start[0]);
   writeManifest(o.outDir, manifest);
-  if (stop.reason !== null) {
-    writer.finish('interrupted', `stopped by ${stop.detail ?? 'request'} before ${plan.tool} was started`);
-    return { manifest, stopReason: stop.reason };
-  }
+}
 
+/** End snapshots and name tables (the pids seen get their comm), unless a hard stop cuts them. */
+async function endSnapshots(r: Rec): Promise<void> {
+  const { o, manifest, stop } = r;
+  const end = await unlessHard(r, Promise.all([
+    o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'end', o.snapshots),
+    takeNameTables(o.outDir, 'end', o.target, { pids: r.writer.seenPids(), netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (end): ${e.message}`); }),
+  ]));
+  if (end) manifest.snapshots.push(...end[0]);
+  else manifest.warnings.push(`end snapshots skipped: stopped at once by a second ${stop.hardDetail ?? 'stop request'}`);
+}
+
+function spawnTracer(r: Rec): TracerRun {
+  const { plan, o } = r;
   let tracer: TracerRun;
   try {
-    tracer = startTracer(plan.cmd, plan.args, { readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: paths.pwruStderr, env: plan.env ?? o.env });
+    tracer = startTracer(plan.cmd, plan.args, { readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: r.paths.pwruStderr, env: plan.env ?? o.env });
   } catch (e) {
-    writer.finish('failed', `cannot start ${plan.cmd}: ${(e as Error).message}`);
+    r.writer.finish('failed', `cannot start ${plan.cmd}: ${(e as Error).message}`);
     throw new UserError(`cannot start ${plan.cmd}: ${(e as Error).message}`, '--pwru');
   }
-  if (tracer.spawnArgv[0] === plan.cmd) manifest.warnings.push(`setpriv not found: ${plan.tool} is not killed if skbtape itself is killed`);
+  if (tracer.spawnArgv[0] === plan.cmd) r.manifest.warnings.push(`setpriv not found: ${plan.tool} is not killed if skbtape itself is killed`);
+  return tracer;
+}
 
+/** Reads the tracer's stdout into the capture; flushes on a timer; redraws the status line on a TTY. */
+function streamOutput(r: Rec, tracer: TracerRun): Live {
+  const { plan, o, stop, manifest, writer } = r;
   const bar = progress(o.statusStream ?? process.stderr, o.showProgress);
   const t0 = Date.now();
   let linesSeen = 0;
@@ -204,100 +277,93 @@ async function run(plan: TracerPlan, o: RecordOptions, stop: StopState): Promise
     clearInterval(statusTimer);
     bar.done();
   };
+  return { pumped, pumpError: () => pumpError, stopTimers };
+}
 
-  // Wait for the probes, unless a stop comes first (Ctrl-C while pwru is still attaching).
+/** Waits for the probes, unless a stop comes first (Ctrl-C while pwru is still attaching). A tracer that died or never got ready fails the recording with its own message. */
+async function waitReady(r: Rec, tracer: TracerRun, live: Live): Promise<boolean> {
   let readyError: unknown = null;
   const outcome = await Promise.race([
-    tracer.ready(o.readyTimeoutMs).then(() => 'ready' as const, (e: unknown) => { readyError = e; return 'error' as const; }),
-    stop.requested.then(() => 'stop' as const),
+    tracer.ready(r.o.readyTimeoutMs).then(() => 'ready' as const, (e: unknown) => { readyError = e; return 'error' as const; }),
+    r.stop.requested.then(() => 'stop' as const),
   ]);
-  if (outcome === 'error') {
-    stopTimers();
-    tracer.kill();
-    await tracer.exited;
-    await Promise.race([pumped, sleep(2000)]);
-    const e = readyError as Error;
-    if (!(e instanceof TracerDied || e instanceof TracerNotReady)) throw e;
-    setTail(e.tail);
-    writer.finish('failed', e.message);
-    // The full stderr is in the capture; the one line names pwru's own message.
-    const where = e instanceof TracerNotReady ? '--ready-timeout' : /pcap_compile/.test(e.message) ? '--pcap-filter' : paths.pwruStderr;
-    throw new UserError(e.message, where);
-  }
-  const wasReady = outcome === 'ready';
+  if (outcome !== 'error') return outcome === 'ready';
+  live.stopTimers();
+  tracer.kill();
+  await tracer.exited;
+  await Promise.race([live.pumped, sleep(2000)]);
+  const e = readyError as Error;
+  if (!(e instanceof TracerDied || e instanceof TracerNotReady)) throw e;
+  if (r.manifest.pwru) r.manifest.pwru.stderrTail = e.tail.slice(-10);
+  r.writer.finish('failed', e.message);
+  // The full stderr is in the capture; the one line names pwru's own message.
+  const where = e instanceof TracerNotReady ? '--ready-timeout' : /pcap_compile/.test(e.message) ? '--pcap-filter' : r.paths.pwruStderr;
+  throw new UserError(e.message, where);
+}
 
+/** Probes attached: arm --duration, watch the tracer, start the test command (its exit + --grace stops us). */
+function startRun(r: Rec, tracer: TracerRun): { timers: NodeJS.Timeout[]; proc: ResultPromise | null; done: Promise<void> } {
+  const { o, stop } = r;
   const timers: NodeJS.Timeout[] = [];
-  let commandProc: ResultPromise | null = null;
-  let commandDone: Promise<void> = Promise.resolve();
-  if (wasReady) {
-    if (o.durationMs !== undefined) timers.push(setTimeout(() => stop.request('duration', false), o.durationMs));
-    void tracer.exited.then(() => stop.request('tracer-exit', false));
-    if (o.command && o.command.length) ({ proc: commandProc, done: commandDone } = startCommand(o.command, o, paths, manifest, () => {
-      timers.push(setTimeout(() => stop.request('command-done', false), o.graceMs));
-    }));
-  }
+  if (o.durationMs !== undefined) timers.push(setTimeout(() => stop.request('duration', false), o.durationMs));
+  void tracer.exited.then(() => stop.request('tracer-exit', false));
+  if (!o.command?.length) return { timers, proc: null, done: Promise.resolve() };
+  const { proc, done } = startCommand(o.command, o, r.paths, r.manifest, () => {
+    timers.push(setTimeout(() => stop.request('command-done', false), o.graceMs));
+  });
+  return { timers, proc, done };
+}
 
-  await stop.requested;
-  for (const t of timers) clearTimeout(t);
-  // A test command still running is stopped with the recording (and the capture says it was cut short).
-  const commandCut = commandProc !== null && manifest.command === undefined;
-  if (commandCut) stopCommand(commandProc!, stop, o.killGraceMs);
-
-  let exit: TracerExit;
-  if (stop.reason === 'tracer-exit') exit = await tracer.exited;
-  else if (stop.hard) {
+/** SIGTERM (SIGKILL on a hard stop) unless the tracer already exited; a hard request during the grace kills at once. */
+async function stopTracer(r: Rec, tracer: TracerRun): Promise<TracerExit> {
+  const { stop } = r;
+  if (stop.reason === 'tracer-exit') return tracer.exited;
+  if (stop.hard) {
     tracer.kill();
-    exit = await tracer.exited;
-  } else {
-    void stop.hardRequested.then(() => tracer.kill());
-    exit = await tracer.stop(o.killGraceMs);
+    return tracer.exited;
   }
-  // Drain: every line the tracer printed before it exited goes into the capture. Bounded only after a hard
-  // stop (a process outside the tracer's group could hold the pipe open).
-  const drained = await Promise.race([pumped.then(() => true), stop.hardRequested.then(() => sleep(2000)).then(() => false)]);
+  void stop.hardRequested.then(() => tracer.kill());
+  return tracer.stop(r.o.killGraceMs);
+}
+
+/**
+ * Every line the tracer printed before it exited goes into the capture. Bounded only after a hard stop (a process
+ * outside the tracer's group could hold the pipe open).
+ */
+async function drain(r: Rec, tracer: TracerRun, live: Live): Promise<void> {
+  const { stop, manifest, plan } = r;
+  const drained = await Promise.race([live.pumped.then(() => true), stop.hardRequested.then(() => sleep(2000)).then(() => false)]);
   if (!drained) {
     tracer.stdout.destroy();
     manifest.warnings.push(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
   }
-  if (pumpError) manifest.warnings.push(`reading ${plan.tool} output: ${(pumpError as Error).message}`);
-  await commandDone;
-  stopTimers();
-  const tail = tracer.stderrTail();
-  setTail(tail);
-  for (const note of plan.stderrNotes?.(tail) ?? []) if (!manifest.warnings.includes(note)) manifest.warnings.push(note);
+  const err = live.pumpError();
+  if (err) manifest.warnings.push(`reading ${plan.tool} output: ${err.message}`);
+}
 
-  let status: Manifest['status'] = 'complete';
-  let statusReason: string;
-  if (stop.hard) {
-    status = 'interrupted';
-    statusReason = `stopped at once by a second ${stop.hardDetail ?? 'stop request'}`;
-  } else if (!wasReady) {
-    status = 'interrupted';
-    statusReason = `${stopDescription(stop.reason!, stop.detail)} before ${plan.tool} was ready`;
-  } else if (stop.reason === 'tracer-exit' && (exit.code !== 0 || exit.signal)) {
-    status = 'failed';
-    const last = lastMessage(tail);
-    statusReason = `${plan.tool} exited ${exit.signal ? `on ${exit.signal}` : `with code ${exit.code}`}${last ? `: ${last}` : ''}`;
-  } else if (commandCut) {
-    status = 'interrupted';
-    statusReason = `${stopDescription(stop.reason!, stop.detail, plan.tool)} before the test command finished`;
-  } else {
-    statusReason = stopDescription(stop.reason!, stop.detail, plan.tool);
-  }
-  if (exit.signal === 'SIGKILL' && !stop.hard && stop.reason !== 'tracer-exit') {
-    manifest.warnings.push(`${plan.tool} did not exit within ${o.killGraceMs} ms of SIGTERM and was killed`);
-  }
+/** The facts a recording's final status is decided from. */
+export interface StatusFacts {
+  tool: string;
+  stopReason: StopReason;
+  stopDetail?: string;
+  hard: boolean;
+  hardDetail?: string;
+  wasReady: boolean;
+  commandCut: boolean;
+  exit: { code: number | null; signal: string | null };
+  lastMessage?: string | null;
+}
 
-  if (!stop.hard) {
-    const end = await unlessHard(Promise.all([
-      o.snapshots.mode === 'none' ? Promise.resolve([]) : takeSnapshots(o.outDir, 'end', o.snapshots),
-      takeNameTables(o.outDir, 'end', o.target, { pids: writer.seenPids(), netnsPaths: o.moreNetns }).catch((e: Error) => { manifest.warnings.push(`name tables (end): ${e.message}`); }),
-    ]));
-    if (end) manifest.snapshots.push(...end[0]);
-    else manifest.warnings.push(`end snapshots skipped: stopped at once by a second ${stop.hardDetail ?? 'stop request'}`);
+/** The manifest's status and its reason, from how the recording stopped (pure; tested by a table). */
+export function recordingStatus(f: StatusFacts): { status: Manifest['status']; reason: string } {
+  if (f.hard) return { status: 'interrupted', reason: `stopped at once by a second ${f.hardDetail ?? 'stop request'}` };
+  if (!f.wasReady) return { status: 'interrupted', reason: `${stopDescription(f.stopReason, f.stopDetail)} before ${f.tool} was ready` };
+  if (f.stopReason === 'tracer-exit' && (f.exit.code !== 0 || f.exit.signal)) {
+    const how = f.exit.signal ? `on ${f.exit.signal}` : `with code ${f.exit.code}`;
+    return { status: 'failed', reason: `${f.tool} exited ${how}${f.lastMessage ? `: ${f.lastMessage}` : ''}` };
   }
-  writer.finish(status, statusReason);
-  return { manifest, stopReason: stop.reason };
+  if (f.commandCut) return { status: 'interrupted', reason: `${stopDescription(f.stopReason, f.stopDetail, f.tool)} before the test command finished` };
+  return { status: 'complete', reason: stopDescription(f.stopReason, f.stopDetail, f.tool) };
 }
 
 /** Runs the test command with its output going to command/; `onExit` fires when it has exited. */

@@ -1,9 +1,10 @@
 // --pod / --container / --netns / --ifname -> the network namespace and host-side veth pwru should filter on, by
 // the manual steps (crictl -> PID -> nsenter ethtool -S -> peer_ifindex -> host `ip link`). Every command run is
-// kept in `steps`. Turning the result into pwru flags is pwruTargetArgs; starting pwru is pwru-process.ts's job.
-import { readdirSync, readlinkSync, statSync } from 'node:fs';
-import { execa } from 'execa';
+// kept in `steps`. Turning the result into pwru flags is pwruTargetArgs; starting pwru is record/tracer-process.ts's job.
+import { statSync } from 'node:fs';
 import { UserError } from '../errors.js';
+import { enterArgv, findNetnsByInode, parseIpOLink } from '../host/netns.js';
+import { argvText, runTool, type ToolOptions, type ToolResult } from '../host/tools.js';
 
 export interface TargetSpec {
   pod?: string;
@@ -36,56 +37,9 @@ export interface ResolvedTarget {
   warnings?: string[];
 }
 
-export interface ResolveOptions {
-  /** Environment (PATH) for the helper tools; default process.env. */
-  env?: NodeJS.ProcessEnv;
-  /** Per-command timeout; default 10 s. */
-  timeoutMs?: number;
-}
+export type ResolveOptions = ToolOptions;
 
 export type TargetMode = 'netns' | 'ifname' | 'both';
-
-// ---------------------------------------------------------------------------------------------------------------
-// Running helper tools
-
-export interface ToolResult {
-  ok: boolean;
-  /** The tool itself is not installed (spawn ENOENT). */
-  missing: boolean;
-  stdout: string;
-  stderr: string;
-  /** One line saying why it failed: first stderr line, exit code or timeout. */
-  reason: string;
-}
-
-/** Readable form of an argv for messages and the manifest; quotes only what a shell would need quoted. */
-export function argvText(argv: readonly string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./^$-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
-export function firstLine(s: string): string {
-  return s.split('\n').map((l) => l.trim()).find((l) => l !== '') ?? '';
-}
-
-/** Runs argv (never through a shell) and reports instead of throwing. */
-export async function runTool(argv: readonly string[], opts: ResolveOptions = {}): Promise<ToolResult> {
-  const [file, ...args] = argv;
-  const r = await execa(file!, args, {
-    reject: false,
-    timeout: opts.timeoutMs ?? 10_000,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    stdin: 'ignore',
-  });
-  const stdout = String(r.stdout ?? '');
-  const stderr = String(r.stderr ?? '');
-  const missing = r.code === 'ENOENT';
-  const reason = missing ? `${file} not found on PATH`
-    : r.timedOut ? `timed out after ${opts.timeoutMs ?? 10_000} ms`
-    : r.failed ? (firstLine(stderr) || (r.exitCode !== undefined ? `exit code ${r.exitCode}` : r.shortMessage ?? 'failed'))
-    : '';
-  return { ok: !r.failed, missing, stdout, stderr, reason };
-}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Resolution
@@ -254,37 +208,6 @@ function resolveNetnsSpec(spec: string, t: Target): void {
   if (pm) t.pid = Number(pm[1]);
 }
 
-/** /run/netns first (stable names), then every process's /proc/PID/ns/net link (`net:[N]`). */
-export function findNetnsByInode(inode: number): { path: string; pid?: number } | undefined {
-  for (const e of safeReaddir('/run/netns')) {
-    try {
-      if (statSync(`/run/netns/${e}`).ino === inode) return { path: `/run/netns/${e}` };
-    } catch { /* raced with ip netns del */ }
-  }
-  for (const e of safeReaddir('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      if (readlinkSync(`/proc/${e}/ns/net`) === `net:[${inode}]`) return { path: `/proc/${e}/ns/net`, pid: Number(e) };
-    } catch { /* process exited or not ours to read */ }
-  }
-  return undefined;
-}
-
-function safeReaddir(dir: string): string[] {
-  try {
-    return readdirSync(dir).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }));
-  } catch {
-    return [];
-  }
-}
-
-/** argv prefix that runs a command inside the target netns, or null when it cannot be entered. */
-export function enterArgv(t: Pick<ResolvedTarget, 'pid' | 'netnsPath'>): string[] | null {
-  if (t.pid !== undefined && t.netnsPath === `/proc/${t.pid}/ns/net`) return ['nsenter', '-t', String(t.pid), '-n'];
-  if (t.netnsPath) return ['nsenter', `--net=${t.netnsPath}`];
-  return null;
-}
-
 async function findPeer(podIface: string, enter: string[], t: Target, run: Run): Promise<void> {
   let peer: number | undefined;
   const eth = await run([...enter, 'ethtool', '-S', podIface]);
@@ -330,16 +253,6 @@ async function hostLinkByName(name: string, run: Run): Promise<{ name: string; i
   const r = await run(['ip', '-o', 'link', 'show']);
   if (r.missing) throw new UserError('ip not found on PATH (iproute2); it is needed to check --ifname', '--ifname');
   return parseIpOLink(r.stdout).find((l) => l.name === name);
-}
-
-/** `ip -o link show` lines: `26: lxc3a6f7d4e8c73@if25: <...` -> {ifindex 26, name lxc3a6f7d4e8c73, peer 25}. */
-export function parseIpOLink(text: string): { ifindex: number; name: string; peerIfindex?: number }[] {
-  const out: { ifindex: number; name: string; peerIfindex?: number }[] = [];
-  for (const line of text.split('\n')) {
-    const m = /^(\d+):\s+([^:@\s]+)(?:@(?:if(\d+)|[^:\s]+))?:/.exec(line);
-    if (m) out.push(m[3] === undefined ? { ifindex: Number(m[1]), name: m[2]! } : { ifindex: Number(m[1]), name: m[2]!, peerIfindex: Number(m[3]) });
-  }
-  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 // The tracer plan for `record --source tracepoint`: checks the prerequisites (root, tracefs, bpftrace), hands the
 // generated bpftrace program to the recorder (it is written inside the capture: it documents what was traced) and
 // tells the recorder how bpftrace says "ready" and "lost".
-// The program itself is tracepoint-program.ts's; recording is the recorder's.
+// The program itself is record/tracepoint-program.ts's; recording is the recorder's.
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { UserError } from '../errors.js';

@@ -1,6 +1,7 @@
 // DiffResult -> text: the summary sentence first (one screen at most), then per-flow details and the whole-capture
 // sections. Pure: returns a string; the command writes it.
-import { fmtCounts, type DiffResult, type FlowDiff } from '../diff/diff.js';
+import type { DiffResult, FlowDiff } from '../diff/diff.js';
+import { fmtCounts } from './table.js';
 
 const LIST_MAX = 8;
 const list = (xs: string[]) => (xs.length <= LIST_MAX ? xs.join(', ') : `${xs.slice(0, LIST_MAX).join(', ')}, … (+${xs.length - LIST_MAX})`);

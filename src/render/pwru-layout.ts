@@ -3,7 +3,7 @@
 // so a token-exact replay proves the parse kept everything. Go verbs are ported from PWRU_FORMATS.md §2–§5.
 import type { PwruEvent } from '../capture/event-schema.js';
 import { parseLayoutKey, type ColumnId, type Layout } from '../capture/layout.js';
-import { tcpFlagNames } from '../ingest/line-parser.js';
+import { tcpFlagNames } from '../capture/vocabulary.js';
 
 const padL = (s: string, w: number) => (s.length >= w ? s : ' '.repeat(w - s.length) + s);
 const padR = (s: string, w: number) => (s.length >= w ? s : s + ' '.repeat(w - s.length));

@@ -26,3 +26,6 @@ export function renderTable(columns: string[], rows: unknown[][]): string {
   const fmt = (vals: string[]) => vals.map((v, i) => (numeric[i] ? v.padStart(width[i]!) : v.padEnd(width[i]!))).join('  ').trimEnd();
   return [fmt(columns), width.map((w) => '-'.repeat(w)).join('  '), ...text.map(fmt)].join('\n') + '\n';
 }
+
+/** `{pass: 3, drop: 1}` -> `drop 1, pass 3` (keys sorted); `none` when empty. */
+export const fmtCounts = (o: Record<string, number>) => Object.entries(o).sort().map(([k, v]) => `${k} ${v}`).join(', ') || 'none';

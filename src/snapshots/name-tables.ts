@@ -5,7 +5,8 @@ import { mkdirSync, readdirSync, readFileSync, readlinkSync, renameSync, statSyn
 import { dirname } from 'node:path';
 import { capturePaths, type Phase } from '../capture/dir.js';
 import { UserError } from '../errors.js';
-import { argvText, enterArgv, parseIpOLink, runTool, type ResolvedTarget, type ResolveOptions } from '../record/target-resolver.js';
+import { enterArgv, parseIpOLink, type NetnsRef } from '../host/netns.js';
+import { argvText, runTool, type ToolOptions } from '../host/tools.js';
 
 export interface IfaceName {
   ifindex: number;
@@ -40,9 +41,9 @@ export interface NameTables {
 export async function takeNameTables(
   dir: string,
   phase: Phase,
-  target: ResolvedTarget | null,
+  target: NetnsRef | null,
   extra: { netnsInodes?: number[]; pids?: number[]; netnsPaths?: string[] } = {},
-  opts: ResolveOptions = {},
+  opts: ToolOptions = {},
 ): Promise<NameTables> {
   const t: NameTables = { phase, takenAt: new Date().toISOString(), host: [], target: [], more: [], netns: [], pids: [], steps: [], warnings: [] };
   const hostInode = inodeOf('/proc/self/ns/net');
@@ -130,7 +131,7 @@ export function readNameTables(dir: string, phase: Phase): NameTables | null {
   return { phase, takenAt: o.takenAt ?? '', host: o.host, target: o.target ?? [], more: o.more ?? [], netns: o.netns ?? [], pids: o.pids ?? [], steps: o.steps ?? [], warnings: o.warnings ?? [] };
 }
 
-async function targetLinks(target: ResolvedTarget, t: NameTables, opts: ResolveOptions): Promise<IfaceName[]> {
+async function targetLinks(target: NetnsRef, t: NameTables, opts: ToolOptions): Promise<IfaceName[]> {
   const m = /^\/run\/netns\/([^/]+)$/.exec(target.netnsPath ?? '');
   // `ip -n NAME` needs no nsenter; /proc/PID paths and other nsfs paths go through nsenter.
   const prefix = m ? ['ip', '-n', m[1]!] : enterArgv(target);
@@ -148,7 +149,7 @@ interface IpJsonLink {
 }
 
 /** `ip -j link show` (iproute2 ≥ 4.14), else `ip -o link show`; prefix enters another netns (`ip -n X` or nsenter). */
-async function listLinks(prefix: string[], netns: number | null, t: NameTables, opts: ResolveOptions, what: string): Promise<IfaceName[]> {
+async function listLinks(prefix: string[], netns: number | null, t: NameTables, opts: ToolOptions, what: string): Promise<IfaceName[]> {
   const ipArgv = (args: string[]) => (prefix[0] === 'ip' ? [...prefix, ...args] : [...prefix, 'ip', ...args]);
   const j = ipArgv(['-j', 'link', 'show']);
   t.steps.push(argvText(j));

@@ -1,6 +1,6 @@
 // Raw snapshot text (cilium-dbg bpf endpoint/ipcache/metrics list, bpftool net; text or JSON) -> typed rows, pure and
-// never throwing: an unreadable line becomes a ParseWarning with its line number. Running the tools is snapshots.ts's
-// job, loading rows is duckdb-loader.ts's. Layouts by era: shared/formats/CILIUM_DBG_FORMATS.md (§ numbers below).
+// never throwing: an unreadable line becomes a ParseWarning with its line number. Running the tools is snapshots/take.ts's
+// job, loading rows is analyze/loader.ts's. Layouts by era: shared/formats/CILIUM_DBG_FORMATS.md (§ numbers below).
 
 export interface ParseWarning {
   line: number;

@@ -1,13 +1,12 @@
 // Runs cilium-dbg (locally or through `kubectl exec` into the node's agent pod) and bpftool at the start and end of
 // a recording and keeps their raw stdout verbatim under snapshots/<phase>/. Never throws for tool problems: a
-// missing tool is `unavailable`, a failing one `failed`, each with its reason. Parsing is snapshot-parsers.ts's job.
+// missing tool is `unavailable`, a failing one `failed`, each with its reason. Parsing is snapshots/parsers.ts's job.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname, relative } from 'node:path';
-import { execa } from 'execa';
 import { capturePaths, type Phase, type SnapshotKind } from '../capture/dir.js';
 import type { SnapshotEntry } from '../capture/manifest.js';
-import { argvText, firstLine } from '../record/target-resolver.js';
+import { argvText, firstLine, runToolBytes } from '../host/tools.js';
 
 export type SnapshotMode = 'local' | 'kubectl' | 'none';
 
@@ -29,35 +28,12 @@ const CILIUM_LISTS: [SnapshotKind, string[]][] = [
   ['metrics', ['bpf', 'metrics', 'list']],
 ];
 
-interface Outcome {
-  argv: string[];
-  ok: boolean;
-  missing: boolean;
-  timedOut: boolean;
-  stdout: Uint8Array;
-  stderr: string;
-  reason: string;
-}
+type Outcome = Awaited<ReturnType<typeof runToolBytes>> & { argv: string[]; stdout: Uint8Array };
 
 async function run(argv: string[], opts: SnapshotOptions): Promise<Outcome> {
-  const timeout = opts.timeoutMs ?? 20_000;
-  const r = await execa(argv[0]!, argv.slice(1), {
-    reject: false,
-    timeout,
-    env: opts.env,
-    extendEnv: opts.env === undefined,
-    stdin: 'ignore',
-    // Verbatim: bytes as printed, trailing newlines included.
-    encoding: 'buffer',
-    stripFinalNewline: false,
-  });
-  const stderr = Buffer.from(r.stderr ?? new Uint8Array()).toString('utf8');
-  const missing = r.code === 'ENOENT';
-  const reason = missing ? `${argv[0]} not found on PATH`
-    : r.timedOut ? `timed out after ${timeout} ms`
-    : r.failed ? (firstLine(stderr) || (r.exitCode !== undefined ? `exit code ${r.exitCode}` : (r.shortMessage ?? 'failed')))
-    : '';
-  return { argv, ok: !r.failed, missing, timedOut: r.timedOut, stdout: r.stdout ?? new Uint8Array(), stderr, reason };
+  // Verbatim: bytes as printed, trailing newlines included.
+  const r = await runToolBytes(argv, { env: opts.env, timeoutMs: opts.timeoutMs ?? 20_000 });
+  return { ...r, argv, stdout: r.bytes };
 }
 
 function isJson(bytes: Uint8Array): boolean {

@@ -1,6 +1,6 @@
 -- (internal: `skbtape paths`) Path groups of the lifetimes that pass the --flow filter, most common first.
 -- Grain: one row per (capture, path signature, verdict, drop reason) among the matching skb lifetimes.
--- Inputs: tracks_enriched; flow_match (the lifetimes the --flow filter keeps: src/flow-filter.ts fills it).
+-- Inputs: tracks_enriched; flow_match (the lifetimes the --flow filter keeps: analyze/flow-filter.ts fills it).
 -- Rules: the example is the first matching lifetime in capture order; its drop_label and drop_site (skb_tracks) word
 --   the group's drop.
 WITH m AS (
