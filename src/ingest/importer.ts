@@ -25,6 +25,8 @@ export interface ImportOptions {
   /** --node (the node the pwru output came from; default this host) and --name (the capture's id and label). */
   node?: string;
   name?: string;
+  /** --clock-offset: the node's wall-clock ns minus CLOCK_MONOTONIC ns, so its events get wall_time (decimal). */
+  clockOffsetNs?: string;
 }
 
 export interface ImportResult {
@@ -51,6 +53,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
   applyIdentity(manifest, outDir, { node: opts.node, name: opts.name });
+  if (opts.clockOffsetNs !== undefined) manifest.clock = { monotonicToWallNs: opts.clockOffsetNs, measuredAt: `given with import --clock-offset at ${manifest.createdAt}` };
   const bar = progress(process.stderr, opts.showProgress ?? Boolean(process.stderr.isTTY));
   const t0 = Date.now();
   const show = (n: number) => bar.update(() => `importing: ${n.toLocaleString('en-US')} lines, ${fmtRate(n, Date.now() - t0)}${size ? `, ${fmtBytes(size)} file` : ''}`);
