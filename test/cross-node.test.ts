@@ -66,6 +66,15 @@ describe('cross-node flow report', () => {
     // The node column and wall_time reach every event.
     const q = await run(['query', join(dir, 'a'), join(dir, 'b'), 'SELECT node, count(*) AS n, count(wall_time) AS w FROM events GROUP BY ALL ORDER BY node', '--format', 'json']);
     expect(JSON.parse(q.stdout)).toEqual([{ node: 'node-a', n: a.length, w: a.length }, { node: 'node-b', n: b.length, w: b.length }]);
+    // paths over the directory: a group per capture, each naming its capture; `node` in the flow language picks one.
+    const p = await run(['paths', dir, '--json']);
+    expect(p.exitCode, p.stderr).toBe(0);
+    const pj = JSON.parse(p.stdout);
+    expect(pj.captures).toEqual(['a', 'b']);
+    expect(pj.groups.map((g: { capture: string; hops: number }) => [g.capture, g.hops]).sort()).toEqual([['a', a.length], ['b', b.length]]);
+    const text = await run(['paths', join(dir, 'a'), join(dir, 'b'), '--flow', 'node node-b']);
+    expect(text.stdout).toMatch(/^a, b: 1 of 2 skb lifetimes match 'node node-b', 1 distinct path\(s\)$/m);
+    expect(text.stdout).toMatch(/^#1 .* delivered  \[b\]$/m);
     const bad = await run(['import', join(SAMPLES, 'two-node-a.pwru.txt'), '-o', join(tmp, 'bad'), '--clock-offset', '12ms']);
     expect([bad.exitCode, bad.stderr]).toEqual([2, "skbtape: --clock-offset wants integer nanoseconds (wall clock minus monotonic), not '12ms' (--clock-offset)"]);
   });

@@ -11,12 +11,12 @@ export function register(program: Command): void {
   program
     .command('paths')
     .description(SUMMARIES.paths)
-    .argument('<capture>', 'capture directory')
+    .argument('<captures...>', 'capture directories (several, or a directory of captures: groups are per capture)')
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')
     .option('--json', 'print the groups, tuples and hops as JSON', false)
     .option('--no-cache', 'do not read or write <capture>/.cache')
-    .action(async (capture: string, o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
+    .action(async (capture: string[], o: { flow?: string; limit: string; json: boolean; cache: boolean }) => {
       if (!/^\d+$/.test(o.limit) || Number(o.limit) < 1) throw new UserError(`--limit wants a positive integer, not '${o.limit}'`, '--limit');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { capturePaths, formatJourneys } = await import('../analyze/paths.js'); // DuckDB loads only when needed
