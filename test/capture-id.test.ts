@@ -98,6 +98,16 @@ describe('capture ids and nodes through the CLI', () => {
     expect(JSON.parse(v.stdout)).toEqual([
       { node: 'n1', verdict: 'delivered', n: 9 }, { node: 'n2', verdict: 'dropped', n: 3 }, { node: 'n3', verdict: 'delivered', n: 9 },
     ]);
+    // The README's fleet query, verbatim: standard SQL over the tree's `tracks`.
+    const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+    const fleetSql = /<!-- fleet-query -->\n```sql\n([\s\S]*?)```/.exec(readme)![1]!;
+    const f = await run(['query', tree, fleetSql, '--format', 'json']);
+    expect(f.exitCode, f.stderr).toBe(0);
+    expect(JSON.parse(f.stdout)).toEqual([
+      { node: 'n1', verdict: 'delivered', lifetimes: 9, hops: eventLines(DELIVERED) },
+      { node: 'n2', verdict: 'dropped', lifetimes: 3, hops: eventLines(DROP) },
+      { node: 'n3', verdict: 'delivered', lifetimes: 9, hops: eventLines(DELIVERED) },
+    ]);
     const mixed = await run(['query', tree, join(fleet, 'n1'), 'SELECT 1']);
     expect([mixed.exitCode, mixed.stderr]).toEqual([2, expect.stringMatching(/^skbtape: give either captures or exported Parquet trees, not both .* \(query\)$/)]);
     const paths = await run(['paths', tree]);

@@ -63,6 +63,13 @@ describe('cross-node flow report', () => {
     const sentA = a.find((l) => cols(l)[11] === 'dev_hard_start_xmit' && cols(l)[6] === 'eth0:2')!;
     expect(wallUs(b[0]!, 'node-b')).toBeGreaterThan(wallUs(sentA, 'node-a'));
 
+    // The same report over an exported Parquet tree of the two captures (each node exports on its own).
+    const tree = join(tmp, 'tree');
+    for (const n of ['a', 'b']) expect((await run(['export', join(dir, n), '--parquet', tree])).exitCode).toBe(0);
+    const t = await run(['query', tree, '--report', 'cross-node', '--format', 'json']);
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)).toEqual(rows);
+
     // The node column and wall_time reach every event.
     const q = await run(['query', join(dir, 'a'), join(dir, 'b'), 'SELECT node, count(*) AS n, count(wall_time) AS w FROM events GROUP BY ALL ORDER BY node', '--format', 'json']);
     expect(JSON.parse(q.stdout)).toEqual([{ node: 'node-a', n: a.length, w: a.length }, { node: 'node-b', n: b.length, w: b.length }]);

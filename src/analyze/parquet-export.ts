@@ -11,8 +11,9 @@ import { UserError } from '../errors.js';
 /** What each exported table holds. Partition columns (capture, node, date) are added by the export. */
 export const EXPORT_TABLES: readonly { table: string; select: string }[] = [
   // Every event with the lifetime it belongs to, so events join tracks on track_id without the skb-reuse rules.
-  { table: 'events', select: 'SELECT e.*, t.track_id, t.track_no, t.hop, t.delta_ns FROM events e JOIN event_tracks t ON t.capture = e.capture AND t.seq = e.seq' },
-  { table: 'tracks', select: 'SELECT * FROM tracks_enriched' },
+  // track_no is a 128-bit window sum in DuckDB; Parquet would make it DOUBLE: BIGINT for every engine.
+  { table: 'events', select: 'SELECT e.*, t.track_id, t.track_no::BIGINT AS track_no, t.hop, t.delta_ns FROM events e JOIN event_tracks t ON t.capture = e.capture AND t.seq = e.seq' },
+  { table: 'tracks', select: 'SELECT * REPLACE (track_no::BIGINT AS track_no) FROM tracks_enriched' },
   // lo/hi are 128-bit integers for prefix matching: Parquet has no unsigned 128-bit type, so they go as decimal text.
   { table: 'ipcache', select: 'SELECT * REPLACE (lo::VARCHAR AS lo, hi::VARCHAR AS hi) FROM ipcache' },
   { table: 'endpoints', select: 'SELECT * REPLACE (ip_value::VARCHAR AS ip_value) FROM endpoints' },

@@ -8,7 +8,8 @@ import { analysisOf, DB_CONFIG, type Analysis } from './loader.js';
 import { EXPORT_TABLES } from './parquet-export.js';
 
 /** Table → other names it answers to (the views a loaded capture has under those names). */
-const ALIASES: Record<string, string[]> = { tracks: ['skb_tracks', 'tracks_enriched'], events: ['events_enriched'] };
+// events carries each event's track_id and hop, so it also answers for track_hops (the cross-node report reads it).
+const ALIASES: Record<string, string[]> = { tracks: ['skb_tracks', 'tracks_enriched'], events: ['events_enriched', 'track_hops'] };
 
 const hasParquet = (d: string): boolean =>
   existsSync(d) && readdirSync(d, { withFileTypes: true }).some((e) => (e.isDirectory() ? hasParquet(join(d, e.name)) : e.name.endsWith('.parquet')));
