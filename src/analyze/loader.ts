@@ -294,6 +294,9 @@ async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void>
 export function cacheFingerprint(s: { dir: string; files: string[] }, viewsDir: string): string {
   const h = createHash('sha256');
   h.update(`skbtape ${SKBTAPE_VERSION} schema ${SCHEMA_VERSION}\n`);
+  // The label (`capture` column) comes from the directory's name when no --name is set: a moved or copied capture
+  // (cp -a keeps mtimes) must not answer with its old label.
+  h.update(`dir ${s.dir}\n`);
   h.update(readFileSync(capturePaths(s.dir).manifest));
   for (const f of s.files) {
     const st = statSync(f);
