@@ -2,7 +2,7 @@
 -- Inputs: skb_tracks, raw_events (SYN flags, the first event's process), addr_identity, addr_endpoint.
 -- Rules:
 --   * s_id/d_id: the security identity of each tuple address (ipcache longest prefix, else the endpoint map's
---     sec_id), kept only when >= 256: reserved identities (1 host, 2 world, 4 health, ...) name no workload, so
+--     sec_id), kept only where it names a workload (cilium_workload_identity, queries/model/20_identities.sql): reserved identities (1 host, 2 world, 4 health, ...) name no workload, so
 --     those sides are keyed by their address instead.
 --   * s_ep/d_ep: the local endpoint id of each address (NULL for remote addresses and `(localhost)`).
 --   * syn_dst / syn_src: the track's destination (source) address:port received a bare SYN (SYN without ACK) in the
@@ -22,8 +22,8 @@ WITH syn AS (
   FROM skb_tracks s
 )
 SELECT t.*,
-       CASE WHEN coalesce(si.identity, se.endpoint_identity) >= 256 THEN coalesce(si.identity, se.endpoint_identity) END AS s_id,
-       CASE WHEN coalesce(di.identity, de.endpoint_identity) >= 256 THEN coalesce(di.identity, de.endpoint_identity) END AS d_id,
+       cilium_workload_identity(coalesce(si.identity, se.endpoint_identity)) AS s_id,
+       cilium_workload_identity(coalesce(di.identity, de.endpoint_identity)) AS d_id,
        se.endpoint_id AS s_ep, de.endpoint_id AS d_ep,
        (sd.addr IS NOT NULL) AS syn_dst, (ss.addr IS NOT NULL) AS syn_src,
        nullif(regexp_replace(r.process::VARCHAR, ':\d+$', ''), '<empty>') AS process

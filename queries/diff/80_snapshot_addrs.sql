@@ -2,7 +2,7 @@
 -- Inputs: diff_tracks, addr_identity, addr_endpoint, ipcache, endpoints.
 -- Rules: identities are looked up in both captures' snapshots for every address (addr_identity covers all
 -- addresses against every capture's ipcache); id_in_other = that identity still has some ipcache/endpoint entry
--- in the other capture.
+-- in the other capture. wid_a / wid_b: the same identities where they name a workload (cilium_workload_identity).
 WITH used AS (
   SELECT DISTINCT capture, unnest([saddr, daddr]) AS addr FROM diff_tracks WHERE saddr IS NOT NULL
 ), ids AS (
@@ -10,6 +10,8 @@ WITH used AS (
 )
 SELECT u.capture, u.addr,
        coalesce(ia.identity, ea.endpoint_identity) AS id_a, coalesce(ib.identity, eb.endpoint_identity) AS id_b,
+       cilium_workload_identity(coalesce(ia.identity, ea.endpoint_identity)) AS wid_a,
+       cilium_workload_identity(coalesce(ib.identity, eb.endpoint_identity)) AS wid_b,
        ea.endpoint_id AS ep_a, eb.endpoint_id AS ep_b,
        EXISTS (SELECT 1 FROM ids WHERE ids.capture = CASE WHEN u.capture = $a THEN $b ELSE $a END
                  AND ids.identity = coalesce(CASE WHEN u.capture = $a THEN coalesce(ia.identity, ea.endpoint_identity)

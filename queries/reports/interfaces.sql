@@ -1,19 +1,15 @@
 -- Interfaces the traced skbs crossed, per network namespace, with the BPF programs bpftool saw attached there.
 -- Grain: one row per (capture, netns, ifindex, interface name).
 -- Inputs: events (ifindex, ifname, netns), event_tracks, tc_progs_latest (bpftool net).
--- Rules: events without an interface (ifindex 0, socket-level functions) are left out. A name pwru truncated
---   (`~3a6f7d4e8c73`) is completed from bpftool's device of the same ifindex whose name ends the same way.
---   tc_progs matches on ifindex and name, so a pod-side eth0 never borrows a host device's programs.
+-- Rules: events without an interface (ifindex 0, socket-level functions) are left out. ifname is events.ifname (a name pwru
+--   truncated is completed there). tc_progs matches on ifindex and name, so a pod-side eth0 never borrows a host device's programs.
 WITH ev AS (
   SELECT e.capture, e.netns, e.ifindex, e.ifname, e.func, e.seq, t.track_id
   FROM events e
   JOIN event_tracks t ON t.capture = e.capture AND t.seq = e.seq
   WHERE e.ifindex IS NOT NULL AND e.ifindex <> 0
 ), named AS (
-  SELECT ev.*,
-         coalesce((SELECT any_value(p.iface) FROM tc_progs_latest p
-                   WHERE p.capture = ev.capture AND p.ifindex = ev.ifindex AND starts_with(ev.ifname, '~')
-                     AND ends_with(p.iface, substr(ev.ifname, 2))), ev.ifname) AS name
+  SELECT ev.*, ev.ifname AS name
   FROM ev
 ), progs AS (
   SELECT capture, ifindex, iface, string_agg(hook || ':' || prog_name, ' ' ORDER BY hook, prog_name) AS programs

@@ -1,6 +1,7 @@
 -- Grain: one row per pwru event (view `events`), in capture order (seq); `capture_clock` (table): one row per capture.
 -- Inputs: raw_events (loader), captures (clock offset, timestamp mode from pwru's argv), ifnames (names/<phase>.json),
---         the vocabulary of 05_func_classes.sql (skb_funcs, drop reason macros).
+--         tc_progs (bpftool net: full device names),
+--         the vocabulary of queries/model/10_func_classes.sql (skb_funcs, drop reason macros).
 -- Rules:
 --   * capture_clock.ts_mode: 'none' (no event has a TIMESTAMP), 'relative' (pwru's --timestamp relative: ns since the
 --     previous event of the same address, by the recorded argv, else by the values: relative deltas start at 0, absolute
@@ -16,7 +17,9 @@
 --   * node: the capture's node (manifest `capture.node`: --node, else the recording host), on every event so that a
 --     query over captures of several nodes can group by it; wall_time puts their events on one clock.
 --   * ifname: the name pwru printed (`eth0:2`, `4(wg0)`), unless it was truncated (`~3a6f7d4e8c73:26`), then the
---     capture's names table by ifindex (+ netns when known), else the truncated text.
+--     capture's names table by ifindex (+ netns when known), then bpftool's device of the same ifindex whose name
+--     ends the same way (latest snapshot phase), else the truncated text. The one place names are completed: every
+--     report and command reads events.ifname (or track_hops.ifname, taken from it).
 
 CREATE OR REPLACE TABLE capture_clock AS
 SELECT c.capture,
@@ -31,6 +34,21 @@ LEFT JOIN (SELECT capture::VARCHAR AS capture, count(ktime) AS with_ktime, min(k
 CREATE OR REPLACE VIEW ifname_map AS
 SELECT capture, ifindex, netns, arg_min(name, CASE phase WHEN 'start' THEN 0 ELSE 1 END) AS name
 FROM ifnames
+GROUP BY ALL;
+
+-- Truncated names pwru printed that bpftool's device list completes: one row per (capture, ifindex, printed name).
+CREATE OR REPLACE VIEW ifname_completions AS
+WITH printed AS (
+  SELECT DISTINCT capture::VARCHAR AS capture, ifindex, split_part(iface::VARCHAR, ':', 1) AS printed
+  FROM raw_events
+  WHERE starts_with(iface::VARCHAR, '~')
+), bt AS (
+  SELECT capture, ifindex, iface FROM tc_progs
+  QUALIFY phase = CASE WHEN bool_or(phase = 'end') OVER (PARTITION BY capture) THEN 'end' ELSE 'start' END
+)
+SELECT p.capture, p.ifindex, p.printed, any_value(bt.iface) AS name
+FROM printed p
+JOIN bt ON bt.capture = p.capture AND bt.ifindex = p.ifindex AND ends_with(bt.iface, substr(p.printed, 2))
 GROUP BY ALL;
 
 CREATE OR REPLACE VIEW events AS
@@ -58,7 +76,7 @@ SELECT
   n.abs_time::VARCHAR AS abs_time,
   n.netns, n.mark, n.ifindex, n.iface_text AS iface,
   CASE WHEN n.iface_printed_name IS NOT NULL AND NOT starts_with(n.iface_printed_name, '~') THEN n.iface_printed_name
-       ELSE coalesce(m.name, n.iface_printed_name) END AS ifname,
+       ELSE coalesce(m.name, ic.name, n.iface_printed_name) END AS ifname,
   n.proto,
   CASE n.proto WHEN 2048 THEN 'IPv4' WHEN 34525 THEN 'IPv6' WHEN 2054 THEN 'ARP' WHEN 33024 THEN '802.1Q'
                WHEN 34984 THEN '802.1AD' WHEN 35020 THEN 'LLDP' WHEN 34887 THEN 'MPLS' WHEN 32821 THEN 'RARP'
@@ -85,4 +103,6 @@ LEFT JOIN captures c ON c.capture = n.capture::VARCHAR
 LEFT JOIN capture_clock k ON k.capture = n.capture::VARCHAR
 LEFT JOIN skb_funcs f ON f.func = n.func
 LEFT JOIN ifname_map m
-  ON m.capture = n.capture::VARCHAR AND m.ifindex = n.ifindex AND (m.netns IS NULL OR n.netns IS NULL OR n.netns = 0 OR m.netns = n.netns);
+  ON m.capture = n.capture::VARCHAR AND m.ifindex = n.ifindex AND (m.netns IS NULL OR n.netns IS NULL OR n.netns = 0 OR m.netns = n.netns)
+LEFT JOIN ifname_completions ic
+  ON ic.capture = n.capture::VARCHAR AND ic.ifindex = n.ifindex AND ic.printed = n.iface_printed_name;

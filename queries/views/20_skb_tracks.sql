@@ -1,7 +1,7 @@
 -- Grain: `skb_tracks` (table): one row per skb lifetime; `event_track_map` (table) / `event_tracks` (view): one row
 -- per event with its lifetime.
--- Inputs: raw_events, captures (tool), capture_clock (ts_mode), skb_funcs and the macros of 05_func_classes.sql.
--- Rules (function classes are those of 05_func_classes.sql):
+-- Inputs: raw_events, captures (tool), capture_clock (ts_mode), skb_funcs and the macros of queries/model/10_func_classes.sql.
+-- Rules (function classes are those of queries/model/10_func_classes.sql):
 --   * pwru prints only the skb address, which the kernel reuses. The events of one address (per capture) are taken in
 --     ktime order (seq breaks ties) when timestamps are absolute, else in input order (seq); a relative timestamp is
 --     the hop's delta itself.

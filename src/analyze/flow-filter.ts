@@ -9,6 +9,7 @@ import ipaddr from 'ipaddr.js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import type { Analysis } from './loader.js';
 import { UserError } from '../errors.js';
+import { dropReasonName } from '../capture/vocabulary.js';
 
 /** The grammar in one line, for --help texts. The README states it once, in full. */
 export const FLOW_HELP =
@@ -125,7 +126,7 @@ export function parseFlow(text: string | undefined, ctx: ParseContext = {}): Flo
         return { kind: 'verdict', verdict: v };
       }
       case 'func': return { kind: 'func', name: value(kw, 'a kernel function name').text };
-      case 'reason': return { kind: 'reason', name: value(kw, 'a drop reason like NETFILTER_DROP').text.toUpperCase().replace(/^SKB_DROP_REASON_/, '') };
+      case 'reason': return { kind: 'reason', name: dropReasonName(value(kw, 'a drop reason like NETFILTER_DROP').text) };
       case 'iface': return { kind: 'iface', name: value(kw, 'a device name or ifindex').text };
       case 'netns': return { kind: 'netns', inode: number(kw, 0xffffffff, 'a netns inode number') };
       // The capture's node (--node, else the recording host): one node of a fleet's captures.

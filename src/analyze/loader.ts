@@ -1,5 +1,5 @@
 // Opens DuckDB over one or more captures: creates raw_events and the side tables, appends every complete batch,
-// runs queries/views/*.sql in name order, and (single capture, cache: true) keeps the result in <capture>/.cache.
+// runs queries/model/*.sql then queries/views/*.sql in name order, and (single capture, cache: true) keeps the result in <capture>/.cache.
 // How batches become chunks is analyze/append.ts's job; snapshots and names are analyze/side-tables.ts's.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
@@ -273,8 +273,9 @@ function ndjson(file: string, warn: (m: string) => void): Record<string, unknown
 // Views
 
 export function viewFiles(viewsDir: string): string[] {
-  if (!existsSync(viewsDir)) return [];
-  return readdirSync(viewsDir).filter((n) => n.endsWith('.sql')).sort().map((n) => join(viewsDir, n));
+  // queries/model/ (the vocabulary every view classifies through) first, then the views, each folder in name order.
+  const sqlIn = (d: string) => (existsSync(d) ? readdirSync(d).filter((n) => n.endsWith('.sql')).sort().map((n) => join(d, n)) : []);
+  return [...sqlIn(join(viewsDir, '../model')), ...sqlIn(viewsDir)];
 }
 
 async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {

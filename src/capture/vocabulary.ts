@@ -20,3 +20,12 @@ export function tcpFlagNames(bits: number): string {
   for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(TCP_FLAG_NAMES[i]!);
   return out.join('|');
 }
+
+/** The prefix of every name in the kernel's `enum skb_drop_reason`, as pwru prints it: `kfree_skb_reason(SKB_DROP_REASON_X)`. */
+export const DROP_REASON_PREFIX = 'SKB_DROP_REASON_';
+
+/** A drop reason as a user may write it (`netfilter_drop`, `SKB_DROP_REASON_NETFILTER_DROP`) -> the short name SQL's skb_drop_reason_name gives. */
+export const dropReasonName = (s: string): string => s.toUpperCase().replace(/^SKB_DROP_REASON_/, '');
+
+/** A short name (or `CODE_<n>` for a number no table named) -> pwru's printed form, as SQL's skb_drop_reason_label gives it. */
+export const dropReasonLabel = (name: string): string => (name.startsWith('CODE_') || name.startsWith(DROP_REASON_PREFIX) ? name : DROP_REASON_PREFIX + name);

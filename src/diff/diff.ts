@@ -35,6 +35,7 @@ import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
 import { sqlFile } from '../analyze/sql-files.js';
 import { fmtCounts } from '../render/table.js';
+import { dropReasonLabel } from '../capture/vocabulary.js';
 
 export const DIFF_VERSION = 1;
 export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'process' | 'capture';
@@ -117,7 +118,7 @@ export function parseBaseline(text: string, file: string): BaselineRule[] {
     }
     let subject = (m[2] ?? '*').trim();
     // Drop reasons may be written with or without the SKB_DROP_REASON_ prefix.
-    if ((kind === 'drop' || kind === 'drop-gone') && subject !== '*' && !subject.startsWith('SKB_DROP_REASON_') && !subject.startsWith('CODE_')) subject = `SKB_DROP_REASON_${subject}`;
+    if ((kind === 'drop' || kind === 'drop-gone') && subject !== '*') subject = dropReasonLabel(subject);
     out.push({ kind, pattern: globRe(subject), line: i + 1 });
   });
   return out;
@@ -417,14 +418,16 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
     const inA = rs.some((r) => r['capture'] === a), inB = rs.some((r) => r['capture'] !== a);
     const r = rs[0]!;
     const idA = r['id_a'] === null ? null : num(r['id_a']), idB = r['id_b'] === null ? null : num(r['id_b']);
-    if (inA && inB && idA !== idB && (idA ?? 0) >= 256 || inA && inB && idA !== idB && (idB ?? 0) >= 256) {
+    // Workload identities only (cilium_workload_identity in SQL): a reserved one changing names no workload.
+    const widA = r['wid_a'] === null ? null : num(r['wid_a']), widB = r['wid_b'] === null ? null : num(r['wid_b']);
+    if (inA && inB && idA !== idB && (widA !== null || widB !== null)) {
       out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${idA ?? 'none'} in A, ${idB ?? 'none'} in B` });
     }
     const epA = r['ep_a'] === null ? null : num(r['ep_a']), epB = r['ep_b'] === null ? null : num(r['ep_b']);
     if (inA && inB && epA !== null && epA !== epB) out.push({ kind: 'endpoint-changed', subject: addr, text: `${addr}: endpoint ${epA} in A, ${epB ?? 'none'} in B` });
     for (const x of rs) {
-      const mine = x['capture'] === a ? idA : idB;
-      if (mine === null || mine < 256) continue;
+      const mine = x['capture'] === a ? widA : widB;
+      if (mine === null) continue;
       let e = idIps.get(mine);
       if (!e) { e = { a: new Set(), b: new Set() }; idIps.set(mine, e); }
       (x['capture'] === a ? e.a : e.b).add(addr);

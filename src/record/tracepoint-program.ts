@@ -5,7 +5,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError, fsUserError } from '../errors.js';
-import { tcpFlagNames } from '../capture/vocabulary.js';
+import { DROP_REASON_PREFIX, dropReasonLabel, dropReasonName, tcpFlagNames } from '../capture/vocabulary.js';
 
 /**
  * The one line the program prints from BEGIN, before any event. bpftrace delivers BEGIN's output through the same
@@ -96,7 +96,7 @@ export function parseDropReasons(formatText: string): Map<number, string> {
   // The table ends at the first `)` after the last `}` of the pairs; names and numbers hold no parentheses.
   const body = formatText.slice(start, formatText.indexOf(')', start + '__print_symbolic('.length));
   for (const m of body.matchAll(/\{\s*(0x[0-9a-fA-F]+|\d+)\s*,\s*"([A-Za-z0-9_]+)"\s*\}/g)) {
-    reasons.set(Number(m[1]), `SKB_DROP_REASON_${m[2]}`);
+    reasons.set(Number(m[1]), dropReasonLabel(m[2]!));
   }
   return reasons;
 }
@@ -142,8 +142,8 @@ export function buildTracepointProgram(opts: TracepointProgramOptions): string {
     'BEGIN',
     '{',
     // Names without the common prefix: bpftrace sizes a map's string values by the longest literal stored.
-    ...reasons.map(([num, name]) => `  @skbt_reason[${num}] = "${name.replace(/^SKB_DROP_REASON_/, '')}";`),
-    ...(reasons.length > 0 ? ['  @skbt_fpre[0] = " ("; @skbt_fpre[1] = "(SKB_DROP_REASON_";'] : []),
+    ...reasons.map(([num, name]) => `  @skbt_reason[${num}] = "${dropReasonName(name)}";`),
+    ...(reasons.length > 0 ? [`  @skbt_fpre[0] = " ("; @skbt_fpre[1] = "(${DROP_REASON_PREFIX}";`] : []),
     ...OMITEMPTY_KEYS.slice(1).map((k, i) => `  @skbt_key[${i + 1}] = ${lit(`,"${k}":`)};`),
     // pwru's tuple "flags" (v1.0.10+): names in bit order joined by |, the whole JSON fragment per flags byte, so a
     // line costs one string argument (index 0, a miss, is "": no key, as pwru omits empty flags).
