@@ -35,7 +35,7 @@ describe('partitionKey', () => {
   });
 });
 
-describe('capture ids and nodes through the CLI', () => {
+describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
   it('import --node/--name: the id is unique across nodes, kept in the manifest; the node column follows', async () => {
     for (const [node, file] of [['node-a', DELIVERED], ['node-b', DROP]] as const) {
       const r = await run(['import', file, '-o', join(tmp, node, 'cap'), '--node', node]);
@@ -112,6 +112,30 @@ describe('capture ids and nodes through the CLI', () => {
     expect([mixed.exitCode, mixed.stderr]).toEqual([2, expect.stringMatching(/^skbtape: give either captures or exported Parquet trees, not both .* \(query\)$/)]);
     const paths = await run(['paths', tree]);
     expect([paths.exitCode, paths.stderr]).toEqual([2, expect.stringMatching(/is an exported Parquet tree; only 'skbtape query' reads it/)]);
+  });
+
+  it('diff of two directories of captures pairs them by node; a node in one run only is a change', async () => {
+    const [r1, r2] = [join(tmp, 'run1'), join(tmp, 'run2')];
+    for (const [dir, node, file] of [[r1, 'n1', DELIVERED], [r1, 'n2', DELIVERED], [r2, 'n1', DELIVERED], [r2, 'n2', DROP], [r2, 'n3', DELIVERED]] as const) {
+      expect((await run(['import', file, '-o', join(dir, node), '--node', node])).exitCode).toBe(0);
+    }
+    const j = await run(['diff', r1, r2, '--format', 'json']);
+    expect(j.exitCode, j.stderr).toBe(1);
+    const f = JSON.parse(j.stdout);
+    expect(f.pairs.map((p: { node: string; diff: { a: { id: string }; b: { id: string }; summary: { changes: number; newDrops: number } } }) =>
+      [p.node, p.diff.a.id, p.diff.b.id, p.diff.summary.changes > 0, p.diff.summary.newDrops])).toEqual([
+      ['n1', 'run1/n1', 'run2/n1', false, 0],
+      ['n2', 'run1/n2', 'run2/n2', true, 1],
+    ]);
+    expect(f.onlyInA).toEqual([]);
+    expect(f.onlyInB).toEqual([{ node: 'n3', dir: join(r2, 'n3') }]);
+    const t = await run(['diff', r1, r2]);
+    const section = (node: string) => t.stdout.split(/^== node /m).find((x) => x.startsWith(`${node}:`)) ?? '';
+    expect(section('n2')).toMatch(/^n2: .*run1\/n2 vs .*run2\/n2\n[\s\S]*new drop: SKB_DROP_REASON_NETFILTER_DROP/);
+    expect(section('n1')).not.toContain('NETFILTER_DROP');
+    expect(t.stdout).toMatch(/^== node n3: only in B \(.*run2\/n3\)$/m);
+    const mixed = await run(['diff', r1, join(r2, 'n1')]);
+    expect([mixed.exitCode, mixed.stderr]).toEqual([2, expect.stringMatching(/^skbtape: .*run1 is a directory of captures and .*n1 is not; .* \(diff\)$/)]);
   });
 
   it('re-exporting a capture whose name has a space, quote and non-ASCII character replaces its own rows', async () => {

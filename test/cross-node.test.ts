@@ -22,7 +22,7 @@ const flowOf = (tuple: string) => tuple.replace(/\((\w+)(?::[A-Z|]+)?\)$/, '/$1'
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'skbtape-xnode-')); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
-describe('cross-node flow report', () => {
+describe('cross-node flow report', { timeout: 180_000 }, () => {
   it('the renderings are what the fake pwru prints for the records (hand-built, edited only through the builder)', async () => {
     for (const n of ['a', 'b']) {
       const r = await execa(join(ROOT, 'test/fixtures/bin/pwru'), ['--output-tuple', '--output-meta', '--output-tcp-flags', '--output-tunnel', '--timestamp', 'current', '--filter-track-skb', 'host 10.244.2.61 and tcp port 80'],

@@ -30,7 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
-describe('skbtape filter', () => {
+describe('skbtape filter', { timeout: 180_000 }, () => {
   it('keeps the lifetimes --flow matches: replay, paths and query equal the filtered original', async () => {
     const out = join(tmp, 'to-server');
     const r = await run(['filter', cap, '-o', out, '--flow', FLOW, '--format', 'json']);

@@ -41,7 +41,7 @@ const flagHex = (names: string) => `0x${names.split('|').reduce((a, n) => a | FL
 beforeAll(() => { tmp = mkdtempSync(join(tmpdir(), 'skbtape-pcapng-')); });
 afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 
-describe.skipIf(skip)('export --pcapng', () => {
+describe.skipIf(skip)('export --pcapng', { timeout: 180_000 }, () => {
   it('tshark reads one packet per hop with the capture\'s ns timestamps, tuples and flags, one packet id per lifetime', async () => {
     const cap = await buildDemoCapture('delivered', join(tmp, 'delivered'));
     const file = join(tmp, 'delivered.pcapng');

@@ -59,8 +59,9 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
 }
 
 /**
- * Each capture's `capture` label: its --name, else its directory's name. Labels that two captures share get their
- * node (`cap@node-a`), since captures of one name from several nodes are the usual case; then `#2`, `#3`.
+ * Each capture's `capture` label: its --name, else its directory's name. Captures that share a label are told apart
+ * by their node (`cap@node-a`: one name on several nodes, the usual fleet case), else by their parent directory
+ * (`run1/cap`, `run2/cap`: two runs on one node), else by `#2`, `#3`.
  */
 function resolveCaptures(captures: string[]): CaptureSrc[] {
   const srcs = captures.map((d) => {
@@ -69,15 +70,21 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
     // The file list is fixed here: a recording capture may gain batches while we load.
     return { id: '', dir, manifest, files: batchFiles(dir), identity: identityOf(manifest, dir) };
   });
-  const count = new Map<string, number>();
-  for (const s of srcs) count.set(s.identity.label, (count.get(s.identity.label) ?? 0) + 1);
+  const groups = new Map<string, CaptureSrc[]>();
+  for (const s of srcs) groups.set(s.identity.label, [...(groups.get(s.identity.label) ?? []), s]);
+  const distinct = (xs: string[]) => new Set(xs).size === xs.length;
+  for (const [label, g] of groups) {
+    const byNode = g.map((s) => `${label}@${s.identity.node}`);
+    const byParent = g.map((s) => `${basename(dirname(s.dir))}/${label}`);
+    const names = g.length === 1 ? [label] : distinct(byNode) ? byNode : distinct(byParent) ? byParent : g.map((_, i) => (i ? `${label}#${i + 1}` : label));
+    g.forEach((s, i) => { s.id = names[i]!; });
+  }
   const used = new Set<string>();
   for (const s of srcs) {
-    const base = count.get(s.identity.label)! > 1 ? `${s.identity.label}@${s.identity.node}` : s.identity.label;
-    let id = base;
-    for (let n = 2; used.has(id); n++) id = `${base}#${n}`;
-    used.add(id);
-    s.id = id;
+    // A disambiguated label may still equal another capture's own label (`run1/cap` named so): number it.
+    const base = s.id;
+    for (let n = 2; used.has(s.id); n++) s.id = `${base}#${n}`;
+    used.add(s.id);
   }
   return srcs;
 }

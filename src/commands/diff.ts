@@ -13,8 +13,8 @@ export function register(program: Command): void {
   program
     .command('diff')
     .description(SUMMARIES.diff)
-    .argument('<a>', 'capture directory (before / known good)')
-    .argument('<b>', 'capture directory (after)')
+    .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
+    .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
     .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
     .option('--format <fmt>', 'text or json', 'text')
@@ -30,7 +30,23 @@ export function register(program: Command): void {
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');
-      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn });
+      const dopts = { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn };
+      const { sourceKind } = await import('../analyze/sources.js');
+      const fleet = [sourceKind(a), sourceKind(b)].map((k) => k === 'captures-dir');
+      if (fleet[0] !== fleet[1]) throw new UserError(`${fleet[0] ? a : b} is a directory of captures and ${fleet[0] ? b : a} is not; give two captures, or two directories of captures (paired by node)`, 'diff');
+      if (fleet[0]) {
+        const { diffFleets } = await import('../diff/fleet-diff.js');
+        const f = await diffFleets(a, b, dopts);
+        if (o.format === 'json') await writeOut(toJson(f, 2) + '\n');
+        else {
+          for (const p of f.pairs) await writeOut(`== node ${p.node}: ${p.a} vs ${p.b}\n${renderDiffText(p.diff)}\n`);
+          for (const x of f.onlyInA) await writeOut(`== node ${x.node}: only in A (${x.dir})\n`);
+          for (const x of f.onlyInB) await writeOut(`== node ${x.node}: only in B (${x.dir})\n`);
+        }
+        process.exitCode = f.changes > 0 ? 1 : 0;
+        return;
+      }
+      const r = await diffCaptures(a, b, dopts);
       await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;
     });
