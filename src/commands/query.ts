@@ -13,7 +13,7 @@ export function register(program: Command): void {
   program
     .command('query')
     .description(SUMMARIES.query)
-    .argument('<args...>', 'capture directories, then the SQL text (unless -f or --report is given)')
+    .argument('<args...>', 'capture directories (or directories of captures, or exported Parquet trees), then the SQL text (unless -f or --report is given)')
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
     .option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson when piped)')
@@ -24,7 +24,9 @@ Examples:
   skbtape query cap/ "SELECT verdict, count(*) FROM skb_tracks GROUP BY ALL"
   skbtape query cap/ --report drops --format table
   skbtape query node1/ node2/ -p port=80 "SELECT capture, count(*) FROM events WHERE dport = \\$port GROUP BY ALL"
-Rows from several captures carry their capture id in the \`capture\` column.
+  skbtape query fleet-parquet/ --report cross-node
+Rows from several captures carry their capture label in the \`capture\` column and their node in \`node\`. An
+exported Parquet tree (export --parquet) is read in place: events, tracks (also skb_tracks), captures, … as views.
 
 Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's whole message is printed), an
 unknown report, or a path that is not a capture.`)
