@@ -21,8 +21,8 @@ const FLOW = 'tcp and dst port 80';
 const run = (args: string[]) => execa(SKBTAPE, args, { reject: false, cwd: ROOT });
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 const sample = readFileSync(join(SAMPLES, 'demo-delivered.pwru.txt'), 'utf8').split('\n');
-/** Replay groups: path signature and what it shows, without the lifetime's number (renumbered in a cut capture). */
-const groups = (json: string) => (JSON.parse(json).groups as { example: Record<string, unknown> }[]).map((g) => ({ ...g, example: { ...g.example, trackId: undefined } }));
+/** Path groups: signature and what they show, without the capture's label and the lifetime's number (renumbered in a cut capture). */
+const groups = (json: string) => (JSON.parse(json).groups as { example: Record<string, unknown> }[]).map((g) => ({ ...g, capture: undefined, example: { ...g.example, trackId: undefined } }));
 
 beforeAll(async () => {
   tmp = mkdtempSync(join(tmpdir(), 'skbtape-filter-'));

@@ -1,7 +1,7 @@
 -- One flow followed across nodes: skb lifetimes of different nodes' captures matched by the inner tuple (pwru's --output-tunnel tuple where the skb was encapsulated), in wall-clock order.
 -- Grain: one row per (flow, capture, skb lifetime), for flows seen in the captures of at least two nodes.
 -- Inputs: track_hops (each event with its node, wall_time, tuple and tunnel text), skb_tracks (verdict).
--- Rules:
+-- Rules: (each capture's rows are its node's; flows pair them)
 --   * An event's inner tuple is its TUNNEL tuple when that names addresses (pwru prints the encapsulated packet's own
 --     tuple there: `ip_local_out 10.244.1.23:38412->10.244.2.61:80(tcp:SYN)`), else its TUPLE; its outer tuple is
 --     TUPLE when TUNNEL named addresses (the VXLAN/Geneve UDP tuple between the nodes).
