@@ -68,7 +68,7 @@ async function recorder() {
   rmSync(dir, { recursive: true, force: true });
   rmSync(argvLog, { force: true });
   // The bin itself, so its shebang's V8 flags apply as for a user.
-  const child = execa(join(root, 'bin/skbtape.js'), ['record', '-o', dir, '--snapshots', 'none', '--format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : [])], {
+  const child = execa(join(root, 'bin/skbtape.js'), ['record', '-o', dir, '--snapshots', 'none', '--input-format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : [])], {
     env: { ...baseEnv, SKBTAPE_FAKE_PWRU_ARGV_LOG: argvLog }, extendEnv: false, reject: false, stdin: 'ignore',
   });
   const samples = [];

@@ -52,7 +52,7 @@ describe('import → info → replay', () => {
     expect(rp.stdout.split('\n').filter(isEventLine).map(norm)).toEqual(readLines(f).filter(isEventLine).map(norm));
     // The same through worker threads, from the binary with its own node flags (these once crashed the workers).
     const par = out();
-    const imp2 = await cli(['import', f, '-o', par, '--workers', '2', '--batch-rows', '7', '--format', 'text', '--json']);
+    const imp2 = await cli(['import', f, '-o', par, '--workers', '2', '--batch-rows', '7', '--input-format', 'text', '--json']);
     expect(imp2.exitCode, imp2.stderr).toBe(0);
     expect(JSON.parse(imp2.stdout).counts).toMatchObject({ events: s.counts.events, inputLines: s.counts.inputLines });
     const rp2 = await cli(['replay', par]);
@@ -169,8 +169,14 @@ describe('bad input: one line naming the file, non-zero exit, no stack', () => {
   });
 
   it('bad flags name the flag', async () => {
-    const r = await cli(['import', '-', '-o', out(), '--format', 'xml'], '');
-    expect(r.stderr.trim()).toBe("skbtape: --format must be auto, text or json, not 'xml' (--format)");
+    const r = await cli(['import', '-', '-o', out(), '--input-format', 'xml'], '');
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^skbtape: option '--input-format <format>' argument 'xml' is invalid\. Allowed choices are auto, text, json \(--input-format\)\nsee 'skbtape import --help'$/);
+    const f = await cli(['import', '-', '-o', out(), '--format', 'csv'], '');
+    expect(f.exitCode).toBe(2);
+    expect(f.stderr.trim()).toBe("skbtape: --format wants table, json, ndjson, not 'csv' (--format)");
+    const a = await cli(['import', '-', '-o', out(), '--format', 'auto'], '');
+    expect(a.stderr.trim()).toBe("skbtape: --format is the summary's output format now; the input's is --input-format auto|text|json (--format)");
     const r2 = await cli(['info', join(tmp, 'nothing-here')]);
     expect(r2.exitCode).toBe(2);
     expect(r2.stderr.trim()).toMatch(/^skbtape: no such capture directory: .*nothing-here/);

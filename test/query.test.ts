@@ -7,7 +7,10 @@ import { dirname, join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAnalysis, type Analysis } from '../src/analyze/loader.js';
-import { formatResult, parseParams, runQuery, runSql, uniqueKeys } from '../src/analyze/query.js';
+import { parseParams, runQuery, runSql } from '../src/analyze/query.js';
+import { formatRows, uniqueKeys, type OutputFormat } from '../src/render/output.js';
+
+const formatResult = (r: { columns: string[]; rows: unknown[][] }, f: OutputFormat) => formatRows(r.columns, r.rows, f);
 import { describe as describeSql, findReport, listReports } from '../src/analyze/reports.js';
 import { importCapture } from '../src/ingest/importer.js';
 import { flowFilter } from '../src/analyze/flow-filter.js';

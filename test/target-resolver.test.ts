@@ -170,6 +170,17 @@ describe.skipIf(!canRun)('resolveTarget on a real netns + veth', () => {
     expect(formatUserError(e)).toBe('skbtape: interface nosuchif0 not found in the host network namespace (ran: ip -o link show) (--ifname)');
   });
 
+  it('--netns X --ifname Y: Y is looked up inside X, as pwru resolves --filter-ifname inside --filter-netns', async () => {
+    const podIfindex = JSON.parse((await ip('-n', NS, '-j', 'link', 'show', 'dev', 'eth0')).stdout)[0].ifindex as number;
+    const r = await resolveTarget({ netns: `/run/netns/${NS}`, ifname: 'eth0' });
+    expect(r).toMatchObject({ podIface: 'eth0', ifnameIfindex: podIfindex, netnsPath: `/run/netns/${NS}` });
+    expect(r.hostVeth).toBeUndefined();
+    expect(r.steps.at(-1)).toBe(`nsenter --net=/run/netns/${NS} ip -o link show`);
+    // The host veth is not inside X: refused, naming the netns.
+    const e = await userError(resolveTarget({ netns: `/run/netns/${NS}`, ifname: HOST_VETH }));
+    expect(formatUserError(e)).toMatch(new RegExp(`^skbtape: interface ${HOST_VETH} not found in network namespace /run/netns/${NS} \\(pwru looks --ifname up there; ran: nsenter .* ip -o link show\\) \\(--ifname\\)$`));
+  });
+
   it('name tables: host lists the veth, target lists eth0 with the peer index, pids and /run/netns named', async () => {
     const dir = join(tmp, 'cap');
     const n = await takeNameTables(dir, 'start', t, { pids: [pid, 999_999_999] });

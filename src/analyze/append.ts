@@ -106,6 +106,19 @@ interface ColPlan {
  * Appends Arrow batches to raw_events through one reusable data chunk. Values never pass through JS objects except
  * the rare utf8 columns (attachments) and dictionary strings (once per batch).
  */
+/**
+ * The native appender inside a DuckDBAppender (a private field). The public route (columnType() + DuckDBDataChunk.create)
+ * rebuilds ENUM types from their values, which the appender then casts through VARCHAR: about 10x slower loads. The
+ * DuckDB packages are pinned to exact versions for this; a version that moved the field fails here, loudly, by name.
+ */
+function nativeAppender(a: DuckDBAppender): duckdb.Appender {
+  const raw = (a as unknown as { appender?: unknown }).appender;
+  if (raw === null || typeof raw !== 'object') {
+    throw new Error('@duckdb/node-api: DuckDBAppender no longer keeps its native appender in `.appender`; update nativeAppender() in src/analyze/append.ts for this version');
+  }
+  return raw as duckdb.Appender;
+}
+
 export class RawEventAppender {
   private readonly plans: ColPlan[];
   private readonly chunk: DuckDBDataChunk;
@@ -122,7 +135,7 @@ export class RawEventAppender {
   constructor(private readonly appender: DuckDBAppender, enumOrder: Map<string, Map<string, number> | null>, captureCount: number) {
     // The chunk must carry the table's own logical types: an ENUM rebuilt from its values is another type, and the
     // appender would then cast every value through VARCHAR (10x slower).
-    const raw = (appender as unknown as { appender: duckdb.Appender }).appender;
+    const raw = nativeAppender(appender);
     const types = Array.from({ length: appender.columnCount }, (_, i) => duckdb.appender_column_type(raw, i));
     this.chunk = new DuckDBDataChunk(duckdb.create_data_chunk(types));
     this.capWidth = enumWidth(captureCount);

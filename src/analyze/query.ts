@@ -4,12 +4,9 @@ import { readFileSync } from 'node:fs';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis } from './loader.js';
 import { fsUserError, UserError } from '../errors.js';
-import { renderTable, toJson } from '../render/table.js';
 import { findReport } from './reports.js';
 import { sourceKind } from './sources.js';
 
-export type OutputFormat = 'table' | 'json' | 'ndjson' | 'csv';
-export const OUTPUT_FORMATS: readonly OutputFormat[] = ['table', 'json', 'ndjson', 'csv'];
 
 export type QuerySource = { sql: string } | { file: string } | { report: string };
 
@@ -132,61 +129,4 @@ function paramValue(raw: string): DuckDBValue {
   if (raw === 'true' || raw === 'false') return raw === 'true';
   const q = /^'(.*)'$/s.exec(raw) ?? /^"(.*)"$/s.exec(raw);
   return q ? q[1]! : raw;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Output
-
-/** Table for people at a terminal; NDJSON (one object per row) when piped, which is what jq, grep and head want. */
-export const defaultFormat = (isTTY: boolean | undefined): OutputFormat => (isTTY ? 'table' : 'ndjson');
-
-export function parseFormat(f: string): OutputFormat {
-  if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) throw new UserError(`--format wants one of ${OUTPUT_FORMATS.join(', ')}, not '${f}'`, '--format');
-  return f as OutputFormat;
-}
-
-/** Output keys for JSON objects: a repeated column name (SELECT 1 a, 2 a) gets _2, _3… instead of overwriting. */
-export function uniqueKeys(columns: readonly string[]): string[] {
-  const seen = new Map<string, number>();
-  return columns.map((c) => {
-    const n = (seen.get(c) ?? 0) + 1;
-    seen.set(c, n);
-    return n === 1 ? c : `${c}_${n}`;
-  });
-}
-
-/** Formats the result as text chunks (so a large result reaches `| head` before it is all built). */
-export function* formatResult(r: Pick<QueryResult, 'columns' | 'rows'>, format: OutputFormat, chunkRows = 2000): Generator<string> {
-  const chunks = <T>(xs: T[]) => Array.from({ length: Math.ceil(xs.length / chunkRows) }, (_, i) => xs.slice(i * chunkRows, (i + 1) * chunkRows));
-  switch (format) {
-    case 'table': {
-      yield renderTable(r.columns, r.rows);
-      if (r.rows.length !== 1) yield `(${r.rows.length} rows)\n`;
-      else yield '(1 row)\n';
-      return;
-    }
-    case 'json': {
-      const keys = uniqueKeys(r.columns);
-      yield toJson(r.rows.map((row) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]))), 2) + '\n';
-      return;
-    }
-    case 'ndjson': {
-      const keys = uniqueKeys(r.columns);
-      for (const part of chunks(r.rows)) {
-        yield part.map((row) => toJson(Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null])))).join('\n') + '\n';
-      }
-      return;
-    }
-    case 'csv': {
-      yield r.columns.map(csvCell).join(',') + '\n';
-      for (const part of chunks(r.rows)) yield part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
-      return;
-    }
-  }
-}
-
-/** RFC 4180: quote when the text holds a comma, quote or line break; lists and structs as JSON text; NULL empty. */
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : typeof v === 'object' ? toJson(v) : String(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }

@@ -8,7 +8,9 @@ import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../
 import { fsUserError, UserError } from '../errors.js';
 import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
 import { applyIdentity } from '../capture/capture-id.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { writeOut } from '../render/stdout.js';
+import { renderTable } from '../render/table.js';
 import {
   detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
 } from '../snapshots/parsers.js';
@@ -110,8 +112,10 @@ function isJson(text: string): boolean {
 
 export const formatParseWarning = (w: ParseWarning, file: string) => `skbtape: warning: ${w.source ?? file}:${w.line}: ${w.reason}`;
 
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('attach')
     .description(SUMMARIES.attach)
     .argument('<capture>', 'capture directory')
@@ -121,12 +125,19 @@ export function register(program: Command): void {
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
     .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
     .option('--node <name>', 'the node the capture was recorded on (the node column and export partition)')
-    .option('--name <id>', "the capture's id and its label in queries")
-    .option('--json', 'print the result as JSON', false)
-    .action((dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; json: boolean; node?: string; name?: string }) => {
+    .option('--name <id>', "the capture's id and its label in queries");
+  addFormatOption(cmd, FORMAT)
+    .addHelpText('after', `
+Examples:
+  skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
+  skbtape attach cap --phase end --metrics metrics-after.txt
+  skbtape attach cap --node worker-2                                            # the node an imported log came from
+
+Exit codes: 0 attached (unreadable lines are warnings with their line numbers); 2 bad input or a file of another kind.`)
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; node?: string; name?: string }) => {
+      const format = chosenFormat(o, FORMAT);
       const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { node: o.node, name: o.name });
-      if (o.json) printJson(r);
-      else process.stdout.write(renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])));
+      await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
       for (const a of r.attached) for (const w of a.warnings) process.stderr.write(formatParseWarning(w, a.source) + '\n');
     });
 }

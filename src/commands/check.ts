@@ -2,15 +2,17 @@
 // rows; exit 0 all pass, 1 any failure, 2 bad rules file or capture. The work is check/check.ts's.
 import type { Command } from 'commander';
 import type { CheckResult } from '../check/check.js';
-import { UserError } from '../errors.js';
-import { renderTable, toJson } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatObjects, formatRecord, type FormatSpec } from '../render/output.js';
+import { paint } from '../render/color.js';
+import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
 export function renderCheckText(r: CheckResult): string {
+  const c = paint();
   const out: string[] = [];
   for (const x of r.rules) {
-    out.push(`${x.pass ? 'PASS' : 'FAIL'}  ${x.name}  (${r.rulesFile}:${x.line})`);
+    out.push(`${x.pass ? c.green('PASS') : c.red('FAIL')}  ${x.name}  (${r.rulesFile}:${x.line})`);
     if (x.warning) out.push(`      warning: ${x.warning}`);
     if (!x.pass && x.rows.length) {
       const cols = Object.keys(x.rows[0]!);
@@ -22,25 +24,32 @@ export function renderCheckText(r: CheckResult): string {
   return out.join('\n') + '\n';
 }
 
+const FORMAT: FormatSpec = {};
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('check')
     .description(SUMMARIES.check)
     .argument('<capture>', 'capture directory')
-    .argument('<rules>', 'rules file (YAML)')
-    .option('--format <fmt>', 'text or json', 'text')
+    .argument('<rules>', 'rules file (YAML)');
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
-Example:
+Examples:
   skbtape check cap samples/check-example.yaml
+  skbtape check cap rules.yaml --format ndjson        # one rule result a line
+  skbtape check cap rules.yaml --format csv           # rule, line, pass, offending rows
 
 Exit codes: 0 every rule passed; 1 a rule failed (its offending rows are printed; a rule whose flow matches no
 track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
-    .action(async (capture: string, rules: string, o: { format: string }) => {
-      if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
+    .action(async (capture: string, rules: string, o: { format?: string; json?: boolean; color?: string }) => {
+      const format = chosenFormat(o, FORMAT);
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { runCheck } = await import('../check/check.js'); // DuckDB loads only when needed
       const r = await runCheck(capture, rules, { warn });
-      await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderCheckText(r));
+      if (format === 'csv') {
+        const rows = r.rules.map((x) => ({ rule: x.name, line: x.line, pass: x.pass, offending_rows: x.total, warning: x.warning ?? null }));
+        for (const chunk of formatObjects(rows, 'csv', ['rule', 'line', 'pass', 'offending_rows', 'warning'])) await writeOut(chunk);
+      } else await writeOut(formatRecord(r, format, () => renderCheckText(r), () => r.rules));
       process.exitCode = r.failed > 0 ? 1 : 0;
     });
 }

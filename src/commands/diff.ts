@@ -3,25 +3,35 @@
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../analyze/flow-filter.js';
-import { toJson } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { by?: string; flow?: string; format: string; maxFlows?: string; baseline?: string }
+interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string }
+
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('diff')
     .description(SUMMARIES.diff)
     .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
     .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
     .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
-    .option('--format <fmt>', 'text or json', 'text')
     .option('--max-flows <n>', 'show at most n flows (changed first)')
-    .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1')
+    .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1');
+  addFormatOption(cmd, FORMAT)
+    .addHelpText('after', `
+Examples:
+  skbtape diff good-cap bad-cap
+  skbtape diff good-cap bad-cap --flow 'tcp dst port 80' --format json | jq .changes
+  skbtape diff nightly-1 nightly-2 --baseline allowed-changes.txt     # CI: only unexpected changes fail
+
+Exit codes (like diff(1)): 0 no differences (or only ones --baseline allows); 1 differences; 2 bad input, a --by
+key a capture cannot give, or not a capture. A --flow that matches nothing is a warning naming the capture.`)
     .action(async (a: string, b: string, o: Opts) => {
-      if (o.format !== 'text' && o.format !== 'json') throw new UserError(`--format wants text or json, not '${o.format}'`, '--format');
+      const format = chosenFormat(o, FORMAT);
       let maxFlows: number | undefined;
       if (o.maxFlows !== undefined) {
         if (!/^\d+$/.test(o.maxFlows)) throw new UserError(`--max-flows wants a whole number, not '${o.maxFlows}'`, '--max-flows');
@@ -37,17 +47,17 @@ export function register(program: Command): void {
       if (fleet[0]) {
         const { diffFleets } = await import('../diff/fleet-diff.js');
         const f = await diffFleets(a, b, dopts);
-        if (o.format === 'json') await writeOut(toJson(f, 2) + '\n');
-        else {
-          for (const p of f.pairs) await writeOut(`== node ${p.node}: ${p.a} vs ${p.b}\n${renderDiffText(p.diff)}\n`);
-          for (const x of f.onlyInA) await writeOut(`== node ${x.node}: only in A (${x.dir})\n`);
-          for (const x of f.onlyInB) await writeOut(`== node ${x.node}: only in B (${x.dir})\n`);
-        }
+        const text = () => [
+          ...f.pairs.map((p) => `== node ${p.node}: ${p.a} vs ${p.b}\n${renderDiffText(p.diff)}\n`),
+          ...f.onlyInA.map((x) => `== node ${x.node}: only in A (${x.dir})\n`),
+          ...f.onlyInB.map((x) => `== node ${x.node}: only in B (${x.dir})\n`),
+        ].join('');
+        await writeOut(formatRecord(f, format, text, () => f.pairs));
         process.exitCode = f.changes > 0 ? 1 : 0;
         return;
       }
       const r = await diffCaptures(a, b, dopts);
-      await writeOut(o.format === 'json' ? toJson(r, 2) + '\n' : renderDiffText(r));
+      await writeOut(formatRecord(r, format, () => renderDiffText(r), () => r.changes));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;
     });
 }

@@ -3,23 +3,25 @@
 // tcpdump with synthetic headers (analyze/pcapng-export.ts). This parses options and prints what was written.
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { parquet?: string; pcapng?: string; per: string; json: boolean; format?: string; replace: boolean }
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
+interface Opts { parquet?: string; pcapng?: string; per: string; replace: boolean; format?: string; json?: boolean; color?: string }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('export')
     .description(SUMMARIES['export'])
     .argument('<captures...>', 'capture directories (or directories of captures)')
     .option('--parquet <dir>', 'output directory (other captures already there are kept)')
     .option('--pcapng <file>', 'write one capture as pcapng (headers synthetic: built from the recorded tuple, flags and length)')
     .option('--per <unit>', 'with --pcapng: a packet per hop (every event with a tuple) or per track (one per skb lifetime)', 'hop')
-    .option('--replace', 'overwrite an existing --pcapng file, or a Parquet partition that holds another capture with the same node, date and id', false)
-    .option('--format <format>', 'table | json (what was written)')
-    .option('--json', 'the same as --format json', false)
+    .option('--replace', 'overwrite an existing --pcapng file, or a Parquet partition that holds another capture with the same node, date and id', false);
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape export node-a/cap node-b/cap --parquet fleet/
@@ -34,8 +36,7 @@ drops, and each packet's comment has Function, Netns, Iface, Skb, Track, Verdict
 
 Exit codes: 0 written; 2 bad input, an existing file or another capture's partition without --replace.`)
     .action(async (captures: string[], o: Opts) => {
-      const format = o.json ? 'json' : (o.format ?? 'table');
-      if (format !== 'table' && format !== 'json') throw new UserError(`--format wants table or json, not '${format}'`, '--format');
+      const format = chosenFormat(o, FORMAT);
       if ((o.parquet === undefined) === (o.pcapng === undefined)) throw new UserError('say where to write: --parquet <dir> or --pcapng <file>', o.pcapng === undefined ? '--parquet' : '--pcapng');
       if (o.per !== 'hop' && o.per !== 'track') throw new UserError(`--per wants hop or track, not '${o.per}'`, '--per');
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
@@ -43,13 +44,11 @@ Exit codes: 0 written; 2 bad input, an existing file or another capture's partit
         if (captures.length !== 1) throw new UserError(`--pcapng writes one capture, not ${captures.length}`, '--pcapng');
         const { exportPcapng } = await import('../analyze/pcapng-export.js');
         const r = await exportPcapng(captures[0]!, o.pcapng, { per: o.per, replace: o.replace, warn });
-        if (format === 'json') return printJson(r);
-        return writeOut(`wrote ${r.file}: ${r.packets} packets of ${r.lifetimes} skb lifetimes on ${r.interfaces} interfaces; timestamps: ${r.clock}; headers synthetic\n`);
+        return writeOut(formatRecord(r, format, () => `wrote ${r.file}: ${r.packets} packets of ${r.lifetimes} skb lifetimes on ${r.interfaces} interfaces; timestamps: ${r.clock}; headers synthetic\n`));
       }
       const { exportParquet } = await import('../analyze/parquet-export.js'); // DuckDB loads only when needed
       const r = await exportParquet(captures, o.parquet!, { warn, replace: o.replace });
-      if (format === 'json') return printJson(r);
-      await writeOut(renderTable(['TABLE', 'ROWS', 'FILES', 'PATH'], r.tables.map((t) => [t.table, t.rows, t.files.length, t.files.length ? `${t.table}/` : ''])));
-      await writeOut(`wrote ${r.dir} for ${r.captures.map((c) => `${c.capture} (node=${c.node}, date=${c.date}, capture_id=${c.capture_id})`).join(', ')}\n`);
+      await writeOut(formatRecord(r, format, () => renderTable(['TABLE', 'ROWS', 'FILES', 'PATH'], r.tables.map((t) => [t.table, t.rows, t.files.length, t.files.length ? `${t.table}/` : '']))
+        + `wrote ${r.dir} for ${r.captures.map((c) => `${c.capture} (node=${c.node}, date=${c.date}, capture_id=${c.capture_id})`).join(', ')}\n`, () => r.tables));
     });
 }

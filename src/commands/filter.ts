@@ -3,14 +3,17 @@
 import type { Command } from 'commander';
 import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { UserError } from '../errors.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { output: string; flow?: string; since?: string; until?: string; track: string[]; force: boolean; format?: string; json: boolean; cache: boolean }
+interface Opts { output: string; flow?: string; since?: string; until?: string; track: string[]; force: boolean; format?: string; json?: boolean; color?: string }
+
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('filter')
     .description(SUMMARIES['filter'])
     .argument('<capture>', 'capture directory to cut from (left as it is)')
@@ -19,9 +22,8 @@ export function register(program: Command): void {
     .option('--since <time>', 'keep lifetimes whose first event is at or after: an ISO time, or a duration after the first event (1.5s)')
     .option('--until <time>', 'keep lifetimes whose first event is before: an ISO time, or a duration after the first event')
     .option('--track <id>', 'keep this lifetime (cap:0xffff…:N as paths/query print it; repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--force', 'replace an earlier capture at -o', false)
-    .option('--format <format>', 'table | json (the summary)')
-    .option('--json', 'the same as --format json', false)
+    .option('--force', 'replace an earlier capture at -o', false);
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape filter cap -o cap-80 --flow 'tcp port 80'
@@ -32,16 +34,14 @@ derivedFrom names the source capture, the filter, and the counts before and afte
 
 Exit codes: 0 written (a filter that matched nothing warns and writes an empty capture); 2 bad input.`)
     .action(async (capture: string, o: Opts) => {
-      const format = o.json ? 'json' : (o.format ?? 'table');
-      if (format !== 'table' && format !== 'json') throw new UserError(`--format wants table or json, not '${format}'`, '--format');
+      const format = chosenFormat(o, FORMAT);
       if (o.flow === undefined && o.since === undefined && o.until === undefined && o.track.length === 0) {
         throw new UserError('say what to keep: --flow, --since, --until or --track', 'filter');
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { filterCapture } = await import('../analyze/capture-filter.js'); // DuckDB loads only when needed
       const r = await filterCapture(capture, o.output, { flow: o.flow, since: o.since, until: o.until, tracks: o.track, force: o.force, warn });
-      if (format === 'json') return printJson({ dir: r.dir, derivedFrom: r.manifest.derivedFrom, counts: r.manifest.counts });
-      await writeOut(renderTable(['', 'BEFORE', 'AFTER'], [['events', r.eventsBefore, r.eventsAfter], ['lifetimes', r.tracksBefore, r.tracksAfter]]));
-      await writeOut(`wrote ${r.dir}\n`);
+      const out = { dir: r.dir, derivedFrom: r.manifest.derivedFrom, counts: r.manifest.counts };
+      await writeOut(formatRecord(out, format, () => renderTable(['', 'BEFORE', 'AFTER'], [['events', r.eventsBefore, r.eventsAfter], ['lifetimes', r.tracksBefore, r.tracksAfter]]) + `wrote ${r.dir}\n`));
     });
 }

@@ -4,21 +4,24 @@ import { existsSync } from 'node:fs';
 import type { Command } from 'commander';
 import { UserError } from '../errors.js';
 import type { QuerySource } from '../analyze/query.js';
+import { addFormatOption, chosenFormat, formatRows, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 
-interface Opts { file?: string; report?: string; format?: string; param: string[]; cache: boolean }
+interface Opts { file?: string; report?: string; format?: string; json?: boolean; color?: string; param: string[]; cache: boolean }
+
+const FORMAT: FormatSpec = { piped: 'ndjson' };
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('query')
     .description(SUMMARIES.query)
     .argument('<args...>', 'capture directories (or directories of captures, or exported Parquet trees), then the SQL text (unless -f or --report is given)')
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
-    .option('--format <format>', 'table | json | ndjson | csv (default: table on a terminal, ndjson when piped)')
     .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--no-cache', 'do not read or write <capture>/.cache (single capture)')
+    .option('--no-cache', 'do not read or write <capture>/.cache (single capture)');
+  addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape query cap/ "SELECT verdict, count(*) FROM skb_tracks GROUP BY ALL"
@@ -28,12 +31,14 @@ Examples:
 Rows from several captures carry their capture label in the \`capture\` column and their node in \`node\`. An
 exported Parquet tree (export --parquet) is read in place: events, tracks (also skb_tracks), captures, … as views.
 
+The SQL runs with DuckDB's full access to files (it is your own command line); \`check\` rules do not.
+
 Exit codes: 0 the query ran (an empty result included); 2 a SQL error (DuckDB's whole message is printed), an
 unknown report, or a path that is not a capture.`)
     .action(async (args: string[], o: Opts) => {
       // Loaded when the command runs: DuckDB's native module costs half a second at start-up.
-      const { defaultFormat, formatResult, parseFormat, parseParams, runQuery } = await import('../analyze/query.js');
-      const format = o.format !== undefined ? parseFormat(o.format) : defaultFormat(process.stdout.isTTY);
+      const { parseParams, runQuery } = await import('../analyze/query.js');
+      const format = chosenFormat(o, FORMAT);
       const params = parseParams(o.param);
       let captures = args;
       let source: QuerySource;
@@ -52,6 +57,6 @@ unknown report, or a path that is not a capture.`)
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const r = await runQuery(captures, source, { params, cache: o.cache, warn });
-      for (const chunk of formatResult(r, format)) await writeOut(chunk);
+      for (const chunk of formatRows(r.columns, r.rows, format)) await writeOut(chunk);
     });
 }

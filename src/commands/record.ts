@@ -6,7 +6,8 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { buildPwruArgv, capsOf, parsePwruVersion, PASS_THROUGH_FLAGS } from '../record/pwru-args.js';
 import type { RecordOptions, TracerPlan } from '../record/recorder.js';
-import { printJson } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { writeOut } from '../render/stdout.js';
 import { captureSummary, renderSummary } from '../render/summary.js';
 import type { ResolvedTarget, TargetSpec } from '../record/target-resolver.js';
 import { SUMMARIES } from './summaries.js';
@@ -35,9 +36,9 @@ function positiveInt(v: string, flag: string): number {
 }
 
 interface RecordFlags {
-  output: string; force: boolean; json: boolean; source: string;
+  output: string; force: boolean; json?: boolean; format?: string; color?: string; source: string;
   netns: string[]; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
-  pcapFilter?: string; pwru: string; pwruArg: string[]; format: string; tracepoints?: string;
+  pcapFilter?: string; pwru: string; pwruArg: string[]; inputFormat: string; tracepoints?: string;
   snapshots: string; node?: string; name?: string; ciliumPod?: string;
   readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
   progress?: boolean;
@@ -57,6 +58,8 @@ export function splitOperands(operands: string[], rawArgs: string[]): { filter: 
 
 const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
 
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
 export function register(program: Command): void {
   const cmd = program
     .command('record')
@@ -65,8 +68,8 @@ export function register(program: Command): void {
     .optionsGroup('Output:')
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .option('--force', 'replace a non-empty output directory', false)
-    .option('--json', 'print the summary as JSON', false)
-    .option('--no-progress', 'no live status line even on a TTY')
+    .option('--no-progress', 'no live status line even on a TTY');
+  addFormatOption(cmd, FORMAT)
     .optionsGroup('Target (what to trace):')
     .addOption(new Option('--source <source>', 'event source').choices(['pwru', 'tracepoint']).default('pwru'))
     .option('--netns <path>', 'filter by network namespace: /proc/PID/ns/net, /run/netns/NAME or inode:N (repeatable with --source tracepoint)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -81,7 +84,7 @@ export function register(program: Command): void {
     .option('--pcap-filter <expr>', "pwru's pcap filter expression (e.g. 'tcp and port 80')")
     .option('--pwru <path>', 'pwru binary', 'pwru')
     .option('--pwru-arg <arg>', 'extra argument passed to pwru verbatim (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .addOption(new Option('--format <format>', 'pwru output format to record').choices(['auto', 'text', 'json']).default('auto'))
+    .addOption(new Option('--input-format <format>', 'pwru output format to record').choices(['auto', 'text', 'json']).default('auto'))
     .optionsGroup('Snapshots (Cilium and bpftool, at start and end):')
     .addOption(new Option('--snapshots <mode>', 'how to take Cilium/bpftool snapshots').choices(['local', 'kubectl', 'none']).default('local'))
     .option('--node <name>', 'the node recorded on (default: this host): the node column, the export partition, and the node for --snapshots kubectl')
@@ -99,7 +102,7 @@ export function register(program: Command): void {
     // pwru's own names for what skbtape has flags for, so a pwru command line can be pasted after `record -o DIR`.
     .option('--filter-netns <path>', "pwru's name for --netns")
     .option('--filter-ifname <name>', "pwru's name for --ifname")
-    .option('--output-json', "pwru's flag: the same as --format json")
+    .option('--output-json', "pwru's flag: the same as --input-format json")
     .option('--output-meta', 'accepted for pwru command lines: skbtape asks pwru for meta where its version needs it')
     .option('--output-tuple', 'accepted for pwru command lines: skbtape asks pwru for tuples where its version needs it')
     .option('--timestamp <mode>', "accepted as pwru's --timestamp current only: skbtape records absolute kernel times");
@@ -121,10 +124,10 @@ A capture is kept in every case but bad input.`);
       if (o.pcapFilter) throw new UserError(`a pcap filter given twice: --pcap-filter '${o.pcapFilter}' and '${filter.join(' ')}' before --`, '--pcap-filter');
       o.pcapFilter = filter.join(' ');
     }
+    const format = chosenFormat(o, FORMAT);
     const result = await record(command, o);
     const s = captureSummary(o.output, result.manifest);
-    if (o.json) printJson(s);
-    else process.stdout.write(renderSummary(s));
+    await writeOut(formatRecord(s, format, () => renderSummary(s)));
     if (result.manifest.status === 'failed') process.exitCode = 1;
     // Stopped at once, or before the test command finished: the capture is usable but not the whole run.
     else if (result.manifest.status === 'interrupted') process.exitCode = 130;
@@ -148,8 +151,8 @@ async function record(command: string[], o: RecordFlags) {
     o.ifname = o.filterIfname;
   }
   if (o.outputJson) {
-    if (o.format === 'text') throw new UserError('--output-json and --format text disagree', '--output-json');
-    o.format = 'json';
+    if (o.inputFormat === 'text') throw new UserError('--output-json and --input-format text disagree', '--output-json');
+    o.inputFormat = 'json';
   }
   if (o.timestamp !== undefined && o.timestamp !== 'current') {
     throw new UserError(`skbtape runs pwru with --timestamp current (events are ordered and placed on the wall clock by absolute kernel time), not '${o.timestamp}'`, '--timestamp');
@@ -184,7 +187,7 @@ async function record(command: string[], o: RecordFlags) {
     const { resolveTarget } = await import('../record/target-resolver.js');
     target = await resolveTarget(spec);
     opts.target = target;
-    if (!o.json && (o.pod || o.container)) {
+    if (chosenFormat(o, FORMAT) === 'table' && (o.pod || o.container)) {
       process.stderr.write(`skbtape: target ${o.pod ?? o.container}: pid ${target.pid}, netns ${target.netnsInode}, veth ${target.hostVeth ?? '?'} (ifindex ${target.hostVethIfindex ?? '?'})\n`);
     }
   }
@@ -228,7 +231,7 @@ async function pwruPlan(o: RecordFlags, target: ResolvedTarget | null, passThrou
   const targetArgs = pwruFilterArgs(target, o, pwruTargetArgs);
   // Inside the capture directory: removed once seen, and never left in /tmp when skbtape is killed.
   const readyFile = resolve(o.output, '.pwru-ready');
-  const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.format as 'auto' | 'text' | 'json' }, caps);
+  const p = buildPwruArgv({ targetArgs, pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, readyFile, format: o.inputFormat as 'auto' | 'text' | 'json' }, caps);
   return {
     tool: 'pwru',
     cmd: o.pwru,
@@ -263,7 +266,8 @@ function tracepointFilter(target: ResolvedTarget | null, o: RecordFlags): { netn
     }
     throw new UserError('--target both is not available with --source tracepoint (use netns or ifname)', '--target');
   }
-  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.hostVethIfindex };
+  // --ifname alone is a host interface; with --netns it was looked up inside that netns, as pwru does.
+  if (o.ifname) return { netnsInode: target.netnsInode ?? hostNetns, ifindex: target.ifnameIfindex ?? target.hostVethIfindex };
   // Several --netns: the first was resolved with the target, the others are looked up here.
   return { netnsInode: target.netnsInode, netnsInodes: o.netns.slice(1).map(netnsInodeOf) };
 }

@@ -1,6 +1,6 @@
 // `skbtape replay <dir>`: print a capture back in pwru's own layout (header first), or as JSON lines; --skb and
 // --flow (analyze/flow-select.ts) keep only some events.
-import type { Command } from 'commander';
+import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { parseLayoutKey } from '../capture/layout.js';
@@ -17,8 +17,18 @@ export function register(program: Command): void {
     .option('--skb <addr>', 'only events of this skb address (0x…)')
     .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)
     .option('--no-cache', 'with --flow: do not read or write <dir>/.cache')
-    .option('--json', "print pwru's --output-json lines", false)
-    .action(async (dir: string, o: { skb?: string; flow?: string; json: boolean; cache: boolean }) => {
+    .addOption(new Option('--layout <layout>', "pwru: the text layout each event was recorded in (header first); json: pwru's --output-json lines").choices(['pwru', 'json']).default('pwru'))
+    .option('--json', 'the same as --layout json', false)
+    .addHelpText('after', `
+Examples:
+  skbtape replay cap | less
+  skbtape replay cap --skb 0xffff91ba905e1ce8
+  skbtape replay cap --flow 'tcp port 80 and verdict dropped' --layout json | jq .func
+
+Every line is rendered from the stored fields (no copy of the text is kept).
+Exit codes: 0 printed (a --flow that matches nothing is a warning naming it); 2 bad input, or not a capture.`)
+    .action(async (dir: string, o: { skb?: string; flow?: string; layout: string; json: boolean; cache: boolean }) => {
+      const json = o.json || o.layout === 'json';
       const m = readManifest(dir);
       let skb: bigint | null = null;
       if (o.skb !== undefined) {
@@ -41,7 +51,7 @@ export function register(program: Command): void {
         seq++;
         if (skb !== null && e.skb !== skb) continue;
         if (seqs !== null && !seqs.has(seq)) continue;
-        if (o.json) out.push(renderJson(e));
+        if (json) out.push(renderJson(e));
         else {
           if (e.layout !== lastLayout) {
             const h = renderHeader(parseLayoutKey(e.layout));

@@ -6,7 +6,9 @@ import { claimOutputDir } from '../capture/output-dir.js';
 import { UserError } from '../errors.js';
 import { newManifest, writeManifest, type Manifest, type SnapshotEntry } from '../capture/manifest.js';
 import { takeNameTables } from '../snapshots/name-tables.js';
-import { printJson, renderTable } from '../render/table.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { writeOut } from '../render/stdout.js';
+import { renderTable } from '../render/table.js';
 import { takeSnapshots } from '../snapshots/take.js';
 import { SUMMARIES } from './summaries.js';
 
@@ -51,8 +53,10 @@ export function renderSnapshots(entries: SnapshotEntry[]): string {
   return renderTable(['KIND', 'STATUS', 'FILE OR REASON'], entries.map((e) => [e.kind, e.status, e.file ?? e.reason ?? '']));
 }
 
+const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
+
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('snapshot')
     .description(SUMMARIES.snapshot)
     .requiredOption('-o, --output <dir>', 'capture directory to create')
@@ -60,12 +64,13 @@ export function register(program: Command): void {
     .option('--node <name>', 'node whose cilium pod to use with --snapshots kubectl (default: this host\'s name)')
     .option('--cilium-pod <pod>', 'the cilium agent pod to use with --snapshots kubectl (skips the lookup)')
     .option('--force', 'replace a non-empty output directory', false)
-    .option('--json', 'print the result as JSON', false)
     .option('--require-snapshots', 'exit 1 unless every snapshot was taken (default: some is enough, the rest are warnings)', false)
     .addHelpText('after', `
 Exit codes: 0 some snapshots taken (what was missing is a warning and a manifest entry); 1 none taken, or not all
-with --require-snapshots; 2 bad input.`)
-    .action(async (o: { output: string; snapshots: string; node?: string; ciliumPod?: string; force: boolean; json: boolean; requireSnapshots: boolean }) => {
+with --require-snapshots; 2 bad input.`);
+  addFormatOption(cmd, FORMAT)
+    .action(async (o: { output: string; snapshots: string; node?: string; ciliumPod?: string; force: boolean; format?: string; json?: boolean; color?: string; requireSnapshots: boolean }) => {
+      const format = chosenFormat(o, FORMAT);
       if (o.snapshots !== 'local' && o.snapshots !== 'kubectl') {
         throw new UserError(`--snapshots wants local or kubectl, not '${o.snapshots}'`, '--snapshots');
       }
@@ -74,8 +79,8 @@ with --require-snapshots; 2 bad input.`)
       }
       const r = await snapshotCapture(o.output, { mode: o.snapshots, node: o.node, ciliumPod: o.ciliumPod, force: o.force });
       const taken = r.snapshots.filter((s) => s.status === 'ok').length;
-      if (o.json) printJson({ dir: r.dir, snapshots: r.snapshots, warnings: r.warnings });
-      else process.stdout.write(`${r.dir}: ${taken} of ${r.snapshots.length} snapshots taken\n${renderSnapshots(r.snapshots)}`);
+      const data = { dir: r.dir, snapshots: r.snapshots, warnings: r.warnings };
+      await writeOut(formatRecord(data, format, () => `${r.dir}: ${taken} of ${r.snapshots.length} snapshots taken\n${renderSnapshots(r.snapshots)}`, () => r.snapshots));
       for (const w of r.warnings) process.stderr.write(`skbtape: warning: ${w}\n`);
       // Degrade, don't die: some snapshots are still a result. None at all is worth a non-zero exit.
       if (taken === 0) {

@@ -31,6 +31,8 @@ export interface ResolvedTarget {
   peerIfindex?: number;
   hostVeth?: string;
   hostVethIfindex?: number;
+  /** --ifname given with --netns: the interface's index inside that netns (where pwru resolves --filter-ifname). */
+  ifnameIfindex?: number;
   /** Each command run, as a readable argv string, for the manifest and error messages. */
   steps: string[];
   /** Steps that failed without making the target unusable (no veth peer on the host, ...). Always set by resolveTarget. */
@@ -73,7 +75,16 @@ export async function resolveTarget(spec: TargetSpec, opts: ResolveOptions = {})
   }
 
   const enter = enterArgv(t);
-  if (spec.ifname) {
+  if (spec.ifname && spec.netns) {
+    // pwru resolves --filter-ifname inside --filter-netns and ANDs the two: the interface must be there.
+    if (!enter) throw new UserError(`--ifname cannot be looked up in a netns known only as ${spec.netns} (pwru rejects --filter-ifname with inode:)`, '--ifname');
+    const r = await run([...enter, 'ip', '-o', 'link', 'show']);
+    if (r.missing) throw new UserError(`${r.reason}: it is needed to check --ifname inside --netns`, '--ifname');
+    const link = parseIpOLink(r.stdout).find((l) => l.name === spec.ifname);
+    if (!link) throw new UserError(`interface ${spec.ifname} not found in network namespace ${spec.netns} (pwru looks --ifname up there; ran: ${t.steps.at(-1)})`, '--ifname');
+    t.podIface = link.name;
+    t.ifnameIfindex = link.ifindex;
+  } else if (spec.ifname) {
     // An explicit host interface: no discovery, but it must exist where pwru will look it up.
     const link = await hostLinkByName(spec.ifname, run);
     if (!link) throw new UserError(`interface ${spec.ifname} not found in the host network namespace (ran: ${t.steps.at(-1)})`, '--ifname');
