@@ -64,7 +64,7 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
     const dir = join(tmp, 'relabel');
     expect((await run(['import', DELIVERED, '-o', dir])).exitCode).toBe(0);
     const before = manifest(dir).capture;
-    const r = await run(['attach', dir, '--node', 'worker-3']);
+    const r = await run(['attach', dir, '--node', 'worker-3', '--color', 'never']);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(manifest(dir).capture).toEqual({ ...before, node: 'worker-3' });
     expect((await run(['attach', dir, '--name', 'w3-run'])).exitCode).toBe(0);

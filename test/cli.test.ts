@@ -66,7 +66,7 @@ describe('record: pwru flags by their pwru names', () => {
     const again = await skbtape(['record', '-o', dir, '--snapshots', 'none', '--duration', '300ms']);
     expect(again.exitCode).toBe(2);
     expect(again.stderr).toMatch(/not empty.*--force/);
-    const r = await skbtape(['record', '-o', dir, '--force', '--input-format', 'text', '--snapshots', 'none', '--duration', '300ms', '--json'],
+    const r = await skbtape(['record', '-o', dir, '--force', '--input-format', 'text', '--snapshots', 'none', '--duration', '300ms', '--format', 'json', '--color', 'never'],
       { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS, SKBTAPE_FAKE_PWRU_ARGV_LOG: log });
     expect(r.exitCode, r.stderr).toBe(0);
     const argv = argvLog(log).find((e) => e.argv[0] !== '--version')!.argv;

@@ -88,6 +88,10 @@ describe('diff: the demo pair (delivered in A, netfilter drop in B)', () => {
     expect(f.status).toBe('changed');
     const c = f.changed.find((x) => x.dir === 'request')!;
     expect(c).toMatchObject({ lastCommon: 'ip_rcv_core', nextA: 'ip_rcv_finish', nextB: 'nf_hook_slow', divergesAt: 'nf_hook_slow', tracksB: 3 });
+    // Like with like: B's dropped SYNs are compared with A's SYN, not with A's final ACK (which shares as long a prefix).
+    expect(c.tcpFlags).toEqual({ a: 'SYN', b: 'SYN' });
+    const synA = f.paths.filter((p) => p.in === 'a' && p.dir === 'request');
+    expect(synA.map((p) => p.sig)).toContain(c.sigA);
     expect(c.verdict).toEqual({ a: 'delivered', b: 'dropped', dropReason: 'SKB_DROP_REASON_NETFILTER_DROP', dropAt: 'kfree_skb_reason (after nf_hook_slow)' });
     expect(c.added).toEqual(['nf_hook_slow', 'nf_hook_slow', 'kfree_skb_reason']);
     expect(c.removed).toContain('tcp_v4_rcv');
@@ -204,6 +208,27 @@ describe('diff: variants of the demo records', () => {
     const byIp = await diffCaptures(A, B, { by: 'ip' });
     expect(byIp.key.reason).toBe('--by ip');
     expect(byIp.summary.sentence).toBe('1 flow only in A, 1 flow only in B');
+  });
+});
+
+describe('diff: reruns without snapshots', () => {
+  it('new pod addresses and no snapshots: keyed by server port and L4, said so; --by ip parts them; --by port asked for', async () => {
+    const ips = { '10.244.2.173': '10.244.2.180', '10.244.2.61': '10.244.2.77' };
+    const A = await capture('rerun', 'run1', records('demo-delivered'));
+    const B = await capture('rerun', 'run2', rename(records('demo-delivered'), ips, { 54864: 41000 }));
+    const r = await diffCaptures(A, B);
+    expect(r.key.by).toBe('port');
+    expect(r.key.reason).toBe('fell back from identity to ip (run1: it has no ipcache/endpoint snapshot; run2: it has no ipcache/endpoint snapshot); A and B share no address (new pods?), so flows are keyed by server port and L4 (--by port)');
+    expect(r.flows.map((f) => [f.flow, f.status])).toEqual([['*->*:80/tcp', 'same']]);
+    expect(r.summary.sentence).toBe('no differences');
+    const byIp = await diffCaptures(A, B, { by: 'ip' });
+    expect(byIp.summary.sentence).toBe('1 flow only in A, 1 flow only in B');
+    const asked = await cli(['diff', A, B, '--by', 'port', '--format', 'json']);
+    expect(asked.exitCode).toBe(0);
+    expect(JSON.parse(asked.stdout).key).toEqual({ by: 'port', requested: 'port', reason: '--by port' });
+    // The same addresses in both: ip stays the key (a real change of addresses would otherwise hide).
+    const same = await diffCaptures(A, await capture('rerun', 'run3', records('demo-delivered')));
+    expect(same.key.by).toBe('ip');
   });
 });
 

@@ -33,7 +33,7 @@ afterAll(() => { if (tmp) rmSync(tmp, { recursive: true, force: true }); });
 describe('skbtape filter', { timeout: 180_000 }, () => {
   it('keeps the lifetimes --flow matches: replay, paths and query equal the filtered original', async () => {
     const out = join(tmp, 'to-server');
-    const r = await run(['filter', cap, '-o', out, '--flow', FLOW, '--format', 'json']);
+    const r = await run(['filter', cap, '-o', out, '--flow', FLOW, '--format', 'json', '--color', 'never']);
     expect(r.exitCode, r.stderr).toBe(0);
     // Every client -> server line of the sample, counted by string ops: in this scenario each lifetime keeps its tuple.
     const toServer = sample.filter((l) => l.includes('->10.244.2.61:80(tcp')).length;

@@ -126,6 +126,29 @@ describe('--format', () => {
   }, 60_000);
 });
 
+describe('every printing command', () => {
+  it('takes --color never and --json, and prints the same data as --format json', async () => {
+    const imp = await cli(['import', join(import.meta.dirname, '../samples/demo-delivered.pwru.txt'), '-o', join(tmp, 'imp'), '--color', 'never', '--format', 'json']);
+    expect(imp.exitCode, imp.stderr).toBe(0);
+    expect(JSON.parse(imp.stdout).counts.events).toBeGreaterThan(0);
+    const runs: [string[], (out: string) => void][] = [
+      [['info', good, '--color', 'never'], (o) => expect(o).toMatch(/events/)],
+      [['query', good, 'SELECT 2 AS n', '--json', '--color', 'never'], (o) => expect(JSON.parse(o)).toEqual([{ n: 2 }])],
+      [['reports', '--color', 'never', '--json'], (o) => expect(JSON.parse(o).length).toBeGreaterThan(3)],
+      [['paths', good, '--color', 'never', '--json'], (o) => expect(JSON.parse(o).groups.length).toBeGreaterThan(0)],
+      [['diff', good, good, '--color', 'never'], (o) => expect(o).toMatch(/no differences/)],
+      [['check', good, rules, '--json'], (o) => expect(JSON.parse(o).rules).toHaveLength(2)],
+      [['export', good, '--parquet', join(tmp, 'lake2'), '--color', 'never', '--json'], (o) => expect(JSON.parse(o).tables.length).toBeGreaterThan(0)],
+      [['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--color', 'never', '--json'], (o) => expect(JSON.parse(o).phase).toBe('end')],
+    ];
+    for (const [args, check] of runs) {
+      const r = await cli(args);
+      expect(r.stderr, args.join(' ')).not.toMatch(/internal error/);
+      check(r.stdout);
+    }
+  }, 120_000);
+});
+
 describe('--color', () => {
   it('always colours, never and NO_COLOR do not, auto does not when piped', async () => {
     const always = await cli(['check', drop, rules, '--color', 'always']);

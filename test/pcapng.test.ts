@@ -78,7 +78,7 @@ describe.skipIf(skip)('export --pcapng', { timeout: 180_000 }, () => {
 
     // --per track: one packet per lifetime, at its first hop.
     const per = join(tmp, 'per-track.pcapng');
-    expect((await run(['export', cap, '--pcapng', per, '--per', 'track'])).exitCode).toBe(0);
+    expect((await run(['export', cap, '--pcapng', per, '--per', 'track', '--color', 'never'])).exitCode).toBe(0);
     expect(await tshark(per, ['frame.packet_id'])).toHaveLength(9);
     // An existing file is kept unless --replace.
     const again = await run(['export', cap, '--pcapng', per]);

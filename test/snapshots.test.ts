@@ -173,6 +173,9 @@ describe('skbtape snapshot (CLI)', () => {
     const r = await cli(['snapshot', '-o', dir, '--snapshots', 'kubectl', '--node', 'worker-1', '--json']);
     expect(r.exitCode, r.stderr).toBe(0);
     const j = JSON.parse(r.stdout);
+    // --format ndjson: one snapshot entry a line, the same entries.
+    const nd = await cli(['snapshot', '-o', out(), '--snapshots', 'kubectl', '--node', 'worker-1', '--format', 'ndjson', '--color', 'never']);
+    expect(nd.stdout.split('\n').map((l) => JSON.parse(l).kind)).toEqual(j.snapshots.map((x: { kind: string }) => x.kind));
     expect(j.snapshots[0].argv.slice(0, 5)).toEqual(['kubectl', '-n', 'kube-system', 'exec', 'cilium-x7k2p']);
 
     const part = await cli(['snapshot', '-o', out()], { ...process.env, PATH: binDir('cli-bpftool', ['bpftool']) });

@@ -1,9 +1,10 @@
 -- Grain: one row per skb lifetime of captures $a and $b that passes the flow filter, with its flow key and direction.
 -- Inputs: flow_tracks; flow_match (the lifetimes the --flow filter keeps, analyze/flow-filter.ts);
---   $by ('identity' | 'endpoint' | 'ip' | 'process' | 'capture').
+--   $by ('identity' | 'endpoint' | 'ip' | 'port' | 'process' | 'capture').
 -- Rules:
 --   * side label: identity -> 'id:<n>' when the address has a (non-reserved) identity, else the address;
---     endpoint -> 'ep:<id>' when it is a local endpoint, else the address; ip -> the address.
+--     endpoint -> 'ep:<id>' when it is a local endpoint, else the address; ip -> the address; port -> '*' (the flow is
+--     then its server port and L4 only: reruns with new pod addresses still line up).
 --   * direction: the server side is the side that received a bare SYN in that capture; failing that the side with
 --     the lower port (well-known and listening ports sit below the ephemeral range); on equal ports the side whose
 --     label sorts first. dir = 'request' when the track goes towards the server, else 'reply'.
@@ -12,8 +13,8 @@
 CREATE OR REPLACE TABLE diff_tracks AS
 WITH k AS (
   SELECT f.*,
-    CASE $by WHEN 'identity' THEN coalesce('id:' || s_id, saddr) WHEN 'endpoint' THEN coalesce('ep:' || s_ep, saddr) ELSE saddr END AS s_label,
-    CASE $by WHEN 'identity' THEN coalesce('id:' || d_id, daddr) WHEN 'endpoint' THEN coalesce('ep:' || d_ep, daddr) ELSE daddr END AS d_label
+    CASE $by WHEN 'identity' THEN coalesce('id:' || s_id, saddr) WHEN 'endpoint' THEN coalesce('ep:' || s_ep, saddr) WHEN 'port' THEN '*' ELSE saddr END AS s_label,
+    CASE $by WHEN 'identity' THEN coalesce('id:' || d_id, daddr) WHEN 'endpoint' THEN coalesce('ep:' || d_ep, daddr) WHEN 'port' THEN '*' ELSE daddr END AS d_label
   FROM flow_tracks f
   WHERE f.capture IN ($a, $b) AND (f.capture, f.skb, f.track_no) IN (SELECT capture, skb, track_no FROM flow_match)
 ), d AS (

@@ -17,9 +17,9 @@ export function register(program: Command): void {
     .description(SUMMARIES.diff)
     .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
     .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
-    .option('--by <key>', 'flow key: identity, endpoint or ip (default: identity when both captures have snapshots, else ip; a key asked for that a capture cannot give is an error)')
+    .option('--by <key>', 'flow key: identity, endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots, else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
-    .option('--max-flows <n>', 'show at most n flows (changed first)')
+    .option('--max-flows <n>', 'show at most n flows, changed first (default on a terminal: 20, with a count of the rest; else all)')
     .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1');
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
@@ -37,6 +37,7 @@ key a capture cannot give, or not a capture. A --flow that matches nothing is a 
         if (!/^\d+$/.test(o.maxFlows)) throw new UserError(`--max-flows wants a whole number, not '${o.maxFlows}'`, '--max-flows');
         maxFlows = Number(o.maxFlows);
       }
+      if (maxFlows === undefined && format === 'table' && process.stdout.isTTY) maxFlows = 20;
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');

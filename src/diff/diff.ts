@@ -35,11 +35,11 @@ import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
 import { sqlFile } from '../analyze/sql-files.js';
 import { fmtCounts } from '../render/table.js';
-import { dropReasonLabel } from '../capture/vocabulary.js';
+import { dropReasonLabel, tcpFlagNames } from '../capture/vocabulary.js';
 
 export const DIFF_VERSION = 1;
-export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'process' | 'capture';
-const KEY_RANK: KeyBy[] = ['identity', 'endpoint', 'ip', 'process', 'capture'];
+export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'port' | 'process' | 'capture';
+const KEY_RANK: KeyBy[] = ['identity', 'endpoint', 'ip', 'port', 'process', 'capture'];
 
 export interface DiffOptions {
   by?: 'identity' | 'endpoint' | 'ip';
@@ -63,6 +63,8 @@ export interface PathChange {
   added: string[]; removed: string[];
   ifaces: { a: string; b: string } | null; netns: { a: string; b: string } | null;
   verdict: { a: string; b: string; dropReason: string | null; dropAt: string | null } | null;
+  /** The first TCP flags of each side's tracks (`SYN`, `ACK`, …; null without flags): paths are paired like with like. */
+  tcpFlags: { a: string | null; b: string | null };
 }
 export interface HopLatency { dir: string; sig: string; hop: number; func: string; n: [number, number]; medianNs: [number, number]; p99Ns: [number, number]; significant: boolean }
 export interface FlowDiff {
@@ -164,11 +166,11 @@ export function hopDelta(a: readonly string[], b: readonly string[]): { added: s
 // The diff
 
 /** drop_label / drop_site: skb_tracks' wording of a drop (`SKB_DROP_REASON_X`, `kfree_skb_reason (after nf_hook_slow)`). */
-interface PathRow { capture: string; flow: string; dir: string; path_sig: string; tracks: number; funcs: string[]; verdict: string; drop_label: string | null; drop_site: string | null; ifaces: string; netns: string }
+interface PathRow { capture: string; flow: string; dir: string; path_sig: string; tracks: number; funcs: string[]; verdict: string; drop_label: string | null; drop_site: string | null; ifaces: string; netns: string; tcp_flags: number | null }
 
 export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions = {}): Promise<DiffResult> {
   const baseline = opts.baseline !== undefined ? readBaseline(opts.baseline) : [];
-  if (opts.by !== undefined && !['identity', 'endpoint', 'ip'].includes(opts.by)) throw new UserError(`--by wants identity, endpoint or ip, not '${opts.by}'`, '--by');
+  if (opts.by !== undefined && !['identity', 'endpoint', 'ip', 'port'].includes(opts.by)) throw new UserError(`--by wants identity, endpoint, ip or port, not '${opts.by}'`, '--by');
   if (opts.maxFlows !== undefined && (!Number.isInteger(opts.maxFlows) || opts.maxFlows < 0)) throw new UserError(`--max-flows wants a whole number, not '${opts.maxFlows}'`, '--max-flows');
   const filter = flowFilter(opts.flow);
   const an = await openAnalysis([dirA, dirB], { warn: opts.warn });
@@ -197,7 +199,7 @@ export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filte
   const paths = (await an.run(diffSql('30_paths'))).map((r) => ({
     capture: String(r['capture']), flow: String(r['flow']), dir: String(r['dir']), path_sig: String(r['path_sig']), tracks: num(r['tracks']),
     funcs: (r['funcs'] as string[]) ?? [], verdict: String(r['verdict']), drop_label: str(r['drop_label']), drop_site: str(r['drop_site']),
-    ifaces: String(r['ifaces'] ?? ''), netns: String(r['netns'] ?? ''),
+    ifaces: String(r['ifaces'] ?? ''), netns: String(r['netns'] ?? ''), tcp_flags: r['tcp_flags'] === null ? null : num(r['tcp_flags']),
   })) as PathRow[];
   const flowRows = await an.run(diffSql('35_flows'));
   const latRows = await an.run(diffSql('40_hop_latency'));
@@ -281,6 +283,11 @@ function chooseKey(a: string, b: string, sa: Row, sb: Row, requested: string | n
   } else {
     reason = `fell back from ${want} to ${by} (${limits.join('; ')})`;
   }
+  // Keyed by address, a rerun with new pod addresses would be "every flow only in A, every flow only in B".
+  if (requested === null && by === 'ip' && num(sa['shared_addrs']) === 0 && num(sb['shared_addrs']) === 0) {
+    by = 'port';
+    reason += '; A and B share no address (new pods?), so flows are keyed by server port and L4 (--by port)';
+  }
   return { by, requested, reason };
 }
 
@@ -311,8 +318,11 @@ function comparePaths(fd: FlowDiff, rows: PathRow[], a: string): void {
   for (const pb of fd.paths.filter((p) => p.in === 'b')) {
     const rb = get('b', pb);
     let best: { p: PathEntry; r: PathRow; c: number; s: number } | null = null;
+    // Like with like: a SYN's path is compared with a SYN's, not with the final ACK's, when A has one.
+    const sameFlags = fd.paths.some((pa) => pa.in !== 'b' && pa.dir === pb.dir && get('a', pa).tcp_flags === rb.tcp_flags);
     for (const pa of fd.paths) {
       if (pa.in === 'b' || pa.dir !== pb.dir) continue;
+      if (sameFlags && get('a', pa).tcp_flags !== rb.tcp_flags) continue;
       const ra = get('a', pa);
       const c = commonPrefix(ra.funcs, rb.funcs);
       if (best && c < best.c) continue;
@@ -351,6 +361,7 @@ function pathChange(ra: PathRow, rb: PathRow, c: number): PathChange {
     ifaces: ra.ifaces !== rb.ifaces ? { a: ra.ifaces, b: rb.ifaces } : null,
     netns: ra.netns.split(' ').length !== rb.netns.split(' ').length ? { a: ra.netns, b: rb.netns } : null,
     verdict: verdictChanged ? { a: ra.verdict, b: rb.verdict, dropReason: rb.drop_label, dropAt: rb.drop_site } : null,
+    tcpFlags: { a: ra.tcp_flags === null ? null : tcpFlagNames(ra.tcp_flags), b: rb.tcp_flags === null ? null : tcpFlagNames(rb.tcp_flags) },
   };
 }
 

@@ -46,7 +46,8 @@ function flowText(f: FlowDiff): string[] {
   const both = f.paths.filter((p) => p.in === 'both').length;
   L.push(`    paths: ${both} in both, ${f.paths.filter((p) => p.in === 'a').length} only in A, ${f.paths.filter((p) => p.in === 'b').length} only in B`);
   for (const c of f.changed) {
-    L.push(`    ${c.dir} path ${sig(c.sigA)} (A ${c.tracksA}) → ${sig(c.sigB)} (B ${c.tracksB}): first divergent function ${c.divergesAt ?? '(none)'}`);
+    const fl = (x: string | null) => (x ? ` ${x}` : '');
+    L.push(`    ${c.dir} path ${sig(c.sigA)}${fl(c.tcpFlags.a)} (A ${c.tracksA}) → ${sig(c.sigB)}${fl(c.tcpFlags.b)} (B ${c.tracksB}): first divergent function ${c.divergesAt ?? '(none)'}`);
     L.push(`      common prefix ${c.common} hops${c.lastCommon ? ` up to ${c.lastCommon}` : ''}; next: A ${c.nextA ?? '(end)'}, B ${c.nextB ?? '(end)'}`);
     if (c.verdict) L.push(`      verdict ${c.verdict.a} → ${c.verdict.b}${c.verdict.dropReason ? ` (${c.verdict.dropReason} at ${c.verdict.dropAt ?? '?'})` : ''}`);
     if (c.added.length) L.push(`      hops added:   ${list(c.added)}`);
