@@ -26,6 +26,7 @@ const COMMANDS: Record<string, () => Promise<CommandModule>> = {
   diff: () => import('./commands/diff.js'),
   check: () => import('./commands/check.js'),
   verify: () => import('./commands/verify.js'),
+  filter: () => import('./commands/filter.js'),
   export: () => import('./commands/export.js'),
   snapshot: () => import('./commands/snapshot.js'),
   attach: () => import('./commands/attach.js'),

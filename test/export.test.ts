@@ -1,4 +1,4 @@
-// export --parquet: hive partitions capture=/node=/date= for events, tracks and snapshot tables, read back by DuckDB's
+// export --parquet: hive partitions node=/date=/capture_id= for events, tracks and snapshot tables, read back by DuckDB's
 // read_parquet with the same row counts; a second export of one capture replaces only its own partitions.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,9 +43,13 @@ describe('export --parquet', () => {
     for (const c of r.captures) expect(c.date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const node = r.captures[0]!.node;
     const ev = r.tables.find((t) => t.table === 'events')!;
+    // The capture ids are the manifests' own (node, start time, directory name), path-safe as they are.
+    const ids = r.captures.map((c) => c.capture_id);
+    expect(ids[0]).toMatch(/\.demo-delivered$/);
+    expect(ids[1]).toMatch(/\.demo-drop$/);
     expect(ev.files).toEqual([
-      `events/capture=demo-delivered/node=${node}/date=${r.captures[0]!.date}/part_0.parquet`,
-      `events/capture=demo-drop/node=${node}/date=${r.captures[1]!.date}/part_0.parquet`,
+      `events/node=${node}/date=${r.captures[0]!.date}/capture_id=${ids[0]}/part_0.parquet`,
+      `events/node=${node}/date=${r.captures[1]!.date}/capture_id=${ids[1]}/part_0.parquet`,
     ]);
 
     const a = await openAnalysis([delivered, drop]);
@@ -78,10 +82,10 @@ describe('export --parquet', () => {
     expect(r.exitCode).toBe(0);
     expect(r.stdout).toMatch(/^TABLE +ROWS +FILES +PATH\n/);
     expect(r.stdout).toMatch(/^events +111 +1 +events\/$/m);
-    expect(r.stdout).toMatch(/wrote .*pq2 for demo-drop \(node=.*, date=\d{4}-\d{2}-\d{2}\)$/);
+    expect(r.stdout).toMatch(/wrote .*pq2 for demo-drop \(node=.*, date=\d{4}-\d{2}-\d{2}, capture_id=.*\.demo-drop\)$/);
     const rows = await readBack(`SELECT capture, count(*) AS n FROM read_parquet('${out}/events/**/*.parquet', hive_partitioning = true) GROUP BY ALL ORDER BY ALL`);
     expect(rows).toEqual([{ capture: 'demo-delivered', n: 416n }, { capture: 'demo-drop', n: 111n }]);
     const missing = await execa(SKBTAPE, ['export', drop], { reject: false, cwd: ROOT });
-    expect([missing.exitCode, missing.stderr]).toEqual([2, 'skbtape: say where to write: --parquet <dir> or --perfetto <file> (--parquet)']);
+    expect([missing.exitCode, missing.stderr]).toEqual([2, 'skbtape: say where to write: one of --parquet <dir>, --pcapng <file> or --perfetto <file> (--parquet)']);
   });
 });

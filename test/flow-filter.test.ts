@@ -68,7 +68,7 @@ describe('flow filter: the tree', () => {
   });
 
   it('errors: one line naming the flag, the bad word and its position, and what was expected', () => {
-    expect(err('tcp dprt 80')).toBe("skbtape: --flow: unknown word 'dprt' at position 5; expected host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, src, dst, not or '('");
+    expect(err('tcp dprt 80')).toBe("skbtape: --flow: unknown word 'dprt' at position 5; expected host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, node, src, dst, not or '('");
     expect(err('host 10.244.2.999')).toBe("skbtape: --flow: '10.244.2.999' is not an IPv4 or IPv6 address at position 6");
     expect(err('host 10.1')).toBe("skbtape: --flow: '10.1' is not an IPv4 or IPv6 address at position 6");
     expect(err('src 10.244.2.999')).toBe("skbtape: --flow: '10.244.2.999' is not an IPv4 or IPv6 address at position 5");
@@ -169,7 +169,7 @@ describe('flow filter: answers on real captures', () => {
     expect(lines(some.stdout).length).toBeLessThan(lines(all.stdout).length);
     expect(lines(some.stdout).every((l) => /->10\.244\.2\.61:80\(/.test(l)), some.stdout).toBe(true);
     expect(some.stderr).toBe('');
-    expect([bad.exitCode, bad.stderr.trim()]).toEqual([2, "skbtape: --flow: unknown word 'dprt' at position 1; expected host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, src, dst, not or '('"]);
+    expect([bad.exitCode, bad.stderr.trim()]).toEqual([2, "skbtape: --flow: unknown word 'dprt' at position 1; expected host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, node, src, dst, not or '('"]);
   });
 
   it("diff: the help's old example 'flow *:80/tcp' is a one-line error, exit 2 (was an internal error, exit 70)", async () => {

@@ -49,7 +49,8 @@ describe('reports', () => {
 
   it('lists every report with its one-line description; internal _ files are not listed', () => {
     const all = listReports();
-    expect(all.map((r) => r.name)).toEqual([...REQUIRED].sort());
+    // cross-node needs captures of two nodes: test/cross-node.test.ts runs it on the two-node sample.
+    expect(all.map((r) => r.name)).toEqual([...REQUIRED, 'cross-node'].sort());
     for (const r of all) {
       expect(r.description.length, r.name).toBeGreaterThan(20);
       const lines = readFileSync(r.file, 'utf8').split('\n');
@@ -62,7 +63,7 @@ describe('reports', () => {
   });
 
   it('an unknown report is one UserError that lists the names', () => {
-    expect(() => findReport('nope')).toThrow(/^unknown report 'nope'; reports: drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts$/);
+    expect(() => findReport('nope')).toThrow(/^unknown report 'nope'; reports: cross-node, drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts$/);
   });
 
   for (const kind of ['delivered', 'drop'] as const) {
@@ -252,7 +253,7 @@ describe('skbtape query (child process)', () => {
     expect(typo.stderr.split('\n')[0]).toMatch(/^skbtape: SQL error: Catalog Error: Table with name skb_track does not exist! \(query\)$/);
     expect(typo.stderr).toMatch(/Did you mean "skb_tracks"/);
     expect(unknown.exitCode).toBe(2);
-    expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts (--report)");
+    expect(unknown.stderr).toBe("skbtape: unknown report 'nope'; reports: cross-node, drops, functions, interfaces, latency, metrics-delta, paths, rejects, talkers, verdicts (--report)");
     expect(missing.exitCode).toBe(2);
     expect(missing.stderr).toMatch(/^skbtape: no such capture directory: .*no-such-capture \(.*\)$/);
     for (const r of [unknown, missing]) expect(r.stderr.split('\n')).toHaveLength(1);

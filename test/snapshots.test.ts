@@ -308,7 +308,7 @@ describe('skbtape attach (CLI)', () => {
     const missing = await cli(['attach', dir, '--metrics', join(saved, 'nope.txt')]);
     expect([missing.exitCode, missing.stderr.trim()]).toEqual([2, `skbtape: cannot read ${join(saved, 'nope.txt')}: no such file or directory (${join(saved, 'nope.txt')})`]);
     const nothing = await cli(['attach', dir]);
-    expect([nothing.exitCode, nothing.stderr.trim()]).toEqual([2, 'skbtape: nothing to attach: give at least one of --endpoints, --ipcache, --metrics, --bpftool-net (attach)']);
+    expect([nothing.exitCode, nothing.stderr.trim()]).toEqual([2, 'skbtape: nothing to attach: give at least one of --endpoints, --ipcache, --metrics, --bpftool-net, --node or --name (attach)']);
     const phase = await cli(['attach', dir, '--phase', 'middle', '--metrics', ipc]);
     expect([phase.exitCode, phase.stderr.trim()]).toEqual([2, "skbtape: --phase wants start or end, not 'middle' (--phase)"]);
     const notCap = await cli(['attach', saved, '--ipcache', ipc]);

@@ -23,6 +23,7 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   let net: TestNet;
   const a = join(tmp, 'delivered');
   const b = join(tmp, 'dropped');
+  const segDir = join(tmp, 'segments');
   const record = (dir: string, curl: string[]) =>
     execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
       '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...curl], { reject: false });
@@ -84,7 +85,7 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   }, 180_000);
 
   it('one track per TCP segment, as tcpdump counts them; SYN and FIN named; both namespaces\' interfaces named', async () => {
-    const dir = join(tmp, 'segments');
+    const dir = segDir;
     const pcap = join(tmp, 'client.pcap');
     // tcpdump on the client's veth is the independent count: every segment of the connection, both directions.
     const dump = execa('ip', ['netns', 'exec', net.clientNs, 'tcpdump', '-i', net.clientVeth, '-nn', '-U', '-w', pcap, 'tcp', 'port', String(net.port)], { reject: false, buffer: { stderr: false } });
@@ -94,8 +95,10 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
       void dump.then((r) => reject(new Error(`tcpdump exited ${r.exitCode}: ${err}`)));
     });
     const r = await execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', SEGMENT_TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
+      '--node', 'lab-node', '--name', 'segments-run',
       '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...net.curlArgv()], { reject: false });
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).capture).toEqual({ id: 'segments-run', node: 'lab-node', name: 'segments-run' });
     dump.kill('SIGINT');
     await dump;
     const segments = (await execa('tcpdump', ['-r', pcap, '-nn'], { reject: false })).stdout.split('\n').filter((l) => l.includes(' IP ')).length;
@@ -143,6 +146,48 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
       an.close();
     }
   }, 240_000);
+
+  it('filter, export --pcapng (read by tshark) and --parquet on the live capture', async () => {
+    const port = `tcp and port ${net.port}`;
+    const cut = join(tmp, 'segments-cut');
+    const f = await execa(SKBTAPE, ['filter', segDir, '-o', cut, '--flow', port, '--json'], { reject: false });
+    expect(f.exitCode, f.stderr).toBe(0);
+    const [orig, mine] = await Promise.all([execa(SKBTAPE, ['replay', segDir, '--flow', port]), execa(SKBTAPE, ['replay', cut])]);
+    expect(mine.stdout).toBe(orig.stdout);
+    expect(mine.stdout.split('\n').filter((l) => l.startsWith('{') || l.startsWith('0x')).length).toBe(JSON.parse(f.stdout).counts.events);
+
+    // pcapng: one packet per event with a tuple, at ktime + the recorder's measured clock offset, same tuples.
+    const file = join(tmp, 'segments.pcapng');
+    const e = await execa(SKBTAPE, ['export', segDir, '--pcapng', file], { reject: false });
+    expect(e.exitCode, e.stderr).toBe(0);
+    expect(e.stdout).toMatch(/timestamps: wall clock/);
+    const an = await openAnalysis([segDir], { cache: false });
+    let want: string[];
+    try {
+      const rows = await an.run(`SELECT (e.ktime::HUGEINT + c.clock_offset_ns)::VARCHAR AS ns, e.saddr, e.daddr, e.sport, e.dport
+        FROM events e JOIN captures c USING (capture) WHERE e.saddr <> '' AND e.l4_name = 'tcp' ORDER BY e.ktime, e.seq`);
+      want = rows.map((r) => `${String(r['ns']).slice(0, -9)}.${String(r['ns']).slice(-9)} ${r['saddr']}:${r['sport']} ${r['daddr']}:${r['dport']}`);
+    } finally {
+      an.close();
+    }
+    const ts = await execa('tshark', ['-r', file, '-Y', 'tcp', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'ip.src', '-e', 'tcp.srcport', '-e', 'ip.dst', '-e', 'tcp.dstport'], { reject: false });
+    expect(ts.exitCode, ts.stderr).toBe(0);
+    const got = ts.stdout.split('\n').filter(Boolean).map((l) => { const [t, s1, p1, d, p2] = l.split('\t'); return `${t} ${s1}:${p1} ${d}:${p2}`; });
+    expect(want.length).toBeGreaterThan(0);
+    expect(got).toEqual(want);
+    // The connection tcpdump saw on the client veth (previous test) is in it, both ways.
+    const td = (await execa('tcpdump', ['-r', join(tmp, 'client.pcap'), '-nn'], { reject: false })).stdout;
+    const pairs = new Set([...td.matchAll(/ IP (\S+)\.(\d+) > (\S+)\.(\d+):/g)].map((m) => `${m[1]}:${m[2]} ${m[3]}:${m[4]}`));
+    const ours = new Set(got.map((g) => g.split(' ').slice(1).join(' ')));
+    for (const pair of pairs) expect(ours.has(pair), pair).toBe(true);
+
+    // Parquet: the node partition is the recording's --node, and query over the tree counts every event.
+    const tree = join(tmp, 'pq');
+    expect((await execa(SKBTAPE, ['export', segDir, '--parquet', tree], { reject: false })).exitCode).toBe(0);
+    const q = await execa(SKBTAPE, ['query', tree, 'SELECT node, capture, count(*) AS n FROM events GROUP BY ALL', '--format', 'json']);
+    const total = JSON.parse((await execa(SKBTAPE, ['query', segDir, 'SELECT count(*) AS n FROM events', '--format', 'json'])).stdout)[0].n;
+    expect(JSON.parse(q.stdout)).toEqual([{ node: 'lab-node', capture: 'segments-run', n: total }]);
+  }, 120_000);
 
   it('an nft drop in the server namespace shows as kfree_skb_reason(NETFILTER_DROP), and diff names it', async () => {
     await net.addDropRule();

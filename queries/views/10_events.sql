@@ -14,6 +14,8 @@
 --   * is_drop: this event is a free entry point that reads as a drop (skb_free_kind 'drop' or 'unannotated', so also a
 --     bare kfree_skb). Whether the lifetime was dropped is skb_tracks' verdict: a drop call may only drop a reference,
 --     and an unannotated free after a device transmit is the driver's TX completion.
+--   * node: the capture's node (manifest `capture.node`: --node, else the recording host), on every event so that a
+--     query over captures of several nodes can group by it; wall_time puts their events on one clock.
 --   * ifname: the name pwru printed (`eth0:2`, `4(wg0)`), unless it was truncated (`~3a6f7d4e8c73:26`), then the
 --     capture's names table by ifindex (+ netns when known), then bpftool's device of the same ifindex whose name
 --     ends the same way (latest snapshot phase), else the truncated text. The one place names are completed: every
@@ -64,7 +66,7 @@ WITH base AS (
   FROM base b
 )
 SELECT
-  n.capture::VARCHAR AS capture, n.seq, n.line_no, n.layout::VARCHAR AS layout,
+  n.capture::VARCHAR AS capture, c.node, n.seq, n.line_no, n.layout::VARCHAR AS layout,
   n.skb, printf('0x%x', n.skb) AS skb_hex,
   n.cpu, n.process::VARCHAR AS process, n.pid,
   n.func_name AS func, f.class AS func_class, n.prog_kind::VARCHAR AS prog_kind,

@@ -45,6 +45,7 @@
 --       'unknown'      none of these.
 --   * The drop: drop_reason (skb_free_reason), drop_func = the free-entry that freed (first of the final free),
 --     drop_after = the last non-free hop before it, drop_site = skb_drop_site(drop_func, drop_after), drop_hop.
+--   * node: the capture's node (captures.node), so tracks of several nodes group by it.
 --   * path_sig: first 16 hex digits of md5 over the ordered function names joined by '>' (stable across runs).
 
 CREATE OR REPLACE TABLE event_track_map AS
@@ -192,7 +193,7 @@ WITH n AS (
          ELSE coalesce(lead(start_reason) OVER (PARTITION BY capture, skb ORDER BY track_no), 'capture-end') END AS end_reason
   FROM v
 )
-SELECT tr.capture,
+SELECT tr.capture, cn.node,
        tr.capture || ':' || printf('0x%x', tr.skb) || ':' || tr.track_no AS track_id,
        tr.skb, printf('0x%x', tr.skb) AS skb_hex, tr.track_no, first_seq,
        CASE WHEN ts_mode = 'absolute' THEN first_ktime END AS first_ktime,
@@ -214,4 +215,5 @@ SELECT tr.capture,
        CASE WHEN verdict = 'dropped' THEN skb_drop_site(final_free[1].f, CASE WHEN last_work > 0 THEN funcs[last_work] END) END AS drop_site,
        CASE WHEN verdict = 'dropped' THEN final_free[1].h END AS drop_hop
 FROM tr
+LEFT JOIN (SELECT capture, node FROM captures) cn ON cn.capture = tr.capture
 LEFT JOIN clone_parents p ON p.capture = tr.capture AND p.skb = tr.skb AND p.track_no = tr.track_no;

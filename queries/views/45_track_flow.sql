@@ -7,9 +7,9 @@
 --   * s_/d_identity: the ipcache's longest prefix, else the endpoint map's sec_id (reserved identities included).
 --   * l4 lower-cased; func_bases: funcs without `[module]` / `.constprop.0` suffixes (skb_func_base);
 --     iface_keys: every way a device can be named: as printed (`eth0:2`, `4(wg0)`), its name, its ifindex.
---   * netns: the netns inodes the lifetime was seen in (netns_crossed).
+--   * netns: the netns inodes the lifetime was seen in (netns_crossed); node: the capture's node (the `node` word).
 CREATE OR REPLACE VIEW track_flow AS
-SELECT t.capture, t.skb, t.track_no, t.track_id,
+SELECT t.capture, t.node, t.skb, t.track_no, t.track_id,
        nullif(t.tuple.saddr, '') AS saddr, nullif(t.tuple.daddr, '') AS daddr,
        t.tuple.sport AS sport, t.tuple.dport AS dport, lower(nullif(t.tuple.l4, '')) AS l4,
        sa.family AS s_family, sa.value AS s_value, da.family AS d_family, da.value AS d_value,

@@ -14,7 +14,7 @@ import { dropReasonName } from '../capture/vocabulary.js';
 /** The grammar in one line, for --help texts. The README states it once, in full. */
 export const FLOW_HELP =
   "pcap-like: [src|dst] host ADDR | net CIDR | port N | identity N (id) | endpoint N; tcp|udp|icmp|icmp6|sctp; " +
-  'verdict V, func NAME, reason NAME, iface NAME, netns N; joined by and/or/not (&& || !) and parentheses';
+  'verdict V, func NAME, reason NAME, iface NAME, netns N, node NAME; joined by and/or/not (&& || !) and parentheses';
 
 export type Dir = 'src' | 'dst' | 'any';
 export type Term =
@@ -27,7 +27,8 @@ export type Term =
   | { kind: 'func'; name: string }
   | { kind: 'reason'; name: string }
   | { kind: 'iface'; name: string }
-  | { kind: 'netns'; inode: number };
+  | { kind: 'netns'; inode: number }
+  | { kind: 'node'; name: string };
 export type FlowNode =
   | { op: 'and' | 'or'; left: FlowNode; right: FlowNode }
   | { op: 'not'; arg: FlowNode }
@@ -36,7 +37,7 @@ export type FlowNode =
 export const PROTOS = ['tcp', 'udp', 'icmp', 'icmp6', 'sctp'] as const;
 /** skb_tracks' verdict vocabulary (queries/views/20_skb_tracks.sql). */
 export const VERDICTS = ['delivered', 'transmitted', 'dropped', 'consumed', 'redirected', 'unknown'] as const;
-const EXPECTED = "host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, src, dst, not or '('";
+const EXPECTED = "host, net, port, identity, endpoint, tcp, udp, icmp, icmp6, sctp, verdict, func, reason, iface, netns, node, src, dst, not or '('";
 
 // ---------------------------------------------------------------------------------------------------------------
 // Tokens
@@ -130,6 +131,8 @@ export function parseFlow(text: string | undefined, ctx: ParseContext = {}): Flo
       case 'reason': return { kind: 'reason', name: dropReasonName(value(kw, 'a drop reason like NETFILTER_DROP').text) };
       case 'iface': return { kind: 'iface', name: value(kw, 'a device name or ifindex').text };
       case 'netns': return { kind: 'netns', inode: number(kw, 0xffffffff, 'a netns inode number') };
+      // The capture's node (--node, else the recording host): one node of a fleet's captures.
+      case 'node': return { kind: 'node', name: value(kw, 'a node name').text };
       case 'flow':
         return fail(`'flow' (a diff flow-key pattern) is not a filter word at position ${kw.pos}; say what it matches, e.g. 'dst port 80 and tcp'`);
     }
@@ -247,6 +250,7 @@ export function compileFlow(node: FlowNode | null, text: string | null = null, p
       case 'reason': return `drop_reason = ${p(t.name)}`;
       case 'iface': { const x = p(t.name); return `list_contains(iface_keys, ${x})`; }
       case 'netns': return `list_contains(netns, ${p(t.inode)})`;
+      case 'node': return `node = ${p(t.name)}`;
     }
   };
   const walk = (x: FlowNode): string =>

@@ -17,6 +17,8 @@ import { capturePaths } from '../capture/dir.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
+import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
+import { expandCaptures } from './sources.js';
 import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
 import { SKBTAPE_VERSION } from '../version.js';
 
@@ -46,17 +48,17 @@ export interface Analysis {
 
 export const CACHE_DIR = '.cache';
 export const CACHE_DB = 'analysis.duckdb';
-const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
+export const DB_CONFIG = { autoinstall_known_extensions: 'false', autoload_known_extensions: 'false' };
 
 export const defaultViewsDir = () => fileURLToPath(new URL('../../queries/views/', import.meta.url));
 
-interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[]; entries: Map<string, BatchEntry> }
+interface CaptureSrc { id: string; dir: string; manifest: Manifest; files: string[]; entries: Map<string, BatchEntry>; identity: CaptureIdentity }
 
 export async function openAnalysis(captures: string[], opts: OpenOptions = {}): Promise<Analysis> {
   const warn = opts.warn ?? (() => {});
   if (captures.length === 0) throw new Error('openAnalysis: no capture given');
   const viewsDir = opts.viewsDir ?? defaultViewsDir();
-  const srcs = resolveCaptures(captures);
+  const srcs = resolveCaptures(expandCaptures(captures));
   for (const s of srcs) {
     const lie = countsWarning(s.dir, s.manifest);
     if (lie !== null) warn(lie);
@@ -73,17 +75,35 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
   return buildInto(instance, srcs, viewsDir, ro, null);
 }
 
+/**
+ * Each capture's `capture` label: its --name, else its directory's name. Captures that share a label are told apart
+ * by their node (`cap@node-a`: one name on several nodes, the usual fleet case), else by their parent directory
+ * (`run1/cap`, `run2/cap`: two runs on one node), else by `#2`, `#3`.
+ */
 function resolveCaptures(captures: string[]): CaptureSrc[] {
-  const used = new Set<string>();
-  return captures.map((d) => {
+  const srcs = captures.map((d) => {
     const dir = resolve(d);
     const manifest = readManifest(dir);
-    let id = basename(dir);
-    for (let n = 2; used.has(id); n++) id = `${basename(dir)}#${n}`;
-    used.add(id);
     // The file list is fixed here: a recording capture may gain batches while we load.
-    return { id, dir, manifest, files: batchFiles(dir), entries: entriesByFile(manifest) };
+    return { id: '', dir, manifest, files: batchFiles(dir), entries: entriesByFile(manifest), identity: identityOf(manifest, dir) };
   });
+  const groups = new Map<string, CaptureSrc[]>();
+  for (const s of srcs) groups.set(s.identity.label, [...(groups.get(s.identity.label) ?? []), s]);
+  const distinct = (xs: string[]) => new Set(xs).size === xs.length;
+  for (const [label, g] of groups) {
+    const byNode = g.map((s) => `${label}@${s.identity.node}`);
+    const byParent = g.map((s) => `${basename(dirname(s.dir))}/${label}`);
+    const names = g.length === 1 ? [label] : distinct(byNode) ? byNode : distinct(byParent) ? byParent : g.map((_, i) => (i ? `${label}#${i + 1}` : label));
+    g.forEach((s, i) => { s.id = names[i]!; });
+  }
+  const used = new Set<string>();
+  for (const s of srcs) {
+    // A disambiguated label may still equal another capture's own label (`run1/cap` named so): number it.
+    const base = s.id;
+    for (let n = 2; used.has(s.id); n++) s.id = `${base}#${n}`;
+    used.add(s.id);
+  }
+  return srcs;
 }
 
 type Warned = ReadOptions & { warn: (m: string) => void };
@@ -110,7 +130,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
   return analysisOf(instance, conn, srcs.map((s) => s.id), 'loaded');
 }
 
-function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
+export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
   let closed = false;
   return {
     instance, connection, captureIds, origin,
@@ -196,7 +216,7 @@ const CAPTURES_DEF: TableDef = [
   ['hostname', 'VARCHAR'], ['kernel', 'VARCHAR'], ['clock_offset_ns', 'BIGINT'], ['first_ktime', 'UBIGINT'],
   ['last_ktime', 'UBIGINT'], ['events', 'UBIGINT'], ['rejects', 'UBIGINT'], ['batches', 'UINTEGER'],
   ['schema_version', 'UINTEGER'], ['skbtape_version', 'VARCHAR'], ['created_at', 'VARCHAR'], ['finished_at', 'VARCHAR'],
-  ['timestamp_mode', 'VARCHAR'],
+  ['timestamp_mode', 'VARCHAR'], ['capture_id', 'VARCHAR'], ['node', 'VARCHAR'], ['derived_from', 'VARCHAR'],
 ];
 const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
 const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
@@ -214,6 +234,7 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
       m.pwru?.version, m.host.hostname, m.host.kernel, bigOrNull(m.clock?.monotonicToWallNs),
       bigOrNull(m.timeRange?.firstKtime), bigOrNull(m.timeRange?.lastKtime), m.counts.events, m.counts.rejects,
       m.counts.batches, m.schemaVersion, m.skbtapeVersion, m.createdAt, m.finishedAt, timestampMode(m.pwru?.argv),
+      s.identity.id, s.identity.node, m.derivedFrom?.captureId,
     ]);
     const p = capturePaths(s.dir);
     for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);
@@ -282,6 +303,9 @@ async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void>
 export function cacheFingerprint(s: { dir: string; files: string[] }, viewsDir: string): string {
   const h = createHash('sha256');
   h.update(`skbtape ${SKBTAPE_VERSION} schema ${SCHEMA_VERSION}\n`);
+  // The label (`capture` column) comes from the directory's name when no --name is set: a moved or copied capture
+  // (cp -a keeps mtimes) must not answer with its old label.
+  h.update(`dir ${s.dir}\n`);
   h.update(readFileSync(capturePaths(s.dir).manifest));
   for (const f of s.files) {
     const st = statSync(f);

@@ -30,6 +30,8 @@ export interface Hop {
 export interface Endpoint { addr: string; port: number | null; identity: number | null; endpoint: number | null }
 
 export interface PathGroup {
+  /** The capture whose lifetimes these are. */
+  capture: string;
   pathSig: string;
   skbs: number;
   hops: number;
@@ -51,7 +53,9 @@ export interface PathGroup {
 }
 
 export interface PathsResult {
+  /** The capture's id, or the ids joined by ', ' when several were loaded. */
   capture: string;
+  captures: string[];
   flow: string | null;
   totalSkbs: number;
   matchedSkbs: number;
@@ -68,21 +72,23 @@ export interface PathsOptions {
   strict?: boolean;
 }
 
-export async function capturePaths(capture: string, opts: PathsOptions = {}): Promise<PathsResult> {
+/** The journey view of one capture, or of several (a directory of captures, a fleet's nodes): groups are per capture. */
+export async function capturePaths(capture: string | string[], opts: PathsOptions = {}): Promise<PathsResult> {
+  const captures = typeof capture === 'string' ? [capture] : capture;
   const flow = flowFilter(opts.flow);
   const limit = opts.limit ?? 10;
   if (!Number.isInteger(limit) || limit < 1) throw new UserError(`--limit wants a positive integer, not '${String(opts.limit)}'`, '--limit');
-  const a = await openAnalysis([capture], { cache: opts.cache ?? true, warn: opts.warn, strict: opts.strict });
+  const a = await openAnalysis(captures, { cache: opts.cache ?? true, warn: opts.warn, strict: opts.strict });
   try {
     const r = await journeys(a, flow, limit);
-    if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, capture));
+    if (flow.text !== null && r.matchedSkbs === 0) opts.warn?.(emptyFlowWarning(flow.text, captures.join(', ')));
     return r;
   } finally {
     a.close();
   }
 }
 
-/** Path groups and example hops on an open analysis (first capture only). */
+/** Path groups and example hops on an open analysis (every capture loaded; a group belongs to one capture). */
 export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): Promise<PathsResult> {
   await applyFlow(a, flow);
   const all = await a.run(sqlFile('analyze/paths_groups'));
@@ -97,7 +103,8 @@ export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): 
   }
   const groups = shown.map((g) => toGroup(g, (byTrack.get(String(g['example_track'])) ?? []).map(toHop)));
   return {
-    capture: a.captureIds[0]!,
+    capture: a.captureIds.join(', '),
+    captures: a.captureIds,
     flow: flow.text,
     totalSkbs: Number(total),
     matchedSkbs: all.reduce((s, g) => s + Number(g['skbs']), 0),
@@ -142,6 +149,7 @@ function toGroup(g: Row, hops: Hop[]): PathGroup {
   const l4 = str(t?.l4);
   const verdict = String(g['verdict']);
   return {
+    capture: String(g['capture']),
     pathSig: String(g['path_sig']),
     skbs: Number(g['skbs']),
     hops: Number(g['hops']),
@@ -189,7 +197,8 @@ export function formatJourneys(r: PathsResult): string {
   r.groups.forEach((g, gi) => {
     const ex = g.example;
     out.push('');
-    out.push(`#${gi + 1}  ${g.skbs} skb(s)  ${g.hops} hops  path ${g.pathSig}  ${g.verdictText}`);
+    const of = r.captures.length > 1 ? `  [${g.capture}]` : '';
+    out.push(`#${gi + 1}  ${g.skbs} skb(s)  ${g.hops} hops  path ${g.pathSig}  ${g.verdictText}${of}`);
     if (ex.tupleText) out.push(`    ${ex.tupleText}`);
     out.push(`    example ${ex.trackId}${ex.durationNs !== null ? `, ${us(ex.durationNs)} µs` : ''}`);
     const fw = Math.max(8, ...ex.hops.map((h) => h.func.length));

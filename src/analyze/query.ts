@@ -5,6 +5,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { openAnalysis, type Analysis } from './loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { findReport } from './reports.js';
+import { sourceKind } from './sources.js';
 
 
 export type QuerySource = { sql: string } | { file: string } | { report: string };
@@ -37,7 +38,7 @@ export interface QueryResult {
 export async function runQuery(captures: string[], source: QuerySource, opts: QueryOptions = {}): Promise<QueryResult> {
   const { sql, where } = resolveSource(source, opts.reportsDir);
   if (captures.length === 0) throw new UserError('no capture given', 'query');
-  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn, strict: opts.strict });
+  const a = await openSources(captures, opts);
   try {
     return { captures: a.captureIds, ...(await runSql(a, sql, where, opts.params)) };
   } finally {
@@ -60,7 +61,7 @@ export async function streamQuery(captures: string[], source: QuerySource, opts:
   const { sql, where } = resolveSource(source, opts.reportsDir);
   if (captures.length === 0) throw new UserError('no capture given', 'query');
   checkParams(sql, opts.params);
-  const a = await openAnalysis(captures, { cache: opts.cache ?? captures.length === 1, warn: opts.warn, strict: opts.strict });
+  const a = await openSources(captures, opts);
   try {
     const p = opts.params && Object.keys(opts.params).length > 0 ? opts.params : undefined;
     const result = await sqlStep(where, () => a.connection.stream(sql, p));
@@ -96,6 +97,17 @@ function checkParams(sql: string, params?: Record<string, DuckDBValue>): void {
     // DuckDB's own message for this ("Failed to retrieve bind parameter index") names neither the value nor the flag.
     if (!new RegExp(`\\$${name}\\b`).test(sql)) throw new UserError(`--param ${name} given, but the SQL has no $${name}`, '--param');
   }
+}
+
+/** Captures (or directories of them) load into DuckDB; exported Parquet trees are read where they are. Not both at once. */
+async function openSources(args: string[], opts: QueryOptions): Promise<Analysis> {
+  const trees = args.filter((a) => sourceKind(a) === 'parquet-tree');
+  if (trees.length === 0) return openAnalysis(args, { cache: opts.cache ?? args.length === 1, warn: opts.warn, strict: opts.strict });
+  if (trees.length < args.length) {
+    throw new UserError(`give either captures or exported Parquet trees, not both (${trees.join(', ')} is a Parquet tree); export the captures into the tree first`, 'query');
+  }
+  const { openParquetTrees } = await import('./parquet-source.js');
+  return openParquetTrees(trees, opts.warn);
 }
 
 /** Runs SQL on an open analysis; DuckDB's errors become one-line UserErrors at `where`. */

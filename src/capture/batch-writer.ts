@@ -14,6 +14,7 @@ import { SkbSet } from './skb-set.js';
 import { FastRow } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
+import { applyIdentity } from './capture-id.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
@@ -326,6 +327,14 @@ export class LineAccumulator {
     return out;
   }
 
+  /** One event that is already whole (`skbtape filter` copies events of another capture): no input line counted. */
+  addEvent(e: PwruEvent): void {
+    this.commitPending();
+    this.pending = e;
+    this.counts.events++;
+    this.commitPending();
+  }
+
   private rejectHeld(reason: string): void {
     for (const h of this.held) this.add({ kind: 'reject', reason }, h.lineNo, h.text);
     this.counts.inputLines -= this.held.length; // counted when they were held
@@ -475,6 +484,8 @@ export class CaptureWriter {
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
     this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []));
+    // The recorder's manifest carries only what --node / --name asked for: the id is made here, where the directory is known.
+    if (manifest.capture?.id === undefined) applyIdentity(manifest, dir, { node: manifest.capture?.node, name: manifest.capture?.name });
     writeManifest(dir, manifest);
   }
 

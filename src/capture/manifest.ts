@@ -37,6 +37,17 @@ export interface Manifest {
     netnsInode?: number; netnsInodes?: number[]; ifindex?: number; lostEvents?: number;
   };
   host: { hostname: string; kernel: string };
+  /**
+   * Who the capture is (capture-id.ts): `id` unique across nodes (node, start time, directory name, unless `--name`
+   * chose it), `node` the node it was recorded on (`--node`, default the recording host), `name` a chosen label.
+   * Manifests written before these fields existed get the same values derived from host, createdAt and the directory.
+   */
+  capture?: { id?: string; node?: string; name?: string };
+  /** `skbtape filter`: the capture this one was cut from, the filter, and the counts before and after. */
+  derivedFrom?: {
+    captureId: string; dir: string; flow: string | null; since?: string; until?: string; tracks?: string[];
+    eventsBefore: number; eventsAfter: number; tracksBefore: number; tracksAfter: number;
+  };
   /** wall-clock ns minus CLOCK_MONOTONIC ns at record time (decimal string: it needs 64 bits). */
   clock?: { monotonicToWallNs: string; measuredAt: string };
   timeRange?: { firstKtime?: string; lastKtime?: string; firstAbs?: string; lastAbs?: string };

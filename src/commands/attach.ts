@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { capturePaths, SNAPSHOT_KINDS, type Phase, type SnapshotKind } from '../capture/dir.js';
 import { fsUserError, UserError } from '../errors.js';
 import { readManifest, writeManifest, type SnapshotEntry } from '../capture/manifest.js';
+import { applyIdentity } from '../capture/capture-id.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { renderTable } from '../render/table.js';
@@ -62,11 +63,15 @@ function refusal(kind: SnapshotKind, bytes: Buffer, text: string, rows: number):
   return null;
 }
 
-export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>, opts: { force?: boolean } = {}): AttachResult {
+export function attachSnapshots(dir: string, phase: Phase, files: Partial<Record<SnapshotKind, string>>, opts: { force?: boolean; node?: string; name?: string } = {}): AttachResult {
+  const identity = { node: opts.node, name: opts.name };
   if (phase !== 'start' && phase !== 'end') throw new UserError(`--phase wants start or end, not '${String(phase)}'`, '--phase');
   const given = SNAPSHOT_KINDS.filter((k) => files[k] !== undefined);
-  if (given.length === 0) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}`, 'attach');
+  const renames = identity.node !== undefined || identity.name !== undefined;
+  if (given.length === 0 && !renames) throw new UserError(`nothing to attach: give at least one of ${Object.values(KIND_FLAGS).join(', ')}, --node or --name`, 'attach');
   const m = readManifest(dir);
+  // A pwru log imported on a laptop: --node says which node it came from (the node column, the export partition).
+  if (renames) applyIdentity(m, dir, identity, true);
 
   // Read and check everything before writing anything, so a refused file leaves the capture as it was.
   const checked = given.map((kind) => {
@@ -160,19 +165,23 @@ export function register(program: Command): void {
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
     .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
-    .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false);
+    .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false)
+
+    .option('--node <name>', 'the node the capture was recorded on (the node column and export partition)')
+    .option('--name <id>', "the capture's id and its label in queries");
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:
   skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
   skbtape attach cap --phase end --metrics metrics-after.txt
+  skbtape attach cap --node worker-2                                            # the node an imported log came from
 
 Exit codes: 0 attached (a file's unread lines are one warning line); 2 a file that is not the named kind (binary,
 JSON cut short, no row read, another kind), a snapshot already there (without --force), or bad input. Nothing is
 written unless every file given is accepted.`)
-    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; force: boolean }) => {
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; force: boolean; node?: string; name?: string }) => {
       const format = chosenFormat(o, FORMAT);
-      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { force: o.force });
+      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { force: o.force, node: o.node, name: o.name });
       await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
       for (const a of r.attached) {
         const line = summariseWarnings(a);

@@ -15,8 +15,8 @@ export function register(program: Command): void {
   const cmd = program
     .command('diff')
     .description(SUMMARIES.diff)
-    .argument('<a>', 'capture directory (before / known good)')
-    .argument('<b>', 'capture directory (after)')
+    .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
+    .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
     .option('--by <key>', 'flow key: identity, endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots, else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
     .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
@@ -42,7 +42,23 @@ key a capture cannot give, or not a capture. A --flow that matches nothing is a 
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');
-      const r = await diffCaptures(a, b, { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict });
+      const dopts = { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict };
+      const { sourceKind } = await import('../analyze/sources.js');
+      const fleet = [sourceKind(a), sourceKind(b)].map((k) => k === 'captures-dir');
+      if (fleet[0] !== fleet[1]) throw new UserError(`${fleet[0] ? a : b} is a directory of captures and ${fleet[0] ? b : a} is not; give two captures, or two directories of captures (paired by node)`, 'diff');
+      if (fleet[0]) {
+        const { diffFleets } = await import('../diff/fleet-diff.js');
+        const f = await diffFleets(a, b, dopts);
+        const text = () => [
+          ...f.pairs.map((p) => `== node ${p.node}: ${p.a} vs ${p.b}\n${renderDiffText(p.diff)}\n`),
+          ...f.onlyInA.map((x) => `== node ${x.node}: only in A (${x.dir})\n`),
+          ...f.onlyInB.map((x) => `== node ${x.node}: only in B (${x.dir})\n`),
+        ].join('');
+        await writeOut(formatRecord(f, format, text, () => f.pairs));
+        process.exitCode = f.changes > 0 ? 1 : 0;
+        return;
+      }
+      const r = await diffCaptures(a, b, dopts);
       await writeOut(formatRecord(r, format, () => renderDiffText(r), () => r.changes));
       process.exitCode = r.summary.changes > 0 ? 1 : 0;
     });

@@ -17,6 +17,9 @@ export function register(program: Command): void {
     .requiredOption('-o, --output <dir>', 'capture directory to create')
     .addOption(new Option('--input-format <format>', 'what the file holds: pwru text, pwru --output-json lines, or auto (by each line)').choices(['auto', 'text', 'json']).default('auto'))
     .option('--force', 'replace a non-empty output directory', false)
+    .option('--node <name>', 'the node the pwru output was recorded on (default: this host); the node column and export partition')
+    .option('--name <id>', "the capture's id and its label in queries (default: node, start time and directory name)")
+    .option('--clock-offset <ns>', "the recording node's wall clock minus CLOCK_MONOTONIC in ns (python3 -c 'import time; print(time.time_ns() - time.monotonic_ns())' on that node): puts its events on the wall clock, beside other nodes'")
     .option('--workers <n>', 'parser worker threads: 0 (default) parses on the main thread; 2 is about 1.6x faster and uses about 2.5x the memory', '0')
     .addOption(new Option('--batch-rows <n>', 'rows per Arrow batch').default('65536').hideHelp());
   addFormatOption(cmd, FORMAT)
@@ -27,15 +30,16 @@ Examples:
 
 Exit codes: 0 imported (unreadable lines are kept in rejects.ndjson with their line numbers); 2 bad input, or no
 event read at all (nothing looks like pwru output, or every line that could be an event was rejected).`)
-    .action(async (file: string, o: { output: string; inputFormat: string; format?: string; json?: boolean; color?: string; force: boolean; batchRows: string; workers?: string }) => {
+    .action(async (file: string, o: { output: string; inputFormat: string; format?: string; json?: boolean; color?: string; force: boolean; batchRows: string; workers?: string; node?: string; name?: string; clockOffset?: string }) => {
       if (o.format === 'auto') throw new UserError("--format is the summary's output format now; the input's is --input-format auto|text|json", '--format');
       const format = chosenFormat(o, FORMAT);
       const batchRows = Number(o.batchRows);
       if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
+      if (o.clockOffset !== undefined && !/^-?\d{1,20}$/.test(o.clockOffset)) throw new UserError(`--clock-offset wants integer nanoseconds (wall clock minus monotonic), not '${o.clockOffset}'`, '--clock-offset');
       const { importCapture } = await import('../ingest/importer.js'); // Arrow and the workers load only when needed
       const workers = Number(o.workers);
       if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UserError(`--workers wants 0 to 16, not '${o.workers}'`, '--workers');
-      const r = await importCapture(file, o.output, { format: o.inputFormat as InputFormat, force: o.force, batchRows, workers });
+      const r = await importCapture(file, o.output, { format: o.inputFormat as InputFormat, force: o.force, batchRows, workers, node: o.node, name: o.name, clockOffsetNs: o.clockOffset });
       const s = captureSummary(r.dir, r.manifest);
       await writeOut(formatRecord(s, format, () => renderSummary(s)));
       for (const w of r.warnings) process.stderr.write(`skbtape: warning: ${w}\n`);

@@ -16,7 +16,7 @@ export function register(program: Command): void {
   const cmd = program
     .command('query')
     .description(SUMMARIES.query)
-    .argument('<args...>', 'capture directories, then the SQL text (unless -f or --report is given)')
+    .argument('<args...>', 'capture directories (or directories of captures, or exported Parquet trees), then the SQL text (unless -f or --report is given)')
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
     .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
@@ -28,7 +28,9 @@ Examples:
   skbtape query cap/ "SELECT verdict, count(*) FROM skb_tracks GROUP BY ALL"
   skbtape query cap/ --report drops --format table
   skbtape query node1/ node2/ -p port=80 "SELECT capture, count(*) FROM events WHERE dport = \\$port GROUP BY ALL"
-Rows from several captures carry their capture id in the \`capture\` column.
+  skbtape query fleet-parquet/ --report cross-node
+Rows from several captures carry their capture label in the \`capture\` column and their node in \`node\`. An
+exported Parquet tree (export --parquet) is read in place: events, tracks (also skb_tracks), captures, … as views.
 
 The SQL runs with DuckDB's full access to files (it is your own command line); \`check\` rules do not.
 

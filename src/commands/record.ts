@@ -38,7 +38,7 @@ interface RecordFlags {
   output: string; force: boolean; json?: boolean; format?: string; color?: string; source: string;
   netns: string[]; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
   pcapFilter?: string; pwru: string; pwruArg: string[]; inputFormat: string; tracepoints?: string;
-  snapshots: string; node?: string; ciliumPod?: string;
+  snapshots: string; node?: string; name?: string; ciliumPod?: string;
   readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
   progress?: boolean; print: boolean;
   filterNetns?: string; filterIfname?: string; outputJson?: boolean; timestamp?: string;
@@ -87,7 +87,8 @@ export function register(program: Command): void {
     .addOption(new Option('--input-format <format>', 'pwru output format to record').choices(['auto', 'text', 'json']).default('auto'))
     .optionsGroup('Snapshots (Cilium and bpftool, at start and end):')
     .addOption(new Option('--snapshots <mode>', 'how to take Cilium/bpftool snapshots').choices(['local', 'kubectl', 'none']).default('local'))
-    .option('--node <name>', 'node name for --snapshots kubectl (default: this host)')
+    .option('--node <name>', 'the node recorded on (default: this host): the node column, the export partition, and the node for --snapshots kubectl')
+    .option('--name <id>', "the capture's id and its label in queries (default: node, start time and directory name)")
     .option('--cilium-pod <name>', 'cilium agent pod for --snapshots kubectl')
     .optionsGroup('Test command and limits (durations: 10, 500ms, 1m30s):')
     .option('--ready-timeout <dur>', 'how long to wait for probes to attach', '60s')
@@ -194,6 +195,8 @@ async function record(command: string[], o: RecordFlags) {
       pcapFilter: o.pcapFilter, passThrough, extraArgs: o.pwruArg, inputFormat: o.inputFormat as 'auto' | 'text' | 'json',
     });
   }
+  // The capture's node and name: the batch writer makes its id from them once the directory is claimed.
+  plan.manifestPatch = { ...plan.manifestPatch, capture: { node: o.node, name: o.name } };
   return recordWithSignals(plan, opts);
 }
 

@@ -10,6 +10,7 @@ import type { InputFormat } from './line-parser.js';
 import { pumpLines } from './pump.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
+import { applyIdentity } from '../capture/capture-id.js';
 import { capturePaths } from '../capture/dir.js';
 import { importStatus, progress } from '../render/progress.js';
 
@@ -26,6 +27,11 @@ export interface ImportOptions {
   chunkBytes?: number;
   /** false: every line through the general parser, never the byte-level fast path (tests compare the two). */
   fast?: boolean;
+  /** --node (the node the pwru output came from; default this host) and --name (the capture's id and label). */
+  node?: string;
+  name?: string;
+  /** --clock-offset: the node's wall-clock ns minus CLOCK_MONOTONIC ns, so its events get wall_time (decimal). */
+  clockOffsetNs?: string;
 }
 
 export interface ImportResult {
@@ -56,6 +62,8 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   stream = gunzipIfGzip(stream);
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
+  applyIdentity(manifest, outDir, { node: opts.node, name: opts.name });
+  if (opts.clockOffsetNs !== undefined) manifest.clock = { monotonicToWallNs: opts.clockOffsetNs, measuredAt: `given with import --clock-offset at ${manifest.createdAt}` };
   const statusStream = opts.statusStream ?? process.stderr;
   const bar = progress(statusStream, opts.showProgress ?? Boolean(statusStream.isTTY));
   const t0 = Date.now();

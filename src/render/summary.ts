@@ -2,9 +2,14 @@
 // Pure: takes the manifest, returns data; renderSummary turns it into text.
 import type { Manifest } from '../capture/manifest.js';
 import { eraVersions, parseLayoutKey } from '../capture/layout.js';
+import { identityOf } from '../capture/capture-id.js';
 
 export interface CaptureSummary {
   dir: string;
+  /** The capture's id (unique across nodes) and the node it was recorded on. */
+  id: string;
+  node: string;
+  derivedFrom?: Manifest['derivedFrom'];
   status: Manifest['status'];
   statusReason?: string;
   source: Manifest['source'];
@@ -26,8 +31,9 @@ export interface CaptureSummary {
 export function captureSummary(dir: string, m: Manifest): CaptureSummary {
   const tr = m.timeRange;
   const durationMs = tr?.firstKtime && tr.lastKtime ? Number(BigInt(tr.lastKtime) - BigInt(tr.firstKtime)) / 1e6 : undefined;
+  const who = identityOf(m, dir);
   return {
-    dir, status: m.status, statusReason: m.statusReason, source: m.source, createdAt: m.createdAt, counts: m.counts,
+    dir, id: who.id, node: who.node, derivedFrom: m.derivedFrom, status: m.status, statusReason: m.statusReason, source: m.source, createdAt: m.createdAt, counts: m.counts,
     timeRange: tr, durationMs,
     layouts: m.layouts.map((key) => ({ key, versions: eraVersions(parseLayoutKey(key)) })),
     firstRejectLines: m.firstRejects.slice(0, 5).map((r) => r.line),
@@ -41,6 +47,9 @@ export function renderSummary(s: CaptureSummary): string {
   const n = (x: number) => x.toLocaleString('en-US');
   const out: string[] = [];
   out.push(`capture   ${s.dir}  (${s.status}${s.statusReason ? `: ${s.statusReason}` : ''})`);
+  out.push(`id        ${s.id}  (node ${s.node})`);
+  const d = s.derivedFrom;
+  if (d) out.push(`cut from  ${d.captureId} by ${[d.flow && `--flow '${d.flow}'`, d.since && `--since ${d.since}`, d.until && `--until ${d.until}`, d.tracks?.length && `--track ${d.tracks.join(' ')}`].filter(Boolean).join(' ')}: ${d.eventsAfter} of ${d.eventsBefore} events, ${d.tracksAfter} of ${d.tracksBefore} lifetimes`);
   out.push(`source    ${s.source.kind}${s.source.path ? ` ${s.source.path}` : ''}${s.source.tool ? ` via ${s.source.tool}` : ''}, format ${s.source.format}`);
   if (s.pwru?.version || s.pwru?.argv) out.push(`pwru      ${s.pwru.version ?? '?'}  ${s.pwru.argv ? s.pwru.argv.join(' ') : ''}`.trimEnd());
   out.push(`events    ${n(c.events)} from ${n(c.inputLines)} lines, ${n(c.skbs)} skb addresses, ${n(c.batches)} batch(es)`);
