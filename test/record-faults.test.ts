@@ -14,6 +14,7 @@ import { skipUnless } from './helpers/prereq.js';
 import { canMount, tmpfs, type Mounted } from './helpers/mounts.js';
 import { readManifest } from '../src/capture/manifest.js';
 import { verifyCapture } from '../src/capture/verify.js';
+import { sleep, waitFor } from './helpers/wait.js';
 
 const FAKES = join(ROOT, 'test/fixtures/bin');
 const EVENTS = join(ROOT, 'samples/demo-delivered.events.json');
@@ -33,14 +34,6 @@ function env(extra: Record<string, string> = {}): Record<string, string> {
 }
 const record = (args: string[], extra: Record<string, string> = {}) =>
   execa(SKBTAPE, ['record', '--snapshots', 'none', ...args], { env: env(extra), extendEnv: false, reject: false, cwd: ROOT });
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-async function waitFor(what: string, cond: () => boolean, ms = 45_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
 const listening = (dir: string) => existsSync(join(dir, 'pwru.stderr')) && readFileSync(join(dir, 'pwru.stderr'), 'utf8').includes('Listening for events');
 const leftovers = (dir: string) => readdirSync(dir, { recursive: true }).map(String).filter((f) => /\.tmp(-\d+)?$/.test(f));

@@ -18,6 +18,7 @@ import { canRunNetTests, createTestNet, type TestNet } from './helpers/netns.js'
 import { SKBTAPE } from './helpers/cli.js';
 import { skipUnless } from './helpers/prereq.js';
 import { ROOT } from './helpers/real.js';
+import { sleep, waitFor } from './helpers/wait.js';
 
 const FAKES = join(ROOT, 'test/fixtures/bin');
 const EVENTS = join(ROOT, 'samples/demo-delivered.events.json'); // 416 records, looped by the fake
@@ -54,15 +55,6 @@ function record(args: string[], extra: Record<string, string> = {}, prefix: stri
 
 const cli = (args: string[]) => execa(SKBTAPE, [...args], { env: env(), extendEnv: false, reject: false, cwd: ROOT });
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-/** Waits on state; the timeout only bounds a hang (generous: a loaded 2-core machine is slow, never wrong). */
-async function waitFor(what: string, cond: () => boolean, ms = 45_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
-}
 const alive = (pid: number) => {
   try {
     process.kill(pid, 0);
