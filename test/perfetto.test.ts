@@ -79,7 +79,7 @@ describe('export --perfetto', () => {
     expect(JSON.parse(yes.stdout)).toMatchObject({ tracks: 3, drops: 3 });
     expect(traceProblems(read(file))).toEqual([]);
     const both = await execa(SKBTAPE, ['export', drop, '--perfetto', file, '--parquet', tmp], { reject: false });
-    expect(both.stderr).toBe('skbtape: give --parquet or --perfetto, not both (--perfetto)');
+    expect(both.stderr).toBe('skbtape: say where to write: one of --parquet <dir>, --pcapng <file> or --perfetto <file> (--perfetto)');
   });
 
   it('the checker itself catches an unclosed slice, overlap, out-of-order time and an unnamed thread', () => {

@@ -63,7 +63,7 @@ const MANIFEST = obj({
     netnsInode: O(nat), netnsInodes: O(list(nat)), ifindex: O(nat), lostEvents: O(nat),
   })),
   host: R(obj({ hostname: R(str), kernel: R(str) })),
-  clock: O(obj({ monotonicToWallNs: R(i64), measuredAt: R(date) })),
+  clock: O(obj({ monotonicToWallNs: R(i64), measuredAt: R(date), source: O(str) })),
   timeRange: O(obj({ firstKtime: O(u64), lastKtime: O(u64), firstAbs: O(str), lastAbs: O(str) })),
   counts: R(COUNTS),
   layouts: O(strs),

@@ -49,7 +49,7 @@ export interface Manifest {
     eventsBefore: number; eventsAfter: number; tracksBefore: number; tracksAfter: number;
   };
   /** wall-clock ns minus CLOCK_MONOTONIC ns at record time (decimal string: it needs 64 bits). */
-  clock?: { monotonicToWallNs: string; measuredAt: string };
+  clock?: { monotonicToWallNs: string; measuredAt: string; /** Where the offset came from when not measured here (`import --clock-offset`). */ source?: string };
   timeRange?: { firstKtime?: string; lastKtime?: string; firstAbs?: string; lastAbs?: string };
   counts: {
     inputLines: number; events: number; continuationLines: number; logLines: number; rejects: number;

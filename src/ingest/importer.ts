@@ -59,18 +59,19 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
     stream = createReadStream(input, { highWaterMark: 1 << 20 });
   }
   // pwru logs are often kept as .log.gz: read gzip by its magic bytes, whatever the name (stdin too).
+  const raw = stream; // the file's own stream: its bytesRead is the share of the file read, gzip or not
   stream = gunzipIfGzip(stream);
   claimOutputDir(outDir, opts.force);
   const manifest = newManifest({ kind: input === '-' ? 'stdin' : 'file', path: input === '-' ? undefined : input, format: opts.format });
   applyIdentity(manifest, outDir, { node: opts.node, name: opts.name });
-  if (opts.clockOffsetNs !== undefined) manifest.clock = { monotonicToWallNs: opts.clockOffsetNs, measuredAt: `given with import --clock-offset at ${manifest.createdAt}` };
+  if (opts.clockOffsetNs !== undefined) manifest.clock = { monotonicToWallNs: opts.clockOffsetNs, measuredAt: manifest.createdAt, source: 'import --clock-offset' };
   const statusStream = opts.statusStream ?? process.stderr;
   const bar = progress(statusStream, opts.showProgress ?? Boolean(statusStream.isTTY));
   const t0 = Date.now();
   // A file stream counts its own bytes; stdin is counted by a listener beside the single-thread pump.
   let piped = 0;
   const bytesRead = () => {
-    const own = (stream as unknown as { bytesRead?: number }).bytesRead;
+    const own = (raw as unknown as { bytesRead?: number }).bytesRead;
     return typeof own === 'number' ? own : piped;
   };
   const show = (n: number) => bar.update(() => importStatus(n, bytesRead(), size, Date.now() - t0));
