@@ -158,7 +158,3 @@ export function blankEvent(lineNo: number, layout: string, skb: bigint, func: st
   };
 }
 
-/** Rejected input line: kept with its number and why, never dropped. */
-export interface RejectRow { lineNo: number; text: string; reason: string }
-/** Log / header / progress line: kept verbatim, with its kind. */
-export interface LogRow { lineNo: number; kind: string; text: string }

@@ -59,6 +59,7 @@ const camel = (s: string) => s.replace(/-([a-z])/g, (_, c: string) => c.toUpperC
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
+// Kept whole although long: record's options in their help groups, read top to bottom as `record --help` shows them.
 export function register(program: Command): void {
   const cmd = program
     .command('record')

@@ -42,6 +42,8 @@ export interface ImportResult {
   fastLines: number;
 }
 
+// Kept whole although long (about 85 lines): the input, the writer (one thread or workers) and the one failure path
+// that keeps every batch written so far are set up together; the summary's checks follow.
 export async function importCapture(input: string, outDir: string, opts: ImportOptions): Promise<ImportResult> {
   let stream: Readable;
   let size = 0;

@@ -275,6 +275,8 @@ export function minTokens(h: Layout): number {
 
 // ---- era E (v1.0.7+) event line ------------------------------------------------------------------------------
 
+// Kept whole although long (about 100 lines): one left-to-right pass over an event line's columns in pwru's order,
+// each step consuming what the previous left; split into helpers the per-line cost of the general parser grows.
 function parseEraE(body: string, tokens: string[], start: number, lineNo: number, hdr: Layout | null, abs: Layout['abs'], absTime: string | null): PwruEvent | string {
   const n = tokens.length;
   let i = start;
@@ -387,6 +389,7 @@ function parseEraE(body: string, tokens: string[], start: number, lineNo: number
  * in the header's order, each read with its v1.0.7+ format (FUNC may carry ` (N)`). Name=value tokens after the
  * last column are --output-skb-metadata; any other text after it is a note.
  */
+// Kept whole although long (about 80 lines): a switch with one case per column kind, in one pass.
 function parseByOrder(body: string, tokens: string[], lineNo: number, hdr: Layout): PwruEvent | string {
   const order = hdr.order!;
   const l = baseLayout('E');

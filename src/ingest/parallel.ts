@@ -70,6 +70,8 @@ function lastHeader(buf: Buffer): string | null {
 export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; fast?: boolean; onProgress?: (lines: number) => void }
 
 /** Streams `input` into the capture's files; fills the manifest's counts/headers/rejects and returns event stats. */
+// Kept whole although long (about 120 lines): the chunk cutter, the worker pool and the in-order writer share one
+// queue and one backpressure state; split, each piece would need all of them passed in.
 export async function parallelImport(input: Readable, files: CaptureFiles, m: Manifest, o: ParallelImportOptions): Promise<{ stats: EventStats; fastLines: number }> {
   const script = workerScript();
   if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
