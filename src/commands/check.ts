@@ -7,6 +7,7 @@ import { paint } from '../render/color.js';
 import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 export function renderCheckText(r: CheckResult): string {
   const c = paint();
@@ -32,7 +33,7 @@ export function register(program: Command): void {
     .description(SUMMARIES.check)
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false);
+    .addOption(strictOption());
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:

@@ -6,6 +6,7 @@ import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string; strict: boolean }
 
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
     .option('--by <key>', 'flow key: identity, endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots, else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
+    .addOption(strictOption())
     .option('--max-flows <n>', 'show at most n flows, changed first (default on a terminal: 20, with a count of the rest; else all)')
     .option('--baseline <file>', 'allowed changes, one per line: <kind> <subject-glob>; only others make the exit status 1');
   addFormatOption(cmd, FORMAT)

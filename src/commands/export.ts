@@ -9,6 +9,7 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
@@ -26,7 +27,7 @@ export function register(program: Command): void {
     .option('--flow <filter>', `--perfetto: only lifetimes matching (${FLOW_HELP})`)
     .option('--force', '--perfetto: replace the file if it exists', false)
     .option('--replace', 'overwrite an existing --pcapng file, or a Parquet partition that holds another capture with the same node, date and id', false)
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false);
+    .addOption(strictOption());
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
 Examples:

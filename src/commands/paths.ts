@@ -7,6 +7,7 @@ import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
@@ -19,7 +20,7 @@ export function register(program: Command): void {
     .argument('<captures...>', 'capture directories (several, or a directory of captures: groups are per capture)')
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)
     .option('--limit <n>', 'path groups to show', '10')
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
+    .addOption(strictOption())
     .option('--between <funcs...>', 'two function names A B: per flow, count/median/p90/p99/max of the time from entering A to entering B next (entry times, not durations)')
     .option('--no-cache', 'do not read or write <capture>/.cache');
   addFormatOption(cmd, FORMAT)

@@ -7,6 +7,7 @@ import type { QuerySource } from '../analyze/query.js';
 import { addFormatOption, chosenFormat, formatRowChunks, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 interface Opts { file?: string; report?: string; format?: string; json?: boolean; color?: string; param: string[]; cache: boolean; strict: boolean }
 
@@ -20,7 +21,7 @@ export function register(program: Command): void {
     .option('-f, --file <file.sql>', 'read the SQL from a file')
     .option('-r, --report <name>', 'run a canned report (`skbtape reports` lists them)')
     .option('-p, --param <name=value>', 'bind $name in the SQL (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
+    .addOption(strictOption())
     .option('--no-cache', 'do not read or write <capture>/.cache (single capture)');
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `

@@ -5,7 +5,7 @@ import { Option, type Command } from 'commander';
 import { UserError } from '../errors.js';
 import { PASS_THROUGH_FLAGS } from '../record/pwru-args.js';
 import type { RecordOptions, TracerPlan } from '../record/recorder.js';
-import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
+import { addFormatOption, chosenFormat, formatRecord, type FormatSpec, type OutputFormat } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { captureSummary, renderSummary } from '../render/summary.js';
 import type { ResolvedTarget, TargetMode, TargetSpec } from '../record/target-resolver.js';
@@ -131,7 +131,7 @@ A capture is kept in every case but bad input.`);
       o.pcapFilter = filter.join(' ');
     }
     const format = chosenFormat(o, FORMAT);
-    const result = await record(command, o);
+    const result = await record(command, o, format);
     const s = captureSummary(o.output, result.manifest);
     // With --print, stdout holds the events; the summary goes beside the status line.
     if (o.print) process.stderr.write(formatRecord(s, format, () => renderSummary(s)));
@@ -144,7 +144,7 @@ A capture is kept in every case but bad input.`);
   });
 }
 
-async function record(command: string[], o: RecordFlags) {
+async function record(command: string[], o: RecordFlags, format: OutputFormat) {
   const passThrough: string[] = [];
   for (const [flag, takesValue] of Object.entries(PASS_THROUGH_FLAGS)) {
     const v = o[camel(flag)];
@@ -179,7 +179,7 @@ async function record(command: string[], o: RecordFlags) {
     const { resolveTarget } = await import('../record/target-resolver.js');
     target = await resolveTarget(spec);
     opts.target = target;
-    if (chosenFormat(o, FORMAT) === 'table' && (o.pod || o.container)) {
+    if (format === 'table' && (o.pod || o.container)) {
       process.stderr.write(`skbtape: target ${o.pod ?? o.container}: pid ${target.pid}, netns ${target.netnsInode}, veth ${target.hostVeth ?? '?'} (ifindex ${target.hostVethIfindex ?? '?'})\n`);
     }
   }

@@ -8,6 +8,7 @@ import { readManifest } from '../capture/manifest.js';
 import { newRenderState, renderHeader, renderJson, renderText } from '../render/pwru-layout.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { strictOption } from './options.js';
 
 export function register(program: Command): void {
   program
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .option('--skb <addr>', 'only events of this skb address (0x…)')
     .option('--flow <filter>', `only events of the skb lifetimes matching, e.g. 'tcp port 80' (${FLOW_HELP})`)
     .option('--no-cache', 'with --flow: do not read or write <dir>/.cache')
-    .option('--strict', 'a damaged, missing or duplicated batch is an error (exit 2), not a warning and a skip', false)
+    .addOption(strictOption())
     .addOption(new Option('--layout <layout>', "pwru: the text layout each event was recorded in (header first); json: pwru's --output-json lines").choices(['pwru', 'json']).default('pwru'))
     .option('--json', 'the same as --layout json', false)
     .addHelpText('after', `

@@ -59,36 +59,47 @@ export function csvCell(v: unknown): string {
 }
 
 /**
+ * The text of rows in json, ndjson or csv, one chunk of rows at a time: `head` before the first chunk, `chunk` for
+ * each, `tail` after the last. formatRows (rows in hand) and formatRowChunks (a streamed query) both write with it, so
+ * the two give the same text. JSON is written element by element: JSON.stringify(rows, null, 2) is "[\n", each
+ * element's own text indented by two more, and "\n]".
+ */
+function rowText(columns: readonly string[], format: Exclude<OutputFormat, 'table'>) {
+  const keys = uniqueKeys(columns);
+  const obj = (row: readonly unknown[]) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]));
+  let n = 0;
+  return {
+    head: () => (format === 'csv' ? columns.map(csvCell).join(',') + '\n' : ''),
+    chunk: (part: readonly unknown[][]): string => {
+      if (part.length === 0) return '';
+      if (format === 'ndjson') return part.map((row) => toJson(obj(row))).join('\n') + '\n';
+      if (format === 'csv') return part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
+      return part.map((row) => `${n++ === 0 ? '[\n' : ',\n'}  ${toJson(obj(row), 2).replaceAll('\n', '\n  ')}`).join('');
+    },
+    tail: () => (format !== 'json' ? '' : n === 0 ? '[]\n' : '\n]\n'),
+  };
+}
+
+/**
  * Rows as text chunks in one format (so a large result reaches `| head` before it is all built). `table` ends with a
  * row count unless `counted` is false.
  */
 export function* formatRows(columns: readonly string[], rows: readonly unknown[][], format: OutputFormat, opts: { chunkRows?: number; counted?: boolean } = {}): Generator<string> {
-  const chunkRows = opts.chunkRows ?? 2000;
-  const chunks = <T>(xs: readonly T[]) => Array.from({ length: Math.ceil(xs.length / chunkRows) }, (_, i) => xs.slice(i * chunkRows, (i + 1) * chunkRows));
-  const keys = uniqueKeys(columns);
-  const obj = (row: readonly unknown[]) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]));
-  switch (format) {
-    case 'table':
-      yield renderTable([...columns], rows as unknown[][]);
-      if (opts.counted !== false) yield rows.length === 1 ? '(1 row)\n' : `(${rows.length} rows)\n`;
-      return;
-    case 'json':
-      yield toJson(rows.map(obj), 2) + '\n';
-      return;
-    case 'ndjson':
-      for (const part of chunks(rows)) yield part.map((row) => toJson(obj(row))).join('\n') + '\n';
-      return;
-    case 'csv':
-      yield columns.map(csvCell).join(',') + '\n';
-      for (const part of chunks(rows)) yield part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
-      return;
+  if (format === 'table') {
+    yield renderTable([...columns], rows as unknown[][]);
+    if (opts.counted !== false) yield rows.length === 1 ? '(1 row)\n' : `(${rows.length} rows)\n`;
+    return;
   }
+  const chunkRows = opts.chunkRows ?? 2000;
+  const w = rowText(columns, format);
+  yield w.head();
+  for (let i = 0; i < rows.length; i += chunkRows) yield w.chunk(rows.slice(i, i + chunkRows));
+  yield w.tail();
 }
 
 /**
- * formatRows over rows that arrive in chunks (a streamed query): NDJSON and CSV print each chunk as it comes, JSON
- * writes its array element by element (the same text as formatRows'); a table needs every row for its column
- * widths, so it gathers them first.
+ * formatRows over rows that arrive in chunks (a streamed query): NDJSON, CSV and JSON print each chunk as it comes;
+ * a table needs every row for its column widths, so it gathers them first.
  */
 export async function* formatRowChunks(columns: readonly string[], chunks: AsyncIterable<unknown[][]>, format: OutputFormat): AsyncGenerator<string> {
   if (format === 'table') {
@@ -97,17 +108,10 @@ export async function* formatRowChunks(columns: readonly string[], chunks: Async
     yield* formatRows(columns, rows, format);
     return;
   }
-  const keys = uniqueKeys(columns);
-  const obj = (row: readonly unknown[]) => Object.fromEntries(keys.map((k, i) => [k, row[i] ?? null]));
-  if (format === 'csv') yield columns.map(csvCell).join(',') + '\n';
-  let n = 0;
-  for await (const part of chunks) {
-    if (format === 'ndjson') yield part.map((row) => toJson(obj(row))).join('\n') + '\n';
-    else if (format === 'csv') yield part.map((row) => row.map(csvCell).join(',')).join('\n') + '\n';
-    // JSON.stringify(rows, null, 2) is "[\n" + each element's own text indented by two more + "\n]".
-    else yield part.map((row) => `${n++ === 0 ? '[\n' : ',\n'}  ${toJson(obj(row), 2).replaceAll('\n', '\n  ')}`).join('');
-  }
-  if (format === 'json') yield n === 0 ? '[]\n' : '\n]\n';
+  const w = rowText(columns, format);
+  yield w.head();
+  for await (const part of chunks) yield w.chunk(part);
+  yield w.tail();
 }
 
 /** Objects (all with the same keys, or the first's) as rows in a format. */
