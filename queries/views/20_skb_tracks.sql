@@ -48,16 +48,24 @@
 --   * node: the capture's node (captures.node), so tracks of several nodes group by it.
 --   * path_sig: first 16 hex digits of md5 over the ordered function names joined by '>' (stable across runs).
 
-CREATE OR REPLACE TABLE event_track_map AS
+--   * Built in buckets of addresses (hash(skb) % buckets): every rule looks only at the events of one address, so each
+--     bucket is complete on its own, and the windows and list aggregates hold one bucket at a time. The loader runs
+--     each statement holding $bucket once per bucket (analyze/view-runner.ts), enough buckets that one fits well
+--     inside DuckDB's memory limit: the peak stays flat as the event count grows.
+
+-- One row per capture: what every lifetime rule of that capture needs to know about the whole capture.
+CREATE OR REPLACE TABLE track_capture_modes AS
 WITH td AS (
   SELECT d.capture, bool_or(f.class IN ('teardown', 'struct-release')) AS traces_teardown
   FROM (SELECT DISTINCT capture::VARCHAR AS capture, func FROM raw_events) d
   JOIN skb_funcs f ON f.func = d.func
   GROUP BY d.capture
-), cap AS (
-  SELECT c.capture, coalesce(k.ts_mode, 'none') AS ts_mode, c.tool, coalesce(td.traces_teardown, false) AS traces_teardown
-  FROM captures c LEFT JOIN capture_clock k ON k.capture = c.capture LEFT JOIN td ON td.capture = c.capture
-), t AS (
+)
+SELECT c.capture, coalesce(k.ts_mode, 'none') AS ts_mode, c.tool, coalesce(td.traces_teardown, false) AS traces_teardown
+FROM captures c LEFT JOIN capture_clock k ON k.capture = c.capture LEFT JOIN td ON td.capture = c.capture;
+
+CREATE OR REPLACE MACRO event_track_rows(bucket, buckets) AS TABLE
+WITH t AS (
   SELECT r.capture, r.seq, r.skb, r.cpu, r.ktime, f.base,
          CASE WHEN r.prog_kind::VARCHAR = 'xdp' THEN 'xdp' ELSE coalesce(f.class, 'work') END AS cls,
          skb_free_kind(f.class, f.base, skb_drop_reason_name(r.drop_reason::VARCHAR, r.drop_code)) AS fkind,
@@ -68,8 +76,9 @@ WITH td AS (
          CASE WHEN cap.tool = 'bpftrace' AND r.sport IS NOT NULL
               THEN concat_ws('|', r.saddr::VARCHAR, r.sport, r.daddr::VARCHAR, r.dport) END AS tup
   FROM raw_events r
-  JOIN cap ON cap.capture = r.capture::VARCHAR
+  JOIN track_capture_modes cap ON cap.capture = r.capture::VARCHAR
   LEFT JOIN skb_funcs f ON f.func = r.func
+  WHERE hash(r.skb) % buckets = bucket
 ), o AS (
   SELECT *,
          lag(cls) OVER w AS p_cls, lag(base) OVER w AS p_base, lag(ktime) OVER w AS p_ktime, lag(tup) OVER w AS p_tup,
@@ -111,9 +120,14 @@ WITH td AS (
 )
 SELECT capture, seq, skb, cpu, ord, cls, fkind, freason, in_free, start_reason, delta_ns,
        sum(starts::INTEGER) OVER w2 AS track_no,
-       addr_ord - max(CASE WHEN starts THEN addr_ord END) OVER w2 + 1 AS hop
+       addr_ord - max(CASE WHEN starts THEN addr_ord END) OVER w2 + 1 AS hop,
+       -- Rows are written bucket by bucket, so the lifetime aggregate's `addr_bucket = b` skips the other row groups.
+       bucket::UINTEGER AS addr_bucket
 FROM numbered
 WINDOW w2 AS (PARTITION BY capture, skb ORDER BY addr_ord ROWS UNBOUNDED PRECEDING);
+
+CREATE OR REPLACE TABLE event_track_map AS FROM event_track_rows(0, 1) LIMIT 0;
+INSERT INTO event_track_map BY NAME FROM event_track_rows($bucket, $buckets);
 
 CREATE OR REPLACE VIEW event_tracks AS
 SELECT m.capture::VARCHAR AS capture, m.seq, m.skb, m.track_no,
@@ -137,14 +151,15 @@ FROM c ASOF JOIN (SELECT * FROM k WHERE (SELECT count(*) FROM c) > 0) p
   ON p.capture = c.capture AND p.cpu = c.cpu AND p.okey < c.okey
 WHERE p.skb <> c.skb;
 
-CREATE OR REPLACE TABLE skb_tracks AS
+CREATE OR REPLACE MACRO skb_track_rows(bucket, buckets) AS TABLE
 WITH n AS (
   SELECT m.capture::VARCHAR AS capture, m.skb, m.track_no, m.hop, m.seq, m.cls, m.fkind, m.freason, m.in_free,
-         m.start_reason, m.delta_ns, r.ktime, r.func::VARCHAR AS func,
-         r.iface::VARCHAR AS iface, r.netns, r.saddr::VARCHAR AS saddr, r.daddr::VARCHAR AS daddr, r.sport, r.dport,
-         r.l4::VARCHAR AS l4
-  FROM event_track_map m
-  JOIN raw_events r ON r.capture = m.capture AND r.seq = m.seq
+         m.start_reason, m.delta_ns, r.ktime,
+         -- Dictionary (ENUM) codes, not text, until the lifetimes are built: a list of codes is fixed-width and DuckDB
+         -- can spill it; a list of strings it cannot, and the aggregate ran out of memory under any limit.
+         r.func, r.iface, r.netns, r.saddr, r.daddr, r.sport, r.dport, r.l4
+  FROM (FROM event_track_map WHERE addr_bucket = bucket) m
+  JOIN (FROM raw_events WHERE hash(skb) % buckets = bucket) r ON r.capture = m.capture AND r.seq = m.seq
 ), agg0 AS (
   SELECT capture, skb, track_no,
     min(seq) AS first_seq,
@@ -153,7 +168,7 @@ WITH n AS (
     -- list_sort on {hop, ...} is several times cheaper than ordered aggregates (list(x ORDER BY hop)).
     list_sort(list({'h': hop, 'f': func, 'i': iface, 'n': netns})) AS hl,
     arg_min({'saddr': saddr, 'sport': sport, 'daddr': daddr, 'dport': dport, 'l4': l4},
-            hop) FILTER (WHERE saddr IS NOT NULL AND saddr <> '') AS tuple,
+            hop) FILTER (WHERE saddr IS NOT NULL AND saddr::VARCHAR <> '') AS tuple,
     any_value(start_reason) FILTER (WHERE hop = 1) AS start_reason,
     arg_max(cls, hop) AS last_cls, arg_max(func, hop) AS last_func, arg_max(in_free, hop) AS last_in_free,
     coalesce(max(hop) FILTER (WHERE cls NOT IN ('free-entry', 'teardown', 'destructor', 'struct-release')), 0) AS last_work,
@@ -167,11 +182,15 @@ WITH n AS (
   FROM n
   GROUP BY capture, skb, track_no
 ), agg AS (
-  SELECT a.* EXCLUDE (hl, entries),
-         list_transform(hl, lambda x: x.f) AS funcs,
-         list_filter(list_transform(hl, lambda x: x.i), lambda v: v IS NOT NULL AND v <> '0') AS iface_seq,
+  SELECT a.* EXCLUDE (hl, entries, tuple, last_func),
+         -- Codes become text here, once per lifetime (the struct cast keeps a NULL tuple NULL).
+         a.tuple::STRUCT(saddr VARCHAR, sport USMALLINT, daddr VARCHAR, dport USMALLINT, l4 VARCHAR) AS tuple,
+         a.last_func::VARCHAR AS last_func,
+         list_transform(hl, lambda x: x.f::VARCHAR) AS funcs,
+         list_filter(list_transform(hl, lambda x: x.i::VARCHAR), lambda v: v IS NOT NULL AND v <> '0') AS iface_seq,
          list_filter(list_transform(hl, lambda x: x.n), lambda v: v IS NOT NULL AND v <> 0) AS netns_seq,
-         list_filter(entries, lambda e: e.h > a.last_work) AS final_free,
+         list_transform(list_filter(entries, lambda e: e.h > a.last_work),
+                        lambda e: {'h': e.h, 'f': e.f::VARCHAR, 'k': e.k, 'r': e.r}) AS final_free,
          list_filter(entries, lambda e: e.h > a.last_work AND e.k IN ('drop', 'unannotated'))[1] AS drop_entry,
          (a.last_xmit IS NOT NULL AND a.last_xmit > coalesce(a.last_onward, 0)) AS xmitted,
          coalesce(k.ts_mode, 'none') AS ts_mode
@@ -217,3 +236,6 @@ SELECT tr.capture, cn.node,
 FROM tr
 LEFT JOIN (SELECT capture, node FROM captures) cn ON cn.capture = tr.capture
 LEFT JOIN clone_parents p ON p.capture = tr.capture AND p.skb = tr.skb AND p.track_no = tr.track_no;
+
+CREATE OR REPLACE TABLE skb_tracks AS FROM skb_track_rows(0, 1) LIMIT 0;
+INSERT INTO skb_tracks BY NAME FROM skb_track_rows($bucket, $buckets);

@@ -1,6 +1,7 @@
 // Opens DuckDB over one or more captures: creates raw_events and the side tables, appends every complete batch,
 // runs queries/model/*.sql then queries/views/*.sql in name order, and (single capture, cache: true) keeps the result in <capture>/.cache.
-// How batches become chunks is analyze/append.ts's job; snapshots and names are analyze/side-tables.ts's.
+// The database is always a file (the cache, or a working file under the temp dir), so DuckDB can evict and spill
+// within its memory limit (analyze/db-resources.ts). How batches become chunks is analyze/append.ts's job.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -21,6 +22,8 @@ import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
 import { expandCaptures } from './sources.js';
 import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
 import { SKBTAPE_VERSION } from '../version.js';
+import { duckdbSettings, memoryLimitBytes, outOfMemory, workDir } from './db-resources.js';
+import { bucketCount, runSqlFile } from './view-runner.js';
 
 export interface OpenOptions {
   /** Persist the loaded database in <capture>/.cache/analysis.duckdb (single-capture opens only). */
@@ -71,8 +74,47 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
   }
   const ro = { warn, strict: opts.strict };
   if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, ro);
-  const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
-  return buildInto(instance, srcs, viewsDir, ro, null);
+  return buildWorking(srcs, viewsDir, ro);
+}
+
+/**
+ * An analysis nobody keeps (several captures, --no-cache, a cache we may not write), built in a working database file
+ * of its own under the temp dir and removed on close: in memory, DuckDB could not give back what the load holds
+ * (about 260 B per event) and the lifetime stage ran out of memory under any limit.
+ */
+async function buildWorking(srcs: CaptureSrc[], viewsDir: string, ro: Warned): Promise<Analysis> {
+  try {
+    const wd = workDir();
+    const instance = await createInstance(join(wd.path, 'analysis.duckdb'), join(wd.path, 'spill'), wd.remove);
+    return await buildInto(instance, srcs, viewsDir, ro, null, wd.remove);
+  } catch (e) {
+    if (e instanceof UserError) throw e;
+    // A full or read-only temp dir: the working file is only there to bound memory, so the analysis goes on without it.
+    ro.warn(`cannot write a working database under the temp dir (${(e as Error).message.split('\n')[0]}); analyzing in memory (--temp-dir)`);
+    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), srcs, viewsDir, ro, null, null);
+  }
+}
+
+/** Working files still to remove when the process ends without close() (an error between open and close). */
+const leftovers = new Set<() => void>();
+let exitHook = false;
+const cleanupOnExit = (remove: () => void): (() => void) => {
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => { for (const r of leftovers) try { r(); } catch { /* best effort at exit */ } });
+  }
+  leftovers.add(remove);
+  return () => { leftovers.delete(remove); remove(); };
+};
+
+/** A DuckDB instance over `path` with the run's memory limit and spill directory; `remove` undoes what it made. */
+async function createInstance(path: string, spillDir: string, remove: () => void, extra: Record<string, string> = {}): Promise<DuckDBInstance> {
+  try {
+    return await DuckDBInstance.create(path, { ...DB_CONFIG, ...duckdbSettings(spillDir), ...extra });
+  } catch (e) {
+    remove();
+    throw e;
+  }
 }
 
 /**
@@ -108,7 +150,9 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
 
 type Warned = ReadOptions & { warn: (m: string) => void };
 
-async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null): Promise<Analysis> {
+async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null,
+  removeFiles: (() => void) | null): Promise<Analysis> {
+  const cleanup = removeFiles === null ? null : cleanupOnExit(removeFiles);
   const warn = ro.warn;
   const conn = await instance.connect();
   try {
@@ -125,12 +169,16 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
   } catch (e) {
     conn.closeSync();
     instance.closeSync();
-    throw e;
+    cleanup?.();
+    // Out of memory is no disk problem: no fallback would help, the limit must go up.
+    throw outOfMemory(e) ?? e;
   }
-  return analysisOf(instance, conn, srcs.map((s) => s.id), 'loaded');
+  return analysisOf(instance, conn, srcs.map((s) => s.id), 'loaded', cleanup ?? undefined);
 }
 
-export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache'): Analysis {
+/** `afterClose`: removes the working files once DuckDB has let go of them. */
+export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnection, captureIds: string[], origin: 'loaded' | 'cache',
+  afterClose?: () => void): Analysis {
   let closed = false;
   return {
     instance, connection, captureIds, origin,
@@ -141,7 +189,7 @@ export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnectio
     close() {
       if (closed) return;
       closed = true;
-      try { connection.closeSync(); } finally { instance.closeSync(); }
+      try { connection.closeSync(); } finally { try { instance.closeSync(); } finally { afterClose?.(); } }
     },
   };
 }
@@ -150,10 +198,11 @@ export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnectio
 // Events
 
 /**
- * Batches are kept between the dictionary pass and the append pass when their files fit under this; above it they
- * are read twice. Files are LZ4-compressed (about 5x), so this is roughly 320 MB of decoded columns.
+ * Batches are kept between the dictionary pass and the append pass when their files fit under this (about 20 MB of
+ * decoded columns); above it they are read twice. Decoding is cheap (0.5 CPU-s per million events against about 10
+ * for the whole analysis), and keeping 64 MB of files, as before, held 300 MB of columns in the heap.
  */
-const KEEP_BYTES = 64 * 1024 * 1024;
+const KEEP_BYTES = 4 * 1024 * 1024;
 
 async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], ro: Warned): Promise<void> {
   const warn = ro.warn;
@@ -286,10 +335,13 @@ export function viewFiles(viewsDir: string): string[] {
   return [...sqlIn(join(viewsDir, '../model')), ...sqlIn(viewsDir)];
 }
 
-async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {
+/** Runs the model and view files; the lifetime stage in as many address buckets as the memory limit needs. */
+export async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {
+  const events = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${RAW_EVENTS}`)).getRowsJS()[0]![0]);
+  const buckets = bucketCount(events, memoryLimitBytes());
   for (const f of viewFiles(viewsDir)) {
     try {
-      await conn.run(readFileSync(f, 'utf8'));
+      await runSqlFile(conn, f, buckets);
     } catch (e) {
       throw new Error(`${f}: ${(e as Error).message}`, { cause: e });
     }
@@ -341,12 +393,13 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
     rmSync(tmp, { force: true });
     rmSync(`${tmp}.wal`, { force: true });
   } catch (e) {
-    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message}); loading in memory`);
-    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
+    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message}); analyzing without it`);
+    return buildWorking([s], viewsDir, ro);
   }
   try {
-    const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
-    const built = await buildInto(instance, [s], viewsDir, ro, fp);
+    const spill = workDir();
+    const instance = await createInstance(tmp, spill.path, spill.remove);
+    const built = await buildInto(instance, [s], viewsDir, ro, fp, spill.remove);
     try {
       await built.connection.run('CHECKPOINT');
     } finally {
@@ -358,8 +411,8 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
     // A full disk, a read-only capture, a directory we may not write: the cache is only a speed-up. Its partial
     // file goes, and the analysis is built in memory.
     for (const f of [tmp, `${tmp}.wal`]) try { rmSync(f, { force: true }); } catch { /* read-only: nothing was written */ }
-    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message.split('\n')[0]}); analyzing in memory`);
-    return buildInto(await DuckDBInstance.create(':memory:', DB_CONFIG), [s], viewsDir, ro, null);
+    warn(`${dirname(dbPath)}: cannot write the cache (${(e as Error).message.split('\n')[0]}); analyzing without it`);
+    return buildWorking([s], viewsDir, ro);
   }
   rmSync(`${tmp}.wal`, { force: true });
   const reopened = await tryOpenCache(dbPath, fp, s.id, 'loaded');
@@ -369,8 +422,15 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
 
 async function tryOpenCache(dbPath: string, fp: string, id: string, origin: 'loaded' | 'cache' = 'cache'): Promise<Analysis | null> {
   let instance: DuckDBInstance;
+  let spill: ReturnType<typeof workDir>;
   try {
-    instance = await DuckDBInstance.create(dbPath, { ...DB_CONFIG, access_mode: 'READ_ONLY' });
+    // A query over the cache (a sort of every event) spills too.
+    spill = workDir();
+  } catch {
+    return null;
+  }
+  try {
+    instance = await createInstance(dbPath, spill.path, spill.remove, { access_mode: 'READ_ONLY' });
   } catch {
     return null;
   }
@@ -378,11 +438,12 @@ async function tryOpenCache(dbPath: string, fp: string, id: string, origin: 'loa
   try {
     const r = await conn.runAndReadAll('SELECT fingerprint FROM skbtape_cache');
     const rows = r.getRowObjectsJS();
-    if (rows.length === 1 && rows[0]!['fingerprint'] === fp) return analysisOf(instance, conn, [id], origin);
+    if (rows.length === 1 && rows[0]!['fingerprint'] === fp) return analysisOf(instance, conn, [id], origin, cleanupOnExit(spill.remove));
   } catch {
     // An old or foreign file: rebuilt below.
   }
   conn.closeSync();
   instance.closeSync();
+  spill.remove();
   return null;
 }
