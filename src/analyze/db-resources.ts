@@ -13,7 +13,7 @@ const GiB = 1024 * MiB;
  * The smallest limit measured to analyze 1 M events (bench/analyze.mjs --limits): 64 MB, with the lifetime stage in
  * 21 address buckets. Below it DuckDB's per-thread buffers alone come near the limit.
  */
-export const MIN_MEMORY_LIMIT = 64 * MiB;
+export const MIN_MEMORY_LIMIT = 64e6;
 
 export interface AnalysisResources {
   /** DuckDB's memory_limit in bytes; null = chosen from the machine (defaultMemoryLimit). */
@@ -54,7 +54,7 @@ export function parseMemoryLimit(text: string, total = totalmem()): number {
     throw new UserError(`--memory-limit wants a size like 2GB, 512MB or 25% (of RAM), not '${text}'`, '--memory-limit');
   }
   if (bytes < MIN_MEMORY_LIMIT) {
-    throw new UserError(`--memory-limit ${text} is below the ${MIN_MEMORY_LIMIT / MiB} MB the lifetime stage needs`, '--memory-limit');
+    throw new UserError(`--memory-limit ${text} is below the ${MIN_MEMORY_LIMIT / 1e6} MB the lifetime stage needs`, '--memory-limit');
   }
   return Math.round(bytes);
 }

@@ -33,6 +33,8 @@ export interface OpenOptions {
   viewsDir?: string;
   /** A damaged, missing or duplicated batch is an error (exit 2) instead of a warning and a skip. */
   strict?: boolean;
+  /** Address buckets of the lifetime stage (default: from the event count and the memory limit); tests and benches. */
+  lifetimeBuckets?: number;
 }
 
 export type Row = Record<string, unknown>;
@@ -72,7 +74,7 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
     // A cache may have been built (with a warning) before a batch went bad: --strict checks the files themselves.
     if (opts.strict) for (const f of s.files) for (const _ of readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
   }
-  const ro = { warn, strict: opts.strict };
+  const ro = { warn, strict: opts.strict, buckets: opts.lifetimeBuckets };
   if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, ro);
   return buildWorking(srcs, viewsDir, ro);
 }
@@ -148,7 +150,7 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
   return srcs;
 }
 
-type Warned = ReadOptions & { warn: (m: string) => void };
+type Warned = ReadOptions & { warn: (m: string) => void; buckets?: number };
 
 async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null,
   removeFiles: (() => void) | null): Promise<Analysis> {
@@ -164,7 +166,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
     await loadEvents(conn, srcs, ro);
     await loadCaptureTables(conn, srcs, warn);
     await loadSideTables(conn, srcs, warn);
-    await runViews(conn, viewsDir);
+    await runViews(conn, viewsDir, ro.buckets);
     if (fingerprint !== null) await createAndFill(conn, 'skbtape_cache', [['fingerprint', 'VARCHAR']], [[fingerprint]]);
   } catch (e) {
     conn.closeSync();
@@ -336,9 +338,9 @@ export function viewFiles(viewsDir: string): string[] {
 }
 
 /** Runs the model and view files; the lifetime stage in as many address buckets as the memory limit needs. */
-export async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {
+export async function runViews(conn: DuckDBConnection, viewsDir: string, given?: number): Promise<void> {
   const events = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${RAW_EVENTS}`)).getRowsJS()[0]![0]);
-  const buckets = bucketCount(events, memoryLimitBytes());
+  const buckets = given ?? bucketCount(events, memoryLimitBytes());
   for (const f of viewFiles(viewsDir)) {
     try {
       await runSqlFile(conn, f, buckets);

@@ -7,7 +7,7 @@ import { paint } from '../render/color.js';
 import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 export function renderCheckText(r: CheckResult): string {
   const c = paint();
@@ -28,8 +28,7 @@ export function renderCheckText(r: CheckResult): string {
 const FORMAT: FormatSpec = {};
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('check')
+  const cmd = analysisResourceOptions(program.command('check'))
     .description(SUMMARIES.check)
     .argument('<capture>', 'capture directory')
     .argument('<rules>', 'rules file (YAML)')

@@ -6,15 +6,14 @@ import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string; strict: boolean }
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('diff')
+  const cmd = analysisResourceOptions(program.command('diff'))
     .description(SUMMARIES.diff)
     .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
     .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')

@@ -9,15 +9,14 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 interface Opts { parquet?: string; pcapng?: string; perfetto?: string; per: string; flow?: string; force: boolean; replace: boolean; format?: string; json?: boolean; color?: string; strict: boolean }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('export')
+  const cmd = analysisResourceOptions(program.command('export'))
     .description(SUMMARIES['export'])
     .argument('<captures...>', 'capture directories (or directories of captures); one for --pcapng and --perfetto')
     .option('--parquet <dir>', 'output directory (other captures already there are kept)')

@@ -7,14 +7,14 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { renderTable } from '../render/table.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { analysisResourceOptions } from './options.js';
 
 interface Opts { output: string; flow?: string; since?: string; until?: string; track: string[]; force: boolean; format?: string; json?: boolean; color?: string }
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('filter')
+  const cmd = analysisResourceOptions(program.command('filter'))
     .description(SUMMARIES['filter'])
     .argument('<capture>', 'capture directory to cut from (left as it is)')
     .requiredOption('-o, --output <dir>', 'the new capture directory')

@@ -7,15 +7,14 @@ import { FLOW_HELP } from '../analyze/flow-filter.js';
 import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 interface Opts { flow?: string; limit: string; format?: string; json?: boolean; color?: string; cache: boolean; between?: string[]; strict: boolean }
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('paths')
+  const cmd = analysisResourceOptions(program.command('paths'))
     .description(SUMMARIES.paths)
     .argument('<captures...>', 'capture directories (several, or a directory of captures: groups are per capture)')
     .option('--flow <filter>', `only lifetimes matching, e.g. 'host 10.244.2.61 and port 80' (${FLOW_HELP})`)

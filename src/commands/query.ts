@@ -7,15 +7,14 @@ import type { QuerySource } from '../analyze/query.js';
 import { addFormatOption, chosenFormat, formatRowChunks, type FormatSpec } from '../render/output.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 interface Opts { file?: string; report?: string; format?: string; json?: boolean; color?: string; param: string[]; cache: boolean; strict: boolean }
 
 const FORMAT: FormatSpec = { piped: 'ndjson' };
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('query')
+  const cmd = analysisResourceOptions(program.command('query'))
     .description(SUMMARIES.query)
     .argument('<args...>', 'capture directories (or directories of captures, or exported Parquet trees), then the SQL text (unless -f or --report is given)')
     .option('-f, --file <file.sql>', 'read the SQL from a file')

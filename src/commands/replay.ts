@@ -8,11 +8,10 @@ import { readManifest } from '../capture/manifest.js';
 import { newRenderState, renderHeader, renderJson, renderText } from '../render/pwru-layout.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
-import { strictOption } from './options.js';
+import { strictOption, analysisResourceOptions } from './options.js';
 
 export function register(program: Command): void {
-  program
-    .command('replay')
+  analysisResourceOptions(program.command('replay'))
     .description(SUMMARIES.replay)
     .argument('<dir>', 'capture directory')
     .option('--skb <addr>', 'only events of this skb address (0x…)')

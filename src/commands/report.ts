@@ -6,13 +6,13 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { progress, fmtBytes } from '../render/progress.js';
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
+import { analysisResourceOptions } from './options.js';
 
 interface Opts { output?: string; diff?: string; force: boolean; format?: string; json?: boolean; color?: string; cache: boolean }
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson'] };
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('report')
+  const cmd = analysisResourceOptions(program.command('report'))
     .description(SUMMARIES.report)
     .argument('<capture>', 'capture directory (A, with --diff)')
     .requiredOption('-o, --output <file.html>', 'where to write the page (refused if it exists, unless --force)')

@@ -6,6 +6,7 @@ import { addFormatOption, chosenFormat, formatRows, type FormatSpec } from '../r
 import { writeOut } from '../render/stdout.js';
 import { parseDuration } from './record.js';
 import { SUMMARIES } from './summaries.js';
+import { analysisResourceOptions } from './options.js';
 
 interface Opts { flow?: string; since?: string; until?: string; last?: string; format?: string; json?: boolean; color?: string; cache: boolean }
 /** `table` is the compact text, one line per lifetime (the default, piped too: it is what `grep` and a log want). */
@@ -13,8 +14,7 @@ const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson', 'csv'] };
 const COLUMNS = ['track', 'relNs', 'wall', 'src', 'dst', 'l4', 'srcIdentity', 'dstIdentity', 'srcEndpoint', 'dstEndpoint', 'tcpFlags', 'verdict', 'dropReason', 'dropSite', 'ifaces', 'netns', 'hops', 'durationNs'] as const;
 
 export function register(program: Command): void {
-  const cmd = program
-    .command('tracks')
+  const cmd = analysisResourceOptions(program.command('tracks'))
     .description(SUMMARIES.tracks)
     .argument('<capture>', 'capture directory')
     .option('--flow <filter>', `only lifetimes matching (${FLOW_HELP})`)
