@@ -49,3 +49,22 @@ it('streamed JSON and CSV print what the whole result printed: the array of obje
   const empty = await execa(SKBTAPE, ['query', cap, 'SELECT 1 AS a WHERE false', '--format', 'json']);
   expect(empty.stdout).toBe('[]');
 });
+
+it('replay piped to a reader that stops after two lines: its first lines, then a quiet exit 0', async () => {
+  const whole = (await execa(SKBTAPE, ['replay', cap])).stdout.split('\n');
+  expect(whole.length).toBeGreaterThan(50);
+  const child = execa(SKBTAPE, ['replay', cap], { reject: false, buffer: false });
+  const lines: string[] = [];
+  let text = '';
+  for await (const chunk of child.stdout!) {
+    text += String(chunk);
+    const parts = text.split('\n');
+    text = parts.pop()!;
+    lines.push(...parts);
+    if (lines.length >= 2) break; // closes the pipe, as `head -2` does
+  }
+  const r = await child;
+  expect(lines.slice(0, 2)).toEqual(whole.slice(0, 2));
+  expect(r.exitCode).toBe(0);
+  expect(String(r.stderr ?? '')).toBe('');
+});
