@@ -14,6 +14,7 @@ import { countsWarning } from '../capture/file-counts.js';
 import type { BatchEntry } from '../capture/integrity.js';
 import { UserError } from '../errors.js';
 import { capturePaths } from '../capture/dir.js';
+import { readLoss } from '../capture/loss.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
@@ -220,6 +221,11 @@ const CAPTURES_DEF: TableDef = [
 ];
 const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
 const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
+/** loss.ndjson as stored (capture/loss.ts); queries/views/25_loss.sql turns each report into a time window. */
+const LOSS_DEF: TableDef = [
+  ['capture', 'VARCHAR'], ['source', 'VARCHAR'], ['count', 'UBIGINT'], ['line', 'UINTEGER'], ['scope', 'VARCHAR'],
+  ['ktime_bound', 'UBIGINT'], ['text', 'VARCHAR'],
+];
 
 const bigOrNull = (s: string | undefined): bigint | null => (s !== undefined && /^-?\d+$/.test(s) ? BigInt(s) : null);
 
@@ -227,6 +233,7 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
   const caps: Cell[][] = [];
   const logs: Cell[][] = [];
   const rejects: Cell[][] = [];
+  const loss: Cell[][] = [];
   for (const s of srcs) {
     const m = s.manifest;
     caps.push([
@@ -239,10 +246,12 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
     const p = capturePaths(s.dir);
     for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);
     for (const o of ndjson(p.rejects, warn)) rejects.push([s.id, o['line'] as number, o['text'] as string, o['reason'] as string]);
+    for (const o of readLoss(s.dir, warn)) loss.push([s.id, o.source, o.count, o.line, o.scope, bigOrNull(o.ktimeEnd), o.text]);
   }
   await createAndFill(conn, 'captures', CAPTURES_DEF, caps);
   await createAndFill(conn, 'capture_logs', LOGS_DEF, logs);
   await createAndFill(conn, 'capture_rejects', REJECTS_DEF, rejects);
+  await createAndFill(conn, 'loss_reports', LOSS_DEF, loss);
 }
 
 /**
@@ -311,7 +320,7 @@ export function cacheFingerprint(s: { dir: string; files: string[] }, viewsDir: 
     const st = statSync(f);
     h.update(`${basename(f)} ${st.size} ${st.mtimeMs}\n`);
   }
-  for (const p of [capturePaths(s.dir).logs, capturePaths(s.dir).rejects, capturePaths(s.dir).snapshotsDir, join(s.dir, 'names')]) {
+  for (const p of [capturePaths(s.dir).logs, capturePaths(s.dir).rejects, capturePaths(s.dir).loss, capturePaths(s.dir).snapshotsDir, join(s.dir, 'names')]) {
     for (const f of existsSync(p) ? listFiles(p) : []) {
       const st = statSync(f);
       h.update(`${f} ${st.size} ${st.mtimeMs}\n`);

@@ -15,6 +15,7 @@ import { FastRow } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 import { applyIdentity } from './capture-id.js';
+import { LossLog } from './loss.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
@@ -403,7 +404,8 @@ export class LineAccumulator {
 
 /** Persists batches, logs and rejects into a capture directory, in order; each batch sealed and listed in `entries`. */
 export class CaptureFiles {
-  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = []) {
+  /** `loss`: told of every log row written, to keep the loss reports among them (capture/loss.ts). */
+  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = [], private readonly loss?: LossLog) {
     const p = capturePaths(dir);
     writing(p.eventsDir, () => mkdirSync(p.eventsDir, { recursive: true }));
     writing(p.logs, () => writeFileSync(p.logs, ''));
@@ -431,6 +433,7 @@ export class CaptureFiles {
       this.entries.push({ file: name, ...entry });
     }
     if (out.logs.length) writing(p.logs, () => appendFileSync(p.logs, out.logs.join('\n') + '\n'));
+    if (out.logs.length && this.loss) writing(p.loss, () => this.loss!.fromLogRows(out.logs));
     if (out.rejects.length) writing(p.rejects, () => appendFileSync(p.rejects, out.rejects.join('\n') + '\n'));
   }
 }
@@ -477,13 +480,16 @@ export class CaptureWriter {
   private readonly acc: LineAccumulator;
   private readonly files: CaptureFiles;
   private readonly onFlush?: (m: Manifest) => void;
+  /** Loss reports: found among log rows here; the recorder adds those of the tracer's stderr and its own. */
+  readonly loss: LossLog;
 
   constructor(dir: string, manifest: Manifest, opts: WriterOptions = {}) {
     this.dir = dir;
     this.manifest = manifest;
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
-    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []));
+    this.loss = new LossLog(dir, manifest);
+    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []), this.loss);
     // The recorder's manifest carries only what --node / --name asked for: the id is made here, where the directory is known.
     if (manifest.capture?.id === undefined) applyIdentity(manifest, dir, { node: manifest.capture?.node, name: manifest.capture?.name });
     writeManifest(dir, manifest);

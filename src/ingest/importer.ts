@@ -12,6 +12,7 @@ import { newManifest, writeManifest, type Manifest } from '../capture/manifest.j
 import { claimOutputDir } from '../capture/output-dir.js';
 import { applyIdentity } from '../capture/capture-id.js';
 import { capturePaths } from '../capture/dir.js';
+import { LossLog } from '../capture/loss.js';
 import { importStatus, progress } from '../render/progress.js';
 
 export interface ImportOptions {
@@ -89,7 +90,7 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   try {
     if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
       // Worker threads parse; this thread cuts chunks and writes results in order.
-      const files = new CaptureFiles(outDir, manifest.counts, (manifest.batches ??= []));
+      const files = new CaptureFiles(outDir, manifest.counts, (manifest.batches ??= []), new LossLog(outDir, manifest));
       writeManifest(outDir, manifest);
       finish = (status, reason) => {
         manifest.status = status;

@@ -53,6 +53,9 @@ const FUNC_PROG_RE = /^(.+)\((tc|xdp)\)$/;
 /** pwru prints these without a timestamp in some pastes; they are log lines all the same. */
 const BARE_LOG_RE = /^(\^C)?(Attaching kprobes|Attached \(ignored|Listening for events|Received signal|Printed \d+ events|Detaching kprobes|Per cpu buffer size|Attaching (tc-bpf|xdp) progs|Warn: |Failed to retrieve all ifaces|Unable to load packet drop|Opening non-skb-kprobe)/;
 
+/** bpftrace's own line when a perf buffer overflowed (the tracepoint source's output, saved and imported). */
+const BPFTRACE_LOST_RE = /^Lost \d+ events$/;
+
 const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
 
 /** Split on runs of blanks/tabs; the regex split measured fastest here (~100 ns a token) of the ways tried. */
@@ -699,7 +702,7 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
 /** Does this line stand on its own (an event start, JSON object, header, log or progress line)? */
 function startsOwnLine(line: string, state: ParserState): boolean {
   return line.charCodeAt(0) === 0x7b || eventStart(line, state, true) !== null || parseHeader(line) !== null
-    || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line);
+    || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line) || BPFTRACE_LOST_RE.test(line);
 }
 
 interface EventStart { body: string; abs: Layout['abs']; absTime: string | null; prefixLen: number; tokens: string[] | null }
@@ -813,6 +816,8 @@ function classifyNonEvent(line: string, state: ParserState): Parsed | null {
     const signal = /Received signal|Printed (\d+ )?events/.test(line);
     return { kind: 'log', logKind: signal ? 'signal' : 'log', text: line };
   }
+  // A loss report, kept as the tracer's log line (capture/loss.ts makes it a loss row).
+  if (BPFTRACE_LOST_RE.test(line)) { state.inEvent = false; return { kind: 'log', logKind: 'tracer', text: line }; }
   if (/^(panic: |fatal error: )/.test(line)) {
     state.inPanic = true;
     state.inEvent = false;

@@ -14,6 +14,7 @@ import { UserError } from '../errors.js';
 import { pumpLines } from '../ingest/pump.js';
 import type { InputFormat } from '../ingest/line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
+import { lossReport } from '../capture/loss.js';
 import { takeNameTables } from '../snapshots/name-tables.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { fmtBytes, fmtRate, progress } from '../render/progress.js';
@@ -274,13 +275,32 @@ function spawnTracer(r: Rec): TracerRun {
   const { plan, o } = r;
   let tracer: TracerRun;
   try {
-    tracer = startTracer(plan.cmd, plan.args, { readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: r.paths.pwruStderr, env: plan.env ?? o.env });
+    tracer = startTracer(plan.cmd, plan.args, {
+      readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: r.paths.pwruStderr, env: plan.env ?? o.env,
+      onStderrLine: (line) => stderrLoss(r, line),
+    });
   } catch (e) {
     r.writer.finish('failed', `cannot start ${plan.cmd}: ${(e as Error).message}`);
     throw new UserError(`cannot start ${plan.cmd}: ${(e as Error).message}`, '--pwru');
   }
   if (tracer.spawnArgv[0] === plan.cmd) r.manifest.warnings.push(`setpriv not found: ${plan.tool} is not killed if skbtape itself is killed`);
   return tracer;
+}
+
+/**
+ * pwru's own loss warnings on stderr (capture/loss.ts names the layouts) become loss reports. Its stderr is another
+ * pipe than its events, so the report sits at the stdout lines read so far, and the time it arrived (CLOCK_MONOTONIC,
+ * pwru's clock) bounds when the loss happened.
+ */
+function stderrLoss(r: Rec, line: string): void {
+  if (r.plan.tool !== 'pwru') return;
+  const rep = lossReport(line);
+  if (rep === null || rep.source !== 'pwru') return;
+  try {
+    r.writer.loss.add({ ...rep, line: r.manifest.counts.inputLines, ktimeEnd: process.hrtime.bigint().toString(), text: line });
+  } catch (e) {
+    writeFailed(r, e);
+  }
 }
 
 /** Reads the tracer's stdout into the capture; flushes on a timer; redraws the status line on a TTY. */
@@ -411,12 +431,17 @@ async function stopTracer(r: Rec, tracer: TracerRun): Promise<TracerExit> {
 async function drain(r: Rec, tracer: TracerRun, live: Live): Promise<void> {
   const { stop, manifest, plan } = r;
   const drained = await Promise.race([live.pumped.then(() => true), stop.hardRequested.then(() => sleep(2000)).then(() => false)]);
+  // Output we could not read is lost to the capture like events the kernel dropped: a loss report without a count.
+  const ownLoss = (text: string) => {
+    manifest.warnings.push(text);
+    try { r.writer.loss.add({ source: 'skbtape', count: null, line: manifest.counts.inputLines, scope: 'window', text }); } catch (e) { writeFailed(r, e); }
+  };
   if (!drained) {
     tracer.stdout.destroy();
-    manifest.warnings.push(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
+    ownLoss(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
   }
   const err = live.pumpError();
-  if (err) manifest.warnings.push(`reading ${plan.tool} output: ${err.message}`);
+  if (err) ownLoss(`reading ${plan.tool} output: ${err.message}`);
 }
 
 /** The facts a recording's final status is decided from. */
