@@ -56,13 +56,14 @@ export class LossLog {
   constructor(dir: string, private readonly manifest: Manifest) {
     this.file = capturePaths(dir).loss;
     if (!existsSync(this.file)) this.write(() => writeFileSync(this.file, ''));
-    manifest.loss ??= { reports: 0, events: 0, uncounted: 0 };
+    manifest.loss ??= { reports: 0, events: 0, uncounted: 0, sources: [] };
   }
 
   add(row: LossRow): void {
     this.write(() => appendFileSync(this.file, JSON.stringify(row) + '\n'));
     const s = this.manifest.loss!;
     s.reports++;
+    if (!s.sources.includes(row.source)) s.sources.push(row.source);
     if (row.count === null) s.uncounted++;
     else s.events += row.count;
   }
@@ -99,11 +100,10 @@ export function readLoss(dir: string, warn: (m: string) => void = () => {}): Los
   return out;
 }
 
-/** One line for summaries: `2 reports: 120 events lost (bpftrace)`; null without loss. */
-export function lossLine(m: Pick<Manifest, 'loss'>, rows?: readonly LossRow[]): string | null {
+/** One line for summaries: `2 loss report(s): 120 events lost (bpftrace)`; null without loss. */
+export function lossLine(m: Pick<Manifest, 'loss'>): string | null {
   const s = m.loss;
   if (!s || s.reports === 0) return null;
-  const sources = rows ? [...new Set(rows.map((r) => r.source))].join(', ') : null;
   const counted = s.uncounted ? `${s.events.toLocaleString('en-US')}+ events lost (${s.uncounted} report(s) without a count)` : `${s.events.toLocaleString('en-US')} events lost`;
-  return `${s.reports} loss report(s): ${counted}${sources ? ` (${sources})` : ''}`;
+  return `${s.reports} loss report(s): ${counted} (${s.sources.join(', ')})`;
 }

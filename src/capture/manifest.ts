@@ -71,7 +71,7 @@ export interface Manifest {
    * Loss reports (capture/loss.ts; the rows are loss.ndjson): how many, the events they count, and how many gave no
    * count. Absent in captures made before skbtape kept them (read as "not known", never as "no loss").
    */
-  loss?: { reports: number; events: number; uncounted: number };
+  loss?: { reports: number; events: number; uncounted: number; sources: string[] };
 }
 
 export function newManifest(source: Manifest['source']): Manifest {
