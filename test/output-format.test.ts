@@ -138,7 +138,7 @@ describe('every printing command', () => {
       [['reports', '--color', 'never', '--json'], (o) => expect(JSON.parse(o).length).toBeGreaterThan(3)],
       [['paths', good, '--color', 'never', '--json'], (o) => expect(JSON.parse(o).groups.length).toBeGreaterThan(0)],
       [['diff', good, good, '--color', 'never'], (o) => expect(o).toMatch(/no differences/)],
-      [['check', good, rules, '--json'], (o) => expect(JSON.parse(o).rules).toHaveLength(2)],
+      [['check', good, rules, '--json'], (o) => expect(JSON.parse(o).rules).toHaveLength(3)], // the two rules and the check's own 'no events lost'
       [['export', good, '--parquet', join(tmp, 'lake2'), '--color', 'never', '--json'], (o) => expect(JSON.parse(o).tables.length).toBeGreaterThan(0)],
       [['attach', good, '--phase', 'end', '--metrics', join(import.meta.dirname, '../samples/demo-snapshots/metrics-end.txt'), '--color', 'never', '--json', '--force'], (o) => expect(JSON.parse(o).phase).toBe('end')], // the demo holds end metrics: --force replaces them
     ];
