@@ -40,7 +40,7 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
     if (flow.text !== null && kept.get(a.captureIds[0]!) === 0) o.warn?.(emptyFlowWarning(flow.text, capture));
     out.write('{"displayTimeUnit":"ns","traceEvents":[\n');
     const r = await writeHops(a, emit);
-    const lost = manifest.tracepoint?.lostEvents ?? null;
+    const lost = manifest.loss?.events ?? manifest.tracepoint?.lostEvents ?? null;
     // Lost events: the tracer reports a total at the end, not when; a counter from 0 to that total over the capture.
     await emit({ ph: 'M', name: 'process_name', pid: 0, args: { name: `${a.captureIds[0]} (capture)` } });
     for (const [ts, v] of [[0, 0], [r.endUs, lost ?? 0]] as const) await emit({ ph: 'C', name: 'lost events', pid: 0, ts, args: { lost: v } });
