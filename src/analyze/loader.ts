@@ -22,6 +22,7 @@ import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
 import { expandCaptures } from './sources.js';
 import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from './side-tables.js';
 import { SKBTAPE_VERSION } from '../version.js';
+import { progress } from '../render/progress.js';
 
 export interface OpenOptions {
   /** Persist the loaded database in <capture>/.cache/analysis.duckdb (single-capture opens only). */
@@ -31,6 +32,11 @@ export interface OpenOptions {
   viewsDir?: string;
   /** A damaged, missing or duplicated batch is an error (exit 2) instead of a warning and a skip. */
   strict?: boolean;
+  /**
+   * Hears each phase of a load (`loading cap: batch 3 of 12`, `building the analysis: 20_skb_tracks.sql`). Default: a
+   * status line on stderr when it is a terminal (render/progress.ts), nothing when piped.
+   */
+  phase?: (text: string) => void;
 }
 
 export type Row = Record<string, unknown>;
@@ -70,10 +76,15 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
     // A cache may have been built (with a warning) before a batch went bad: --strict checks the files themselves.
     if (opts.strict) for (const f of s.files) for (const _ of readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
   }
-  const ro = { warn, strict: opts.strict };
-  if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, ro);
-  const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
-  return buildInto(instance, srcs, viewsDir, ro, null);
+  const bar = opts.phase ? null : progress();
+  const ro = { warn, strict: opts.strict, phase: opts.phase ?? ((t: string) => bar!.update(() => t)) };
+  try {
+    if (opts.cache && srcs.length === 1) return await openCached(srcs[0]!, viewsDir, ro);
+    const instance = await DuckDBInstance.create(':memory:', DB_CONFIG);
+    return await buildInto(instance, srcs, viewsDir, ro, null);
+  } finally {
+    bar?.done();
+  }
 }
 
 /**
@@ -107,7 +118,7 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
   return srcs;
 }
 
-type Warned = ReadOptions & { warn: (m: string) => void };
+type Warned = ReadOptions & { warn: (m: string) => void; phase: (text: string) => void };
 
 async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null): Promise<Analysis> {
   const warn = ro.warn;
@@ -121,7 +132,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
     await loadEvents(conn, srcs, ro);
     await loadCaptureTables(conn, srcs, warn);
     await loadSideTables(conn, srcs, warn);
-    await runViews(conn, viewsDir);
+    await runViews(conn, viewsDir, ro.phase);
     if (fingerprint !== null) await createAndFill(conn, 'skbtape_cache', [['fingerprint', 'VARCHAR']], [[fingerprint]]);
   } catch (e) {
     conn.closeSync();
@@ -165,7 +176,10 @@ async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], ro: Warned
   for (const s of srcs) {
     const mine: A.RecordBatch[] = [];
     // Cut files are reported here, once; the append pass (when it re-reads) stays quiet.
-    for (const f of s.files) for (const b of readBatchFile(f, s.entries.get(basename(f)), ro)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    s.files.forEach((f, i) => {
+      ro.phase(`loading ${s.id}: batch ${i + 1} of ${s.files.length}`);
+      for (const b of readBatchFile(f, s.entries.get(basename(f)), ro)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    });
     kept.push(mine);
   }
   const order = await createRawEvents(conn, srcs.map((s) => s.id), dicts);
@@ -295,8 +309,9 @@ export function viewFiles(viewsDir: string): string[] {
   return [...sqlIn(join(viewsDir, '../model')), ...sqlIn(viewsDir)];
 }
 
-async function runViews(conn: DuckDBConnection, viewsDir: string): Promise<void> {
+async function runViews(conn: DuckDBConnection, viewsDir: string, phase: (text: string) => void = () => {}): Promise<void> {
   for (const f of viewFiles(viewsDir)) {
+    phase(`building the analysis: ${basename(f)}`);
     try {
       await conn.run(readFileSync(f, 'utf8'));
     } catch (e) {
@@ -357,6 +372,7 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
     const instance = await DuckDBInstance.create(tmp, DB_CONFIG);
     const built = await buildInto(instance, [s], viewsDir, ro, fp);
     try {
+      ro.phase(`writing the cache ${join(CACHE_DIR, CACHE_DB)}`);
       await built.connection.run('CHECKPOINT');
     } finally {
       built.close();
