@@ -207,7 +207,10 @@ function releaseHeader(line: string): Layout | null {
   }
   if (t[i] !== 'CPU' || t[i + 1] !== 'PROCESS') return null;
   i += 2;
-  if (t[i] === 'FUNC') {
+  // `SKB CPU PROCESS FUNC` is also v1.0.7+ with --output-meta and --output-tuple off: its columns are left-aligned
+  // (`%-18s %-3s %-16s`: 16 blanks after SKB, one after CPU), Era C's right-aligned (`%18s %6s %16s`: 4 after SKB).
+  const leftAligned = /(^|\s)SKB {16}CPU PROCESS /.test(line);
+  if (t[i] === 'FUNC' && !(leftAligned && t.length === i + 1)) {
     if (t.length !== i + (t[i + 1] === 'TIMESTAMP' ? 2 : 1)) return null;
     const l = baseLayout('C');
     l.abs = abs;
