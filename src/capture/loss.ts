@@ -1,7 +1,7 @@
 // Loss reports of a capture: one row per report that events were lost before they reached us, in loss.ndjson, with
 // a summary in the manifest (`loss`). Who reports: bpftrace (`Lost N events` on stdout), pwru on stderr, and skbtape
 // itself (output it could not read). The time window of a report is computed at load time (queries/views/25_loss.sql).
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { capturePaths } from './dir.js';
 import type { Manifest } from './manifest.js';
 import { writeUserError } from '../errors.js';
@@ -55,7 +55,8 @@ export class LossLog {
 
   constructor(dir: string, private readonly manifest: Manifest) {
     this.file = capturePaths(dir).loss;
-    if (!existsSync(this.file)) this.write(() => writeFileSync(this.file, ''));
+    // The writer may be the first to touch the directory (an import or filter creates it as it goes).
+    if (!existsSync(this.file)) this.write(() => { mkdirSync(dir, { recursive: true }); writeFileSync(this.file, ''); });
     manifest.loss ??= { reports: 0, events: 0, uncounted: 0, sources: [] };
   }
 
