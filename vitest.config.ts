@@ -23,7 +23,9 @@ export default defineConfig({
     // No maxWorkers here: a project's own value would override the command line's (test/run-all.mjs gives 1 per half).
     reporters: ['default', './test/helpers/skip-reporter.ts'],
     projects: [
-      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...E2E, ...BALANCE] } },
+      // isolate: false: the unit files share one worker (and one load of DuckDB's native module and the sources):
+      // measured 18% less CPU on ten of them. They set no environment and mock nothing.
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: [...E2E, ...BALANCE], isolate: false } },
       { extends: true, test: { name: 'e2e', include: [...E2E, ...BALANCE], fileParallelism: false } },
     ],
   },
