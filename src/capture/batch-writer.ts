@@ -706,7 +706,9 @@ export class CaptureWriter {
   /** One event line from the byte-level parser (see LineAccumulator.addFast). */
   addFast(row: FastRow, whole: boolean): void {
     this.acc.addFast(row, whole);
-    if (this.acc.ready.length) this.flush(false);
+    // As after add(): the full batches only. Sealing the rows after them too would cut a one-row batch whenever a
+    // JSON event follows a text event that filled one; batches are cut by row count alone, as the workers' are.
+    if (this.acc.ready.length) this.flushReady();
   }
 
   /** One chunk parsed by an import worker (ingest/parallel.ts), in input order: durable as added lines would be. */
