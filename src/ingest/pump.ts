@@ -58,11 +58,20 @@ export interface ParallelPump {
 export function pumpParallel(input: Readable, writer: CaptureWriter, o: ParallelOptions, onChunk?: () => void): ParallelPump {
   const sink = { addChunk: (r: ChunkOutput) => { writer.addChunk(r); onChunk?.(); } };
   const feeder = new ParallelFeeder(sink, o);
+  let ended = false;
   const done = new Promise<number>((resolve, reject) => {
     const failed = (e: unknown) => {
+      ended = true;
       input.destroy();
       void feeder.close();
       reject(e);
+    };
+    // The end of the input, or its close without one (a pipe destroyed after a hard stop): what was read is kept,
+    // and the workers end (they would keep the process alive).
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      feeder.end().then(() => resolve(feeder.fastLines), reject);
     };
     input.on('error', failed);
     input.on('data', (b: Buffer | string) => {
@@ -76,13 +85,15 @@ export function pumpParallel(input: Readable, writer: CaptureWriter, o: Parallel
       input.pause();
       room.then(() => input.resume(), failed);
     });
-    input.on('end', () => feeder.end().then(() => resolve(feeder.fastLines), failed));
+    input.on('end', finish);
+    input.on('close', finish);
   });
   return {
     done,
     flush: async (includePending) => {
+      if (ended) return;
       await feeder.flush(includePending);
-      writer.flush(false);
+      if (!ended) writer.flush(false);
     },
   };
 }
