@@ -80,3 +80,14 @@ describe.skipIf(built)('parallel import = single-threaded import, byte for byte'
     });
   }
 });
+
+describe('the default number of workers', () => {
+  it('one per core (up to 4) on an idle machine; none while the cores are busy or on one core', async () => {
+    const { availableParallelism } = await import('node:os');
+    const { defaultWorkers } = await import('../src/ingest/parallel.js');
+    const cores = availableParallelism();
+    expect(defaultWorkers(0)).toBe(cores < 2 ? 0 : Math.min(cores, 4));
+    expect(defaultWorkers(cores)).toBe(0);
+    expect(defaultWorkers(cores - 1)).toBe(0);
+  });
+});

@@ -3,7 +3,7 @@
 // the capture writer appends those in input order, cutting batches at the same rows as one thread would (so the
 // capture is byte-identical: test/parallel-import.test.ts). Used by `import` and by `record` (live flushes too).
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -21,13 +21,19 @@ export function workerScript(): string | null {
   return null;
 }
 
+/** Idle cores the workers need before they pay (measured: with one core busy elsewhere, 2 workers ran 0.65-0.86x one thread). */
+const IDLE_CORES_NEEDED = 1.5;
+
 /**
- * Parser workers worth starting on this machine: one per core up to 4 (beyond that the main thread, which
- * assembles and compresses batches, is the bound); none on a single core, where a worker only adds copying.
+ * Parser workers worth starting on this machine now: one per core up to 4 (beyond that the main thread, which
+ * assembles and compresses batches, is the bound); none on a single core, or while other work keeps the cores
+ * busy (the 1-minute load average): a worker then only adds its start-up (a module load, ~0.4 CPU-s), copies and
+ * memory (~45 MB each), and the main thread's share is all the CPU there is.
  */
-export function defaultWorkers(): number {
+export function defaultWorkers(load = loadavg()[0]!): number {
   const n = availableParallelism();
-  return n < 2 || workerScript() === null ? 0 : Math.min(n, 4);
+  if (n < 2 || workerScript() === null || n - load < IDLE_CORES_NEEDED) return 0;
+  return Math.min(n, 4);
 }
 
 /**
