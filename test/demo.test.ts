@@ -15,7 +15,7 @@ it('demo --live no: imports the samples, shows paths with Cilium labels, and the
   const r = await execa(SKBTAPE, ['demo', '--live', 'no', '-o', tmp], { reject: false });
   expect(r.exitCode, r.stderr).toBe(0);
   expect(r.stdout).toMatch(/no live recording on this machine \(--live no\)/);
-  expect(r.stdout).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
+  expect(r.stdout).toContain('10.244.2.173:54864 (k8s:app=client (26328), ep 1617) → 10.244.2.61:80 (k8s:app=server (9764), ep 133) tcp');
   expect(r.stdout).toContain('summary: 1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)');
   // It ends by writing a report of its own captures and saying where.
   const page = join(tmp, 'report.html');

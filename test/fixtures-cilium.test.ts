@@ -7,12 +7,13 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
-  detectSnapshotKind,
+
   parseBpftoolNet,
   parseEndpointList,
   parseIpcacheList,
   parseMetricsList,
 } from '../src/snapshots/parsers.js';
+import { detectSnapshotKind } from '../src/snapshots/detect.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const BIN = path.join(here, 'fixtures', 'bin');

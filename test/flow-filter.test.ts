@@ -26,6 +26,7 @@ function show(n: FlowNode | null): string {
     case 'port': return `${dir}port ${t.port}`;
     case 'l4': return t.proto;
     case 'identity': case 'endpoint': return `${dir}${t.kind} ${t.id}`;
+    case 'label': return `${dir}label ${t.label}`;
     case 'verdict': return `verdict ${t.verdict}`;
     case 'netns': return `netns ${t.inode}`;
     default: return `${t.kind} ${t.name}`;
@@ -49,6 +50,7 @@ describe('flow filter: the tree', () => {
     expect(tree('udp dst port 53')).toBe('and(udp, dst port 53)');
     expect(tree('src 10.0.0.1 and dst net 10.0.0.0/8')).toBe('and(src addr 4:167772161-167772161, dst addr 4:167772160-184549375)');
     expect(tree('src identity 26328 and id 9764 and dst endpoint 133')).toBe('and(and(src identity 26328, identity 9764), dst endpoint 133)');
+    expect(tree('src identity k8s:app=client or id app=server')).toBe('or(src label k8s:app=client, label app=server)');
     expect(tree('func nf_hook_slow or reason skb_drop_reason_netfilter_drop or iface eth0 or netns 4026531840'))
       .toBe('or(or(or(func nf_hook_slow, reason NETFILTER_DROP), iface eth0), netns 4026531840)');
     expect(tree('  ')).toBe('');
@@ -76,6 +78,7 @@ describe('flow filter: the tree', () => {
     expect(err('net 10.0.0.0/33')).toBe("skbtape: --flow: '10.0.0.0/33': the prefix length wants 0-32 at position 5");
     expect(err('host 10.0.0.0/8')).toBe("skbtape: --flow: '10.0.0.0/8' is a network at position 6; write 'net 10.0.0.0/8'");
     expect(err('port 99999')).toBe("skbtape: --flow: 'port' wants a port number 0-65535, not '99999' at position 6");
+    expect(err('identity client')).toBe("skbtape: --flow: 'identity' wants a numeric Cilium identity or a label like k8s:app=client, not 'client' at position 10");
     expect(err('port')).toBe("skbtape: --flow: 'port' wants a port number 0-65535 at position 5, found the end");
     expect(err('verdict lost')).toBe("skbtape: --flow: 'verdict' wants one of delivered, transmitted, dropped, consumed, redirected, unknown, not 'lost' at position 9");
     expect(err('src tcp')).toBe("skbtape: --flow: 'src' wants host, net, port, identity, endpoint or an address after it, not 'tcp' at position 5");
@@ -136,6 +139,12 @@ describe('flow filter: answers on real captures', () => {
     expect(await kept(a, 'net 10.244.3.0/24')).toBe(0);
     expect(await kept(a, 'udp dst port 53')).toBe(0);
     expect(await kept(a, 'id 9764 and identity 26328')).toBe(9);
+    // By label (identities.json): the client's requests are the 6 lifetimes towards port 80.
+    expect(await kept(a, 'src identity k8s:app=client')).toBe(6);
+    expect(await kept(a, 'src identity app=client')).toBe(6);
+    expect(await kept(a, 'identity k8s:io.kubernetes.pod.namespace=default')).toBe(9);
+    expect(await kept(a, 'dst identity k8s:app=client')).toBe(3);
+    expect(await kept(a, 'identity k8s:app=nosuch or identity reserved:host')).toBe(0);
     expect(await kept(a, 'dst endpoint 133')).toBe(6);
     expect(await kept(a, 'func tcp_v4_rcv')).toBeGreaterThan(0);
     // Two eth0 (host and pod netns): a name matches both, the printed form or the ifindex one.

@@ -38,7 +38,7 @@ describe('journeys on the demo captures', () => {
     expect(r).toMatchObject({ capture: 'demo-drop', totalSkbs: 3, matchedSkbs: 3, totalGroups: 1 });
     const g = r.groups[0]!;
     expect(g.verdictText).toBe('dropped: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) on eth0:27');
-    expect(g.example.tupleText).toBe('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp');
+    expect(g.example.tupleText).toBe('10.244.2.173:54864 (k8s:app=client (26328), ep 1617) → 10.244.2.61:80 (k8s:app=server (9764), ep 133) tcp');
     expect(g.example.hops).toHaveLength(37);
     // Truncated pwru names (~3a6f7d4e8c73) come back whole from bpftool net; the pod netns entry is marked.
     expect(g.example.hops[0]).toMatchObject({ hop: 1, relNs: 0, func: '__netif_rx', iface: 'lxc3a6f7d4e8c73:26', netns: 4026531840, netnsChange: false });

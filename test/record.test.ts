@@ -163,8 +163,8 @@ describe('record: pwru argv, test command, snapshots', () => {
     expect(Date.parse(m.finishedAt!) - commandEnd).toBeGreaterThanOrEqual(700);
     // Snapshots at start and end through the fake cilium-dbg / bpftool; the ready file is gone.
     expect(m.snapshots.map((s) => `${s.phase}:${s.kind}:${s.status}`)).toEqual([
-      'start:endpoints:ok', 'start:ipcache:ok', 'start:metrics:ok', 'start:bpftool-net:ok',
-      'end:endpoints:ok', 'end:ipcache:ok', 'end:metrics:ok', 'end:bpftool-net:ok',
+      'start:endpoints:ok', 'start:ipcache:ok', 'start:metrics:ok', 'start:identities:ok', 'start:endpoint-list:ok', 'start:bpftool-net:ok',
+      'end:endpoints:ok', 'end:ipcache:ok', 'end:metrics:ok', 'end:identities:ok', 'end:endpoint-list:ok', 'end:bpftool-net:ok',
     ]);
     for (const s of m.snapshots) expect(existsSync(join(dir, s.file!))).toBe(true);
     expect(existsSync(join(dir, '.pwru-ready'))).toBe(false);
@@ -214,7 +214,7 @@ describe('record: pwru argv, test command, snapshots', () => {
     const m = readManifest(dir);
     expect(m.status).toBe('complete');
     expect(m.counts.events).toBe(416);
-    expect(m.snapshots).toHaveLength(8);
+    expect(m.snapshots).toHaveLength(12);
     for (const s of m.snapshots) {
       expect(s.status).toBe('unavailable');
       expect(s.reason).toMatch(/^(cilium-dbg|bpftool) not found on PATH$/);

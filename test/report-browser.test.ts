@@ -87,7 +87,7 @@ describe.skipIf(skip)('report in Chromium', () => {
     const { page, errors, requests } = await openReport(browser, file);
     expect(errors).toEqual([]);
     expect(requests).toHaveLength(1);
-    expect(await page.locator('[data-testid="diff-summary"]').textContent()).toBe('1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) in flow id:26328->id:9764:80/tcp');
+    expect(await page.locator('[data-testid="diff-summary"]').textContent()).toBe('1 flow changed, 1 new drop: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) in flow k8s:app=client (26328)->k8s:app=server (9764):80/tcp');
     const [a, b] = await Promise.all([0, 1].map((i) => page.locator('.sides > div').nth(i).locator('li').allTextContents()));
     // The first index where the two lists differ, found here, is where the page put its mark.
     const first = a!.findIndex((f, i) => f !== b![i]);

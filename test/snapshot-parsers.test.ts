@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { skipUnless } from './helpers/prereq.js';
 import { REAL_DIR, SHARED } from './helpers/real.js';
 import {
-  detectSnapshotKind,
+
   formatIp,
   ipToBigInt,
   parseBpftoolNet,
@@ -16,6 +16,7 @@ import {
   prefixRange,
   type SnapshotKind,
 } from '../src/snapshots/parsers.js';
+import { detectSnapshotKind } from '../src/snapshots/detect.js';
 
 const REAL = REAL_DIR;
 const SEED = path.join(SHARED, 'seed/000_7ab2082905dfc8aa.txt');
@@ -108,7 +109,8 @@ describe.skipIf(!haveSeed)('seed article (whitespace collapsed, author comments 
 // ---------------------------------------------------------------------------------------------------------------
 
 describe.skipIf(!haveReal)('every cilium/bpftool output in ../shared/real', () => {
-  const kindOf = (f: string): SnapshotKind | null =>
+  type MapKind = Exclude<SnapshotKind, 'identities' | 'endpoint-list'>;
+  const kindOf = (f: string): MapKind | null =>
     f.startsWith('endpoint-list-') ? 'endpoints'
     : f.startsWith('ipcache-list-') || f.startsWith('ipcache-mapget-') ? 'ipcache'
     : f.startsWith('metrics-') ? 'metrics'

@@ -10,6 +10,7 @@ import { readManifest } from '../src/capture/manifest.js';
 import { takeNameTables, readNameTables } from '../src/snapshots/name-tables.js';
 import { parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList } from '../src/snapshots/parsers.js';
 import { takeSnapshots } from '../src/snapshots/take.js';
+import { parseApiEndpointList, parseIdentityList } from '../src/snapshots/label-parsers.js';
 import { ROOT } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
 
@@ -38,17 +39,21 @@ function binDir(name: string, fakes: string[], scripts: Record<string, string> =
 const read = (dir: string, rel: string) => readFileSync(join(dir, rel), 'utf8');
 
 describe('takeSnapshots', () => {
-  it('local: four files, verbatim, each parses (10.244.2.173 is endpoint 1617)', async () => {
+  it('local: six files, verbatim, each parses (10.244.2.173 is endpoint 1617, identity 26328 is k8s:app=client)', async () => {
     const dir = out();
     const entries = await takeSnapshots(dir, 'start', { mode: 'local', env: withFakes() });
     expect(entries.map((e) => [e.kind, e.status, e.file])).toEqual([
       ['endpoints', 'ok', 'snapshots/start/endpoints.json'],
       ['ipcache', 'ok', 'snapshots/start/ipcache.json'],
       ['metrics', 'ok', 'snapshots/start/metrics.json'],
+      ['identities', 'ok', 'snapshots/start/identities.json'],
+      ['endpoint-list', 'ok', 'snapshots/start/endpoint-list.json'],
       ['bpftool-net', 'ok', 'snapshots/start/bpftool-net.json'],
     ]);
     expect(entries[0]!.argv).toEqual(['cilium-dbg', 'bpf', 'endpoint', 'list', '-o', 'json']);
-    expect(entries[3]!.argv).toEqual(['bpftool', '-j', 'net']);
+    expect(entries[3]!.argv).toEqual(['cilium-dbg', 'identity', 'list', '-o', 'json']);
+    expect(entries[4]!.argv).toEqual(['cilium-dbg', 'endpoint', 'list', '-o', 'json']);
+    expect(entries[5]!.argv).toEqual(['bpftool', '-j', 'net']);
     for (const e of entries) expect(Date.parse(e.takenAt!)).toBeGreaterThan(0);
     // Verbatim: byte-equal to what the tool printed, trailing blank line included.
     const direct = await execa(join(FAKES, 'cilium-dbg'), ['bpf', 'endpoint', 'list', '-o', 'json'], { stripFinalNewline: false });
@@ -61,6 +66,11 @@ describe('takeSnapshots', () => {
     expect(ipc.rows.find((r) => r.prefix === '10.244.2.173/32')?.identity).toBe(26328);
     expect(parseMetricsList(read(dir, 'snapshots/start/metrics.json')).rows).toHaveLength(19);
     expect(parseBpftoolNet(read(dir, 'snapshots/start/bpftool-net.json')).rows.find((r) => r.ifindex === 26)?.iface).toBe('lxc3a6f7d4e8c73');
+    const ids = parseIdentityList(read(dir, 'snapshots/start/identities.json'));
+    expect(ids.warnings).toEqual([]);
+    expect(ids.rows.filter((r) => r.identity === 26328).map((r) => r.label)).toContain('k8s:app=client');
+    const eps = parseApiEndpointList(read(dir, 'snapshots/start/endpoint-list.json'));
+    expect(eps.rows.find((r) => r.endpointId === 1617)).toMatchObject({ identity: 26328, pod: 'client', namespace: 'default', ipv4: '10.244.2.173' });
   });
 
   it('kubectl: finds the node\'s agent pod, then execs cilium-dbg in it; bpftool stays local', async () => {
@@ -69,14 +79,14 @@ describe('takeSnapshots', () => {
     const entries = await takeSnapshots(dir, 'end', { mode: 'kubectl', node: 'worker-2', env });
     expect(entries.every((e) => e.status === 'ok')).toBe(true);
     expect(entries[1]!.argv).toEqual(['kubectl', '-n', 'kube-system', 'exec', 'cilium-w2def', '-c', 'cilium-agent', '--', 'cilium-dbg', 'bpf', 'ipcache', 'list', '-o', 'json']);
-    expect(entries[3]!.argv).toEqual(['bpftool', '-j', 'net']);
+    expect(entries[5]!.argv).toEqual(['bpftool', '-j', 'net']);
     expect(parseEndpointList(read(dir, 'snapshots/end/endpoints.json')).rows.find((r) => r.ip === '10.244.2.173')?.endpointId).toBe(1617);
 
     // A given pod skips the lookup; an unknown node fails each cilium entry with the reason, bpftool still taken.
     const given = await takeSnapshots(out(), 'start', { mode: 'kubectl', ciliumPod: 'cilium-w1abc', env });
     expect(given[0]!.argv).toContain('cilium-w1abc');
     const none = await takeSnapshots(out(), 'start', { mode: 'kubectl', node: 'worker-9', env });
-    expect(none.map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'ok']);
+    expect(none.map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed', 'ok']);
     expect(none[0]!.reason).toBe(
       'no cilium pod on node worker-9 (ran: kubectl -n kube-system get pods -l k8s-app=cilium --field-selector spec.nodeName=worker-9 -o name: No resources found in kube-system namespace.)',
     );
@@ -85,13 +95,13 @@ describe('takeSnapshots', () => {
   it('SKBTAPE_FAKE_CILIUM_FAIL=1: failed entries with the first stderr line, after retrying the text form', async () => {
     const dir = out();
     const entries = await takeSnapshots(dir, 'start', { mode: 'local', env: withFakes({ SKBTAPE_FAKE_CILIUM_FAIL: '1' }) });
-    expect(entries.slice(0, 3).map((e) => e.status)).toEqual(['failed', 'failed', 'failed']);
+    expect(entries.slice(0, 5).map((e) => e.status)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
     expect(entries[0]).toMatchObject({
       argv: ['cilium-dbg', 'bpf', 'endpoint', 'list'],
       reason: 'Please run "cilium bpf endpoint list" command(s) with root privileges.',
     });
     expect(entries[0]!.file).toBeUndefined();
-    expect(entries[3]!.status).toBe('ok');
+    expect(entries[5]!.status).toBe('ok');
     expect(readdirSync(join(dir, 'snapshots/start'))).toEqual(['bpftool-net.json']);
   });
 
@@ -102,6 +112,8 @@ describe('takeSnapshots', () => {
       ['endpoints', 'unavailable', 'cilium-dbg not found on PATH'],
       ['ipcache', 'unavailable', 'cilium-dbg not found on PATH'],
       ['metrics', 'unavailable', 'cilium-dbg not found on PATH'],
+      ['identities', 'unavailable', 'cilium-dbg not found on PATH'],
+      ['endpoint-list', 'unavailable', 'cilium-dbg not found on PATH'],
       ['bpftool-net', 'ok', undefined],
     ]);
     const noKubectl = await takeSnapshots(out(), 'start', { mode: 'kubectl', node: 'w', env: { ...process.env, PATH: bin } });
@@ -153,16 +165,16 @@ describe('takeNameTables on the real host', () => {
 });
 
 describe('skbtape snapshot (CLI)', () => {
-  it('takes all four and says so; the capture is complete with zero events', async () => {
+  it('takes all six and says so; the capture is complete with zero events', async () => {
     const dir = out();
     const r = await cli(['snapshot', '-o', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
-    expect(r.stdout).toContain(`${dir}: 4 of 4 snapshots taken`);
+    expect(r.stdout).toContain(`${dir}: 6 of 6 snapshots taken`);
     expect(r.stdout).toMatch(/^endpoints\s+ok\s+snapshots\/start\/endpoints\.json$/m);
     const m = readManifest(dir);
     expect(m).toMatchObject({ status: 'complete', source: { kind: 'live' }, counts: { events: 0 } });
-    expect(m.snapshots.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok']);
+    expect(m.snapshots.map((s) => s.status)).toEqual(['ok', 'ok', 'ok', 'ok', 'ok', 'ok']);
     expect(existsSync(join(dir, 'names/start.json'))).toBe(true);
     const info = await cli(['info', dir, '--json']);
     expect(info.exitCode, info.stderr).toBe(0);
@@ -184,7 +196,7 @@ describe('skbtape snapshot (CLI)', () => {
     // --require-snapshots: the same partial result is a failure.
     const strict = await cli(['snapshot', '-o', out(), '--require-snapshots'], { ...process.env, PATH: binDir('cli-bpftool-strict', ['bpftool']) });
     expect(strict.exitCode).toBe(1);
-    expect(strict.stderr.trim().split('\n').at(-1)).toBe('skbtape: --require-snapshots: 3 of 4 not taken (endpoints, ipcache, metrics)');
+    expect(strict.stderr.trim().split('\n').at(-1)).toBe('skbtape: --require-snapshots: 5 of 6 not taken (endpoints, ipcache, metrics, identities, endpoint-list)');
     const all = await cli(['snapshot', '-o', out(), '--require-snapshots']);
     expect(all.exitCode, all.stderr).toBe(0);
 
@@ -192,7 +204,7 @@ describe('skbtape snapshot (CLI)', () => {
     const none = await cli(['snapshot', '-o', dir2], { ...process.env, PATH: binDir('cli-node-only', []) });
     expect(none.exitCode).toBe(1);
     expect(none.stderr.trim().split('\n').at(-1)).toBe('skbtape: no snapshot could be taken (the capture directory records why)');
-    expect(readManifest(dir2).snapshots.map((s) => s.status)).toEqual(['unavailable', 'unavailable', 'unavailable', 'unavailable']);
+    expect(readManifest(dir2).snapshots.map((s) => s.status)).toEqual(Array(6).fill('unavailable'));
   });
 
   it('bad flags and a non-empty output: one line, exit 2', async () => {
@@ -232,7 +244,9 @@ describe('skbtape attach (CLI)', () => {
     const ipc = await save('ipc.json', ['cilium-dbg', 'bpf', 'ipcache', 'list', '-o', 'json']);
     const met = await save('met.txt', ['cilium-dbg', 'bpf', 'metrics', 'list']);
     const net = await save('net.txt', ['bpftool', 'net']);
-    const r = await cli(['attach', dir, '--phase', 'end', '--endpoints', ep, '--ipcache', ipc, '--metrics', met, '--bpftool-net', net]);
+    const ids = await save('ids.txt', ['cilium-dbg', 'identity', 'list']);
+    const eps = await save('eps.json', ['cilium-dbg', 'endpoint', 'list', '-o', 'json']);
+    const r = await cli(['attach', dir, '--phase', 'end', '--endpoints', ep, '--ipcache', ipc, '--metrics', met, '--bpftool-net', net, '--identities', ids, '--endpoint-list', eps]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).toBe('');
     expect(r.stdout).toMatch(/^endpoints\s+7\s+0\s+snapshots\/end\/endpoints\.txt$/m);
@@ -244,8 +258,13 @@ describe('skbtape attach (CLI)', () => {
       ['ipcache', 'attached', 'snapshots/end/ipcache.json'],
       ['metrics', 'attached', 'snapshots/end/metrics.txt'],
       ['bpftool-net', 'attached', 'snapshots/end/bpftool-net.txt'],
+      ['identities', 'attached', 'snapshots/end/identities.txt'],
+      ['endpoint-list', 'attached', 'snapshots/end/endpoint-list.json'],
     ]);
-    expect(m.snapshots.filter((s) => s.phase === 'start')).toHaveLength(4);
+    // Rows read, counted by hand from the fake's tables: 18 labels (8 reserved + 2 pods x 5), 2 endpoints.
+    expect(r.stdout).toMatch(/^identities\s+18\s+0\s+snapshots\/end\/identities\.txt$/m);
+    expect(r.stdout).toMatch(/^endpoint-list\s+2\s+0\s+snapshots\/end\/endpoint-list\.json$/m);
+    expect(m.snapshots.filter((s) => s.phase === 'start')).toHaveLength(6);
 
     // The start endpoints were taken: attaching over them is refused, and the taken file kept, unless --force.
     const kept = await cli(['attach', dir, '--endpoints', ep]);
@@ -308,7 +327,7 @@ describe('skbtape attach (CLI)', () => {
     const missing = await cli(['attach', dir, '--metrics', join(saved, 'nope.txt')]);
     expect([missing.exitCode, missing.stderr.trim()]).toEqual([2, `skbtape: cannot read ${join(saved, 'nope.txt')}: no such file or directory (${join(saved, 'nope.txt')})`]);
     const nothing = await cli(['attach', dir]);
-    expect([nothing.exitCode, nothing.stderr.trim()]).toEqual([2, 'skbtape: nothing to attach: give at least one of --endpoints, --ipcache, --metrics, --bpftool-net, --node or --name (attach)']);
+    expect([nothing.exitCode, nothing.stderr.trim()]).toEqual([2, 'skbtape: nothing to attach: give at least one of --endpoints, --ipcache, --metrics, --bpftool-net, --identities, --endpoint-list, --node or --name (attach)']);
     const phase = await cli(['attach', dir, '--phase', 'middle', '--metrics', ipc]);
     expect([phase.exitCode, phase.stderr.trim()]).toEqual([2, "skbtape: --phase wants start or end, not 'middle' (--phase)"]);
     const notCap = await cli(['attach', saved, '--ipcache', ipc]);

@@ -68,7 +68,7 @@ describe('tracks: the compact view', () => {
     const lines = text.stdout.split('\n');
     expect(lines[0]).toBe('drop: 3 of 3 matching skb lifetime(s) (3 in the capture)');
     expect(lines).toHaveLength(4);
-    expect(lines[1]).toContain('10.244.2.173:54864 (id 26328, ep 1617) → 10.244.2.61:80 (id 9764, ep 133) tcp  SYN  DROPPED SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)');
+    expect(lines[1]).toContain('10.244.2.173:54864 (k8s:app=client (26328), ep 1617) → 10.244.2.61:80 (k8s:app=server (9764), ep 133) tcp  SYN  DROPPED SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow)');
     expect(lines[2]).toMatch(new RegExp(`^\\+${(rel[1]! / 1e9).toFixed(6).replace('.', '\\.')}s `));
     const nd = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l));
     expect(nd(since.stdout).map((x) => x.track)).toEqual(['drop:0xffff91ba905e1ce8:2', 'drop:0xffff91ba905e1ce8:3']);

@@ -29,7 +29,7 @@ SELECT w.track_id, w.first_seq, w.rel_ns,
             THEN make_timestamp(((w.first_ktime::HUGEINT + w.clock_offset_ns) // 1000)::BIGINT) END AS wall,
        nullif(w.tuple.saddr, '') AS saddr, w.tuple.sport AS sport, nullif(w.tuple.daddr, '') AS daddr, w.tuple.dport AS dport,
        lower(nullif(w.tuple.l4, '')) AS l4,
-       w.src_identity, w.src_endpoint, w.dst_identity, w.dst_endpoint,
+       w.src_identity, sn.name AS src_identity_name, w.src_endpoint, w.dst_identity, dn.name AS dst_identity_name, w.dst_endpoint,
        CASE WHEN fl.flags IS NOT NULL THEN concat_ws('|',
          CASE WHEN fl.flags & 2 <> 0 THEN 'SYN' END, CASE WHEN fl.flags & 1 <> 0 THEN 'FIN' END,
          CASE WHEN fl.flags & 4 <> 0 THEN 'RST' END, CASE WHEN fl.flags & 8 <> 0 THEN 'PSH' END,
@@ -37,4 +37,6 @@ SELECT w.track_id, w.first_seq, w.rel_ns,
        w.verdict, w.drop_label, w.drop_site, w.ifaces, w.netns_crossed AS netns, w.hops, w.duration_ns
 FROM win w
 LEFT JOIN fl ON fl.capture = w.capture AND fl.skb = w.skb AND fl.track_no = w.track_no
+LEFT JOIN identity_names sn ON sn.capture = w.capture AND sn.identity = w.src_identity
+LEFT JOIN identity_names dn ON dn.capture = w.capture AND dn.identity = w.dst_identity
 ORDER BY w.capture, w.first_seq;

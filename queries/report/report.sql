@@ -1,6 +1,6 @@
 -- (internal: `skbtape report`) The aggregates the HTML report embeds, one statement per block, separated by `-- @name`.
 -- Grain: per block below; every block reads the whole capture (one capture per Analysis) and is capped by $cap_*.
--- Inputs: skb_tracks, track_flows, event_track_map, raw_events, metrics_delta.
+-- Inputs: skb_tracks, track_flows, event_track_map, raw_events, metrics_delta, identity_names.
 -- Rules: aggregated here so the page holds counts, never events (but the example tracks' own lines); caps are
 --   parameters and the page says what they left out. Times are between function ENTRIES (pwru gives entry times).
 -- @verdicts
@@ -13,13 +13,16 @@ WITH v AS (
          t.verdict, count(*) AS n
   FROM track_flows f JOIN skb_tracks t ON t.capture = f.capture AND t.skb = f.skb AND t.track_no = f.track_no
   GROUP BY f.flow, t.verdict
-)
+), g AS (
 SELECT flow, any_value(client) AS client, any_value(server) AS server, any_value(port) AS port, any_value(l4) AS l4,
        any_value(client_identity) AS client_identity, any_value(server_identity) AS server_identity,
        any_value(client_endpoint) AS client_endpoint, any_value(server_endpoint) AS server_endpoint,
        sum(n)::BIGINT AS tracks, coalesce(sum(n) FILTER (WHERE verdict = 'dropped'), 0)::BIGINT AS dropped,
        list({'verdict': verdict, 'n': n} ORDER BY n DESC, verdict) AS verdicts
 FROM v GROUP BY flow
+), names AS (SELECT identity, any_value(name) AS name FROM identity_names GROUP BY identity)
+SELECT g.*, cn.name AS client_identity_name, sn.name AS server_identity_name
+FROM g LEFT JOIN names cn ON cn.identity = g.client_identity LEFT JOIN names sn ON sn.identity = g.server_identity
 ORDER BY dropped DESC, tracks DESC, flow
 LIMIT $cap_flows;
 -- @flow_count

@@ -13,7 +13,7 @@ import { dropReasonName } from '../capture/vocabulary.js';
 
 /** The grammar in one line, for --help texts. The README states it once, in full. */
 export const FLOW_HELP =
-  "pcap-like: [src|dst] host ADDR | net CIDR | port N | identity N (id) | endpoint N; tcp|udp|icmp|icmp6|sctp; " +
+  "pcap-like: [src|dst] host ADDR | net CIDR | port N | identity N|LABEL (id) | endpoint N; tcp|udp|icmp|icmp6|sctp; " +
   'verdict V, func NAME, reason NAME, iface NAME, netns N, node NAME; joined by and/or/not (&& || !) and parentheses';
 
 export type Dir = 'src' | 'dst' | 'any';
@@ -22,6 +22,8 @@ export type Term =
   | { kind: 'port'; dir: Dir; port: number }
   | { kind: 'l4'; proto: string }
   | { kind: 'identity'; dir: Dir; id: number }
+  /** `identity k8s:app=client` (or `app=client`, any source): the side's identity carries that label. */
+  | { kind: 'label'; dir: Dir; label: string }
   | { kind: 'endpoint'; dir: Dir; id: number }
   | { kind: 'verdict'; verdict: string }
   | { kind: 'func'; name: string }
@@ -102,7 +104,15 @@ export function parseFlow(text: string | undefined, ctx: ParseContext = {}): Flo
       case 'host': return address(value(kw, 'an IPv4 or IPv6 address'), dir, false, fail);
       case 'net': return address(value(kw, 'a CIDR like 10.244.2.0/24 or fd00::/64'), dir, true, fail);
       case 'port': return { kind: 'port', dir, port: number(kw, 65535, 'a port number 0-65535') };
-      case 'identity': case 'id': return { kind: 'identity', dir, id: number(kw, 0xffffffff, 'a numeric Cilium identity') };
+      case 'identity': case 'id': {
+        const t = toks[i];
+        // A label (`k8s:app=client`, `app=client`, `reserved:host`) rather than a number: named by the identity snapshots.
+        if (t !== undefined && !/^\d+$/.test(t.text) && /^([\w.-]+:)?[\w./-]+(=\S*)?$/.test(t.text) && (t.text.includes(':') || t.text.includes('='))) {
+          i++;
+          return { kind: 'label', dir, label: t.text };
+        }
+        return { kind: 'identity', dir, id: number(kw, 0xffffffff, 'a numeric Cilium identity or a label like k8s:app=client') };
+      }
       case 'endpoint': return { kind: 'endpoint', dir, id: number(kw, 0xffff, 'a numeric Cilium endpoint id') };
     }
     if (dir !== 'any') {
@@ -244,6 +254,13 @@ export function compileFlow(node: FlowNode | null, text: string | null = null, p
       case 'port': { const x = p(t.port); return sides(t.dir, (s) => `${s}port = ${x}`); }
       case 'l4': return `l4 = ${p(t.proto)}`;
       case 'identity': { const x = p(t.id); return sides(t.dir, (s) => `${s}_identity = ${x}`); }
+      case 'label': {
+        // Without a `source:` the label matches in any source (`app=client` is `k8s:app=client`). A reserved
+        // identity is named by Cilium's fixed table even when no identity snapshot was taken.
+        const x = p(t.label), anySource = p(!t.label.includes(':'));
+        return sides(t.dir, (s) => `(${s}_identity IN (SELECT l.identity FROM identity_labels l WHERE l.capture = track_flow.capture ` +
+          `AND (l.label = ${x} OR (${anySource} AND substr(l.label, strpos(l.label, ':') + 1) = ${x}))) OR cilium_reserved_label(${s}_identity) = ${x})`);
+      }
       case 'endpoint': { const x = p(t.id); return sides(t.dir, (s) => `${s}_endpoint = ${x}`); }
       case 'verdict': return `verdict = ${p(t.verdict)}`;
       case 'func': { const x = p(t.name); return `(list_contains(funcs, ${x}) OR list_contains(func_bases, ${x}))`; }

@@ -6,6 +6,7 @@ import { openAnalysis, type Analysis, type Row } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';
 import { sqlFile } from './sql-files.js';
+import { identityText } from '../render/identity.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Journeys
@@ -27,7 +28,15 @@ export interface Hop {
   len: number | null;
 }
 
-export interface Endpoint { addr: string; port: number | null; identity: number | null; endpoint: number | null }
+export interface Endpoint {
+  addr: string;
+  port: number | null;
+  identity: number | null;
+  /** The identity's name (render/identity.ts) and labels from the identity snapshots; null when none names it. */
+  identityName: string | null;
+  identityLabels: string[] | null;
+  endpoint: number | null;
+}
 
 export interface PathGroup {
   /** The capture whose lifetimes these are. */
@@ -142,10 +151,15 @@ function toGroup(g: Row, hops: Hop[]): PathGroup {
     ns = h.netns;
   }
   const t = g['tuple'] as { saddr?: string; sport?: number; daddr?: string; dport?: number; l4?: string } | null;
-  const side = (addr: string | undefined, port: number | undefined, id: unknown, ep: unknown): Endpoint | null =>
-    addr ? { addr, port: port ?? null, identity: num(id), endpoint: num(ep) } : null;
-  const src = t ? side(t.saddr, t.sport, g['src_identity'], g['src_endpoint']) : null;
-  const dst = t ? side(t.daddr, t.dport, g['dst_identity'], g['dst_endpoint']) : null;
+  const side = (addr: string | undefined, port: number | undefined, k: 'src' | 'dst'): Endpoint | null =>
+    addr
+      ? {
+        addr, port: port ?? null, identity: num(g[`${k}_identity`]), identityName: str(g[`${k}_identity_name`]),
+        identityLabels: (g[`${k}_identity_labels`] as string[] | null) ?? null, endpoint: num(g[`${k}_endpoint`]),
+      }
+      : null;
+  const src = t ? side(t.saddr, t.sport, 'src') : null;
+  const dst = t ? side(t.daddr, t.dport, 'dst') : null;
   const l4 = str(t?.l4);
   const verdict = String(g['verdict']);
   return {
@@ -169,7 +183,7 @@ function toGroup(g: Row, hops: Hop[]): PathGroup {
 
 function endpointText(e: Endpoint): string {
   const addr = e.addr.includes(':') ? `[${e.addr}]` : e.addr;
-  const labels = [e.identity !== null ? `id ${e.identity}` : null, e.endpoint !== null ? `ep ${e.endpoint}` : null].filter(Boolean);
+  const labels = [e.identity !== null ? identityText(e.identity, e.identityName) : null, e.endpoint !== null ? `ep ${e.endpoint}` : null].filter(Boolean);
   return `${addr}${e.port !== null ? `:${e.port}` : ''}${labels.length ? ` (${labels.join(', ')})` : ''}`;
 }
 

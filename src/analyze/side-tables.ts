@@ -7,6 +7,7 @@ import { capturePaths, type Phase, type SnapshotKind } from '../capture/dir.js';
 import {
   parseBpftoolNet, parseEndpointList, parseIpcacheList, parseIp, parseMetricsList, type ParseResult, type ParseWarning,
 } from '../snapshots/parsers.js';
+import { parseApiEndpointList, parseIdentityList } from '../snapshots/label-parsers.js';
 
 export type SqlType = 'VARCHAR' | 'BOOLEAN' | 'UTINYINT' | 'USMALLINT' | 'UINTEGER' | 'INTEGER' | 'BIGINT' | 'UBIGINT' | 'UHUGEINT';
 export type TableDef = readonly (readonly [name: string, type: SqlType])[];
@@ -62,6 +63,13 @@ export const TC_PROGS_DEF: TableDef = [
   ...KEYS, ['iface', 'VARCHAR'], ['ifindex', 'UINTEGER'], ['hook', 'VARCHAR'], ['direction', 'VARCHAR'],
   ['prog_name', 'VARCHAR'], ['prog_id', 'UINTEGER'], ['link_id', 'UINTEGER'], ['kind', 'VARCHAR'], ['line', 'UINTEGER'],
 ];
+/** One label of one identity; source says which snapshot named it (`identity list` or `endpoint list`). */
+export const IDENTITY_LABELS_DEF: TableDef = [...KEYS, ['identity', 'UINTEGER'], ['label', 'VARCHAR'], ['source', 'VARCHAR'], ['line', 'UINTEGER']];
+/** The agent's endpoints (`cilium-dbg endpoint list`): the pod behind an endpoint id; labels go to identity_labels. */
+export const CILIUM_ENDPOINTS_DEF: TableDef = [
+  ...KEYS, ['endpoint_id', 'UINTEGER'], ['identity', 'UINTEGER'], ['namespace', 'VARCHAR'], ['pod', 'VARCHAR'],
+  ['ipv4', 'VARCHAR'], ['ipv6', 'VARCHAR'], ['state', 'VARCHAR'], ['line', 'UINTEGER'],
+];
 export const IFNAMES_DEF: TableDef = [...KEYS, ['scope', 'VARCHAR'], ['ifindex', 'UINTEGER'], ['name', 'VARCHAR'], ['netns', 'UBIGINT']];
 export const NETNS_NAMES_DEF: TableDef = [...KEYS, ['name', 'VARCHAR'], ['inode', 'UBIGINT']];
 
@@ -69,7 +77,10 @@ export interface CaptureRef { id: string; dir: string }
 
 const PHASES: readonly Phase[] = ['start', 'end'];
 
-/** Loads endpoints, ipcache, bpf_metrics, tc_progs, ifnames and netns_names for every capture (empty tables when absent). */
+/**
+ * Loads endpoints, ipcache, bpf_metrics, tc_progs, identity_labels, cilium_endpoints, ifnames and netns_names for
+ * every capture (empty tables when absent).
+ */
 export async function loadSideTables(conn: DuckDBConnection, captures: readonly CaptureRef[], warn: (m: string) => void): Promise<void> {
   const endpoints: Cell[][] = [];
   const ipcache: Cell[][] = [];
@@ -77,6 +88,8 @@ export async function loadSideTables(conn: DuckDBConnection, captures: readonly 
   const progs: Cell[][] = [];
   const ifnames: Cell[][] = [];
   const netnsNames: Cell[][] = [];
+  const labels: Cell[][] = [];
+  const apiEndpoints: Cell[][] = [];
   for (const c of captures) {
     for (const phase of PHASES) {
       const k = [c.id, phase] as const;
@@ -92,6 +105,11 @@ export async function loadSideTables(conn: DuckDBConnection, captures: readonly 
       for (const r of parsed(c.dir, phase, 'bpftool-net', parseBpftoolNet, warn)) {
         progs.push([...k, r.iface, r.ifindex, r.hook, r.direction, r.progName, r.progId, r.linkId, r.kind, r.line]);
       }
+      for (const r of parsed(c.dir, phase, 'identities', parseIdentityList, warn)) labels.push([...k, r.identity, r.label, 'identity list', r.line]);
+      for (const r of parsed(c.dir, phase, 'endpoint-list', parseApiEndpointList, warn)) {
+        apiEndpoints.push([...k, r.endpointId, r.identity, r.namespace, r.pod, r.ipv4, r.ipv6, r.state, r.line]);
+        if (r.identity !== null) for (const l of r.labels) labels.push([...k, r.identity, l, 'endpoint list', r.line]);
+      }
       loadNames(c, phase, ifnames, netnsNames, warn);
     }
   }
@@ -99,6 +117,8 @@ export async function loadSideTables(conn: DuckDBConnection, captures: readonly 
   await createAndFill(conn, 'ipcache', IPCACHE_DEF, ipcache);
   await createAndFill(conn, 'bpf_metrics', METRICS_DEF, metrics);
   await createAndFill(conn, 'tc_progs', TC_PROGS_DEF, progs);
+  await createAndFill(conn, 'identity_labels', IDENTITY_LABELS_DEF, labels);
+  await createAndFill(conn, 'cilium_endpoints', CILIUM_ENDPOINTS_DEF, apiEndpoints);
   await createAndFill(conn, 'ifnames', IFNAMES_DEF, ifnames);
   await createAndFill(conn, 'netns_names', NETNS_NAMES_DEF, netnsNames);
 }

@@ -13,6 +13,8 @@ export interface TrackLine {
   wall: string | null;
   src: string | null; dst: string | null; l4: string | null;
   srcIdentity: number | null; dstIdentity: number | null; srcEndpoint: number | null; dstEndpoint: number | null;
+  /** The identities' names from the identity snapshots (render/identity.ts), null when none names them. */
+  srcIdentityName: string | null; dstIdentityName: string | null;
   tcpFlags: string | null;
   verdict: string; dropReason: string | null; dropSite: string | null;
   ifaces: string[]; netns: number[];
@@ -50,7 +52,8 @@ export async function compactTracks(capture: string, o: TracksOptions = {}): Pro
       track: String(r['track_id']), relNs: num(r['rel_ns']),
       wall: r['wall'] instanceof Date ? r['wall'].toISOString() : str(r['wall']),
       src: hostPort(str(r['saddr']), num(r['sport'])), dst: hostPort(str(r['daddr']), num(r['dport'])), l4: str(r['l4']),
-      srcIdentity: num(r['src_identity']), dstIdentity: num(r['dst_identity']), srcEndpoint: num(r['src_endpoint']), dstEndpoint: num(r['dst_endpoint']),
+      srcIdentity: num(r['src_identity']), dstIdentity: num(r['dst_identity']),
+      srcIdentityName: str(r['src_identity_name']), dstIdentityName: str(r['dst_identity_name']), srcEndpoint: num(r['src_endpoint']), dstEndpoint: num(r['dst_endpoint']),
       tcpFlags: str(r['tcp_flags']), verdict: String(r['verdict']), dropReason: str(r['drop_label']), dropSite: str(r['drop_site']),
       ifaces: (r['ifaces'] as string[] | null) ?? [], netns: ((r['netns'] as unknown[] | null) ?? []).map(Number),
       hops: Number(r['hops']), durationNs: num(r['duration_ns']),

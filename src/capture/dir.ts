@@ -24,8 +24,11 @@ export const TRACER_PROGRAM = 'tracer/skb-tracepoints.bt';
 
 export type Phase = 'start' | 'end';
 
-/** Snapshot file names inside snapshots/<phase>/. The extension says how it was taken (json or txt). */
-export const SNAPSHOT_KINDS = ['endpoints', 'ipcache', 'metrics', 'bpftool-net'] as const;
+/**
+ * Snapshot file names inside snapshots/<phase>/. The extension says how it was taken (json or txt). `endpoints` is
+ * the BPF map (`bpf endpoint list`); `endpoint-list` the agent's API view with labels (`endpoint list`).
+ */
+export const SNAPSHOT_KINDS = ['endpoints', 'ipcache', 'metrics', 'bpftool-net', 'identities', 'endpoint-list'] as const;
 export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
 
 export const capturePaths = (dir: string) => ({

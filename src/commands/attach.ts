@@ -12,8 +12,10 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { writeOut } from '../render/stdout.js';
 import { renderTable } from '../render/table.js';
 import {
-  detectSnapshotKind, parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
+  parseBpftoolNet, parseEndpointList, parseIpcacheList, parseMetricsList, type ParseWarning,
 } from '../snapshots/parsers.js';
+import { detectSnapshotKind } from '../snapshots/detect.js';
+import { parseApiEndpointList, parseIdentityList } from '../snapshots/label-parsers.js';
 import { SUMMARIES } from './summaries.js';
 
 export const KIND_FLAGS: Record<SnapshotKind, string> = {
@@ -21,6 +23,8 @@ export const KIND_FLAGS: Record<SnapshotKind, string> = {
   ipcache: '--ipcache',
   metrics: '--metrics',
   'bpftool-net': '--bpftool-net',
+  identities: '--identities',
+  'endpoint-list': '--endpoint-list',
 };
 
 const PARSERS: Record<SnapshotKind, (text: string, source?: string) => { rows: unknown[]; warnings: ParseWarning[] }> = {
@@ -28,6 +32,8 @@ const PARSERS: Record<SnapshotKind, (text: string, source?: string) => { rows: u
   ipcache: parseIpcacheList,
   metrics: parseMetricsList,
   'bpftool-net': parseBpftoolNet,
+  identities: parseIdentityList,
+  'endpoint-list': parseApiEndpointList,
 };
 
 export interface AttachedFile {
@@ -47,6 +53,7 @@ export interface AttachResult {
 /** The command whose output each kind is, for the refusal of a file that is not it. */
 export const KIND_TOOLS: Record<SnapshotKind, string> = {
   endpoints: 'cilium-dbg bpf endpoint list', ipcache: 'cilium-dbg bpf ipcache list', metrics: 'cilium-dbg bpf metrics list', 'bpftool-net': 'bpftool net',
+  identities: 'cilium-dbg identity list', 'endpoint-list': 'cilium-dbg endpoint list',
 };
 
 /**
@@ -165,6 +172,8 @@ export function register(program: Command): void {
     .option('--ipcache <file>', 'output of `cilium-dbg bpf ipcache list [-o json]`')
     .option('--metrics <file>', 'output of `cilium-dbg bpf metrics list [-o json]`')
     .option('--bpftool-net <file>', 'output of `bpftool [-j] net`')
+    .option('--identities <file>', 'output of `cilium-dbg identity list [-o json]` (labels: identities print by name)')
+    .option('--endpoint-list <file>', 'output of `cilium-dbg endpoint list [-o json]` (the agent\'s endpoints, labels, pods)')
     .option('--force', 'replace a snapshot the capture already holds for that phase and kind', false)
 
     .option('--node <name>', 'the node the capture was recorded on (the node column and export partition)')
@@ -174,14 +183,15 @@ export function register(program: Command): void {
 Examples:
   skbtape attach cap --endpoints endpoints.txt --ipcache ipcache.json          # outputs pasted in a bug report
   skbtape attach cap --phase end --metrics metrics-after.txt
+  skbtape attach cap --identities identities.json                              # identities print as k8s:app=client (26328)
   skbtape attach cap --node worker-2                                            # the node an imported log came from
 
 Exit codes: 0 attached (a file's unread lines are one warning line); 2 a file that is not the named kind (binary,
 JSON cut short, no row read, another kind), a snapshot already there (without --force), or bad input. Nothing is
 written unless every file given is accepted.`)
-    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; format?: string; json?: boolean; color?: string; force: boolean; node?: string; name?: string }) => {
+    .action(async (dir: string, o: { phase: string; endpoints?: string; ipcache?: string; metrics?: string; bpftoolNet?: string; identities?: string; endpointList?: string; format?: string; json?: boolean; color?: string; force: boolean; node?: string; name?: string }) => {
       const format = chosenFormat(o, FORMAT);
-      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet }, { force: o.force, node: o.node, name: o.name });
+      const r = attachSnapshots(dir, o.phase as Phase, { endpoints: o.endpoints, ipcache: o.ipcache, metrics: o.metrics, 'bpftool-net': o.bpftoolNet, identities: o.identities, 'endpoint-list': o.endpointList }, { force: o.force, node: o.node, name: o.name });
       await writeOut(formatRecord(r, format, () => renderTable(['KIND', 'ROWS', 'WARNINGS', 'FILE'], r.attached.map((a) => [a.kind, a.rows, a.warnings.length, a.file])), () => r.attached));
       for (const a of r.attached) {
         const line = summariseWarnings(a);

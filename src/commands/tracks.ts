@@ -10,7 +10,7 @@ import { SUMMARIES } from './summaries.js';
 interface Opts { flow?: string; since?: string; until?: string; last?: string; format?: string; json?: boolean; color?: string; cache: boolean }
 /** `table` is the compact text, one line per lifetime (the default, piped too: it is what `grep` and a log want). */
 const FORMAT: FormatSpec = { formats: ['table', 'json', 'ndjson', 'csv'] };
-const COLUMNS = ['track', 'relNs', 'wall', 'src', 'dst', 'l4', 'srcIdentity', 'dstIdentity', 'srcEndpoint', 'dstEndpoint', 'tcpFlags', 'verdict', 'dropReason', 'dropSite', 'ifaces', 'netns', 'hops', 'durationNs'] as const;
+const COLUMNS = ['track', 'relNs', 'wall', 'src', 'dst', 'l4', 'srcIdentity', 'srcIdentityName', 'dstIdentity', 'dstIdentityName', 'srcEndpoint', 'dstEndpoint', 'tcpFlags', 'verdict', 'dropReason', 'dropSite', 'ifaces', 'netns', 'hops', 'durationNs'] as const;
 
 export function register(program: Command): void {
   const cmd = program

@@ -126,7 +126,7 @@ async function sampleDemo(out: string): Promise<void> {
     if (existsSync(snaps)) {
       const f = (n: string) => join(snaps, n);
       const args = ['attach', dir, '--phase', 'start'];
-      for (const [flag, name] of [['--endpoints', 'endpoints.txt'], ['--ipcache', 'ipcache.txt'], ['--bpftool-net', 'bpftool-net.txt'], ['--metrics', 'metrics-start.txt']]) {
+      for (const [flag, name] of [['--endpoints', 'endpoints.txt'], ['--ipcache', 'ipcache.txt'], ['--bpftool-net', 'bpftool-net.txt'], ['--metrics', 'metrics-start.txt'], ['--identities', 'identities.json'], ['--endpoint-list', 'endpoint-list.txt']]) {
         if (existsSync(f(name!))) args.push(flag!, f(name!));
       }
       await skbtape(args);

@@ -1,8 +1,9 @@
 // Text of `skbtape tracks`: one line per skb lifetime, in the spirit of `hubble observe -o compact`.
 import type { TrackLine, TracksResult } from '../analyze/tracks.js';
+import { identityText } from './identity.js';
 
-const label = (addr: string | null, id: number | null, ep: number | null) => {
-  const l = [id !== null ? `id ${id}` : null, ep !== null ? `ep ${ep}` : null].filter(Boolean).join(', ');
+const label = (addr: string | null, id: number | null, ep: number | null, name: string | null) => {
+  const l = [id !== null ? identityText(id, name) : null, ep !== null ? `ep ${ep}` : null].filter(Boolean).join(', ');
   return `${addr ?? '?'}${l ? ` (${l})` : ''}`;
 };
 
@@ -15,7 +16,7 @@ function when(t: TrackLine): string {
 }
 
 export function trackLine(t: TrackLine): string {
-  const tuple = t.src || t.dst ? `${label(t.src, t.srcIdentity, t.srcEndpoint)} → ${label(t.dst, t.dstIdentity, t.dstEndpoint)}${t.l4 ? ` ${t.l4}` : ''}` : '(no tuple)';
+  const tuple = t.src || t.dst ? `${label(t.src, t.srcIdentity, t.srcEndpoint, t.srcIdentityName)} → ${label(t.dst, t.dstIdentity, t.dstEndpoint, t.dstIdentityName)}${t.l4 ? ` ${t.l4}` : ''}` : '(no tuple)';
   const verdict = t.verdict === 'dropped' ? `DROPPED ${t.dropReason ?? 'reason unknown'}${t.dropSite ? ` at ${t.dropSite}` : ''}` : t.verdict.toUpperCase();
   const parts = [when(t), tuple];
   if (t.tcpFlags) parts.push(t.tcpFlags);

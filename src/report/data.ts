@@ -26,6 +26,7 @@ export interface ReportPath {
 export interface ReportFlow {
   flow: string; client: string | null; server: string | null; port: number | null; l4: string | null;
   clientIdentity: number | null; serverIdentity: number | null; clientEndpoint: number | null; serverEndpoint: number | null;
+  clientIdentityName: string | null; serverIdentityName: string | null;
   tracks: number; dropped: number; verdicts: { verdict: string; n: number }[];
 }
 export interface CaptureReport {
@@ -51,6 +52,7 @@ export interface ReportData {
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const str = (v: unknown): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
 /** The `-- @name` blocks of queries/reports/_report.sql. */
 function blocks(): Record<string, string> {
@@ -116,7 +118,8 @@ async function reportOf(a: Analysis, dir: string, m: Manifest): Promise<CaptureR
 function toFlow(r: Row): ReportFlow {
   return {
     flow: String(r['flow']), client: r['client'] as string | null, server: r['server'] as string | null, port: num(r['port']), l4: r['l4'] as string | null,
-    clientIdentity: num(r['client_identity']), serverIdentity: num(r['server_identity']), clientEndpoint: num(r['client_endpoint']), serverEndpoint: num(r['server_endpoint']),
+    clientIdentity: num(r['client_identity']), serverIdentity: num(r['server_identity']),
+    clientIdentityName: str(r['client_identity_name']), serverIdentityName: str(r['server_identity_name']), clientEndpoint: num(r['client_endpoint']), serverEndpoint: num(r['server_endpoint']),
     tracks: Number(r['tracks']), dropped: Number(r['dropped']),
     verdicts: ((r['verdicts'] as { verdict: string; n: unknown }[]) ?? []).map((v) => ({ verdict: v.verdict, n: Number(v.n) })),
   };

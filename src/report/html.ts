@@ -7,6 +7,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type { CaptureReport, ReportData, ReportPath } from './data.js';
 import type { FlowDiff, PathChange } from '../diff/diff.js';
+import { identityText } from '../render/identity.js';
 
 const ASSETS = fileURLToPath(new URL('../../assets/report/', import.meta.url));
 const require = createRequire(import.meta.url);
@@ -45,12 +46,12 @@ function summary(c: CaptureReport): string {
     `${box('paths', 'distinct paths', s.paths)}${box('dropped', 'dropped', s.dropped, true)}${box('rejects', 'rejected lines', s.rejects, true)}${box('lost', 'lost events', c.facts.lostEvents, true)}</div>`;
 }
 
-const label = (addr: string | null, id: number | null, ep: number | null) =>
-  `${esc(addr ?? '?')}${id !== null || ep !== null ? ` <span class="note">(${[id !== null ? `id ${id}` : '', ep !== null ? `ep ${ep}` : ''].filter(Boolean).join(', ')})</span>` : ''}`;
+const label = (addr: string | null, id: number | null, ep: number | null, name: string | null) =>
+  `${esc(addr ?? '?')}${id !== null || ep !== null ? ` <span class="note">(${[id !== null ? esc(identityText(id, name)) : '', ep !== null ? `ep ${ep}` : ''].filter(Boolean).join(', ')})</span>` : ''}`;
 
 function flowsTable(c: CaptureReport): string {
   const cap = c.shown.flows < c.shown.flowsTotal ? `<div class="cap-note">showing ${c.shown.flows} of ${n(c.shown.flowsTotal)} flows (the report embeds at most ${c.shown.flows}; \`skbtape tracks\` lists them all)</div>` : '';
-  const rows = c.flows.map((f) => `<tr><td class="mono">${esc(f.flow)}</td><td>${label(f.client, f.clientIdentity, f.clientEndpoint)}</td><td>${label(f.server, f.serverIdentity, f.serverEndpoint)}${f.port !== null ? `:${f.port}` : ''} ${esc(f.l4 ?? '')}</td>` +
+  const rows = c.flows.map((f) => `<tr><td class="mono">${esc(f.flow)}</td><td>${label(f.client, f.clientIdentity, f.clientEndpoint, f.clientIdentityName)}</td><td>${label(f.server, f.serverIdentity, f.serverEndpoint, f.serverIdentityName)}${f.port !== null ? `:${f.port}` : ''} ${esc(f.l4 ?? '')}</td>` +
     `<td class="n">${n(f.tracks)}</td><td>${f.verdicts.map((v) => `<span class="verdict-${esc(v.verdict)}">${esc(v.verdict)} ${n(v.n)}</span>`).join(', ')}</td></tr>`).join('');
   return `${cap}<table class="flows"><tr><th>flow</th><th>client</th><th>server</th><th>lifetimes</th><th>verdicts</th></tr>${rows}</table>`;
 }

@@ -80,7 +80,7 @@ export interface TcProgRow {
   line: number;
 }
 
-export type SnapshotKind = 'endpoints' | 'ipcache' | 'metrics' | 'bpftool-net';
+export type { SnapshotKind } from '../capture/dir.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Addresses and prefixes
@@ -233,20 +233,20 @@ function stripComment(s: string): string {
   return s.replace(/\s+#(\s.*)?$/, '');
 }
 
-function splitLines(text: string): Line[] {
+export function splitLines(text: string): Line[] {
   return text.split(/\r?\n/).map((raw, i) => ({ no: i + 1, raw, text: stripComment(raw).trimEnd() }));
 }
 
 /** Lines that are not output at all: blank, a whole-line `#` note, or a `----` decoration a human added. */
-function isNoise(text: string): boolean {
+export function isNoise(text: string): boolean {
   const t = text.trim();
   return t === '' || t.startsWith('#') || /^[-=]{3,}$/.test(t);
 }
 
 // Printed to stderr when a map is empty; it shows up here when a capture merged stderr into stdout.
-const NO_ENTRIES = /^No entries found\.?$/;
+export const NO_ENTRIES = /^No entries found\.?$/;
 
-class Warnings {
+export class Warnings {
   private readonly items: ParseWarning[] = [];
   /** In line order (cells and rows are checked in two passes). */
   get list(): ParseWarning[] {
@@ -258,7 +258,7 @@ class Warnings {
   }
 }
 
-function looksLikeJson(text: string): boolean {
+export function looksLikeJson(text: string): boolean {
   return /^\s*[[{]/.test(text);
 }
 
@@ -276,14 +276,14 @@ function toBigInt(v: unknown): bigint | null {
   return null;
 }
 
-function lineOfOffset(text: string, offset: number): number {
+export function lineOfOffset(text: string, offset: number): number {
   let n = 1;
   for (let i = 0; i < offset && i < text.length; i++) if (text.charCodeAt(i) === 10) n++;
   return n;
 }
 
 /** Line numbers of each occurrence of `needle`, in document order (JSON entries print in array order). */
-function occurrenceLines(text: string, needle: string): number[] {
+export function occurrenceLines(text: string, needle: string): number[] {
   const out: number[] = [];
   for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) out.push(lineOfOffset(text, i));
   return out;
@@ -344,7 +344,7 @@ function keyValueCells(
 }
 
 /** The whole text as JSON, or undefined after one warning naming line 1 (a bad snapshot file never throws). */
-function parseJsonOrWarn(text: string, w: Warnings): unknown {
+export function parseJsonOrWarn(text: string, w: Warnings): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
@@ -389,7 +389,7 @@ function kvTokens(value: string): Map<string, string> {
   return m;
 }
 
-function intOrNull(s: string | undefined, radix = 10): number | null {
+export function intOrNull(s: string | undefined, radix = 10): number | null {
   if (s === undefined) return null;
   if (radix === 16 ? !/^(0x)?[0-9a-fA-F]+$/i.test(s) : !/^\d+$/.test(s)) return null;
   const n = parseInt(s, radix);
@@ -399,7 +399,7 @@ function intOrNull(s: string | undefined, radix = 10): number | null {
 // ---------------------------------------------------------------------------------------------------------------
 // cilium-dbg bpf endpoint list (§1)
 
-const ENDPOINT_HEADER = /^IP ADDRESS\s+LOCAL ENDPOINT INFO$/i;
+export const ENDPOINT_HEADER = /^IP ADDRESS\s+LOCAL ENDPOINT INFO$/i;
 
 /** Endpoint map key (§1.1): `ADDR[@cluster]:N`, `[V6]:N`, or a bare address (≤1.0, mixed-case header). */
 function parseEndpointKey(key: string, bareKeys: boolean): { ip: string; family: 4 | 6; cluster: string | null } | null {
@@ -474,7 +474,7 @@ export function parseEndpointList(text: string, source?: string): ParseResult<En
 // ---------------------------------------------------------------------------------------------------------------
 // cilium-dbg bpf ipcache list (§2), and `map get cilium_ipcache[_v2]` (§2.3, same key/value, extra columns)
 
-const IPCACHE_HEADER = /^IP PREFIX\/ADDRESS\s+IDENTITY$/i;
+export const IPCACHE_HEADER = /^IP PREFIX\/ADDRESS\s+IDENTITY$/i;
 const MAPGET_HEADER = /^Key\s+Value\s+State\s+Error$/;
 const MAPGET_EMPTY = /^Cache is (disabled|empty)$/;
 
@@ -529,9 +529,9 @@ export function parseIpcacheList(text: string, source?: string): ParseResult<Ipc
 // ---------------------------------------------------------------------------------------------------------------
 // cilium-dbg bpf metrics list (§5)
 
-const METRICS_HEADER = /^REASON\s+DIRECTION\s+PACKETS\s+BYTES(\s+LINE\s+FILE)?$/;
+export const METRICS_HEADER = /^REASON\s+DIRECTION\s+PACKETS\s+BYTES(\s+LINE\s+FILE)?$/;
 // The reason contains blanks, so read the fixed columns from the right.
-const METRICS_ROW6 = /^(\S.*?)\s+([A-Za-z_-]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)$/;
+export const METRICS_ROW6 = /^(\S.*?)\s+([A-Za-z_-]+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)$/;
 const METRICS_ROW4 = /^(\S.*?)\s+([A-Za-z_-]+)\s+(\d+)\s+(\d+)$/;
 
 export function parseMetricsList(text: string, source?: string): ParseResult<MetricRow> {
@@ -611,7 +611,7 @@ function metricsFromJson(text: string, w: Warnings): MetricRow[] {
 // bpftool net [show [dev X]] and bpftool -j net (§6)
 
 const XDP_MODES = new Set(['driver', 'generic', 'offload', 'skb', 'drv', 'hw']);
-const SECTION = /^(xdp|tc|flow_dissector|netfilter):$/;
+export const SECTION = /^(xdp|tc|flow_dissector|netfilter):$/;
 
 function hookOf(kind: string, section: string | null): { hook: TcHook; direction: 'ingress' | 'egress' | null } {
   const [a, b] = kind.split('/');
@@ -736,47 +736,4 @@ function bpftoolNetFromJson(text: string, w: Warnings): TcProgRow[] {
     }
   }
   return rows;
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Which of the four is this? (for `attach`, which takes files of unknown kind)
-
-export function detectSnapshotKind(text: string): SnapshotKind | null {
-  if (looksLikeJson(text)) {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch {
-      return null;
-    }
-    if (Array.isArray(data)) {
-      const first = data[0] as Record<string, unknown> | undefined;
-      if (first && typeof first === 'object' && ('tc' in first || 'xdp' in first)) return 'bpftool-net';
-      if (first && typeof first === 'object' && 'reason' in first && 'direction' in first) return 'metrics';
-      return null;
-    }
-    if (data && typeof data === 'object') {
-      const values = Object.values(data as Record<string, unknown>).flat().filter((v): v is string => typeof v === 'string');
-      if (values.length === 0) return null;
-      if (values.every((v) => /\bidentity=\d+/.test(v) || /^\s*\d+\s*$/.test(v))) return 'ipcache';
-      if (values.every((v) => /\bid=\d+/.test(v) || v.trim() === '(localhost)')) return 'endpoints';
-    }
-    return null;
-  }
-  const score: Record<SnapshotKind, number> = { endpoints: 0, ipcache: 0, metrics: 0, 'bpftool-net': 0 };
-  for (const { text: t0 } of splitLines(text)) {
-    const t = t0.trim();
-    if (ENDPOINT_HEADER.test(t)) score.endpoints += 100;
-    else if (IPCACHE_HEADER.test(t)) score.ipcache += 100;
-    else if (METRICS_HEADER.test(t)) score.metrics += 100;
-    else if (SECTION.test(t)) score['bpftool-net'] += 10;
-    else if (/^\S+\(\d+\)\s+(tcx\/|clsact\/|netkit\/|root\b|driver\b|generic\b|offload\b)/.test(t)) score['bpftool-net']++;
-    else if (/^\S+\/\d+(@\S+)?\s+(identity=\d+|\d+$)/.test(t)) score.ipcache++;
-    else if (/^\S+\s+(\(localhost\)$|id=\d+)/.test(t)) score.endpoints++;
-    else if (METRICS_ROW6.test(t) && /\s(INGRESS|EGRESS|SERVICE|UNKNOWN)\s/i.test(t)) score.metrics++;
-  }
-  const ranked = (Object.entries(score) as [SnapshotKind, number][]).sort((a, b) => b[1] - a[1]);
-  const [best, second] = ranked;
-  if (!best || best[1] === 0 || best[1] === second![1]) return null;
-  return best[0];
 }

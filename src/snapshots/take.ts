@@ -26,6 +26,9 @@ const CILIUM_LISTS: [SnapshotKind, string[]][] = [
   ['endpoints', ['bpf', 'endpoint', 'list']],
   ['ipcache', ['bpf', 'ipcache', 'list']],
   ['metrics', ['bpf', 'metrics', 'list']],
+  // The two that name identities: labels for every identity the agent knows, and its endpoints (pods) with theirs.
+  ['identities', ['identity', 'list']],
+  ['endpoint-list', ['endpoint', 'list']],
 ];
 
 type Outcome = Awaited<ReturnType<typeof runToolBytes>> & { argv: string[]; stdout: Uint8Array };
@@ -122,6 +125,6 @@ export async function takeSnapshots(dir: string, phase: Phase, opts: SnapshotOpt
   }
   const entries = await Promise.all(jobs);
   // Manifest order: the cilium lists first, as the capture layout lists them.
-  const order: SnapshotKind[] = ['endpoints', 'ipcache', 'metrics', 'bpftool-net'];
+  const order: SnapshotKind[] = ['endpoints', 'ipcache', 'metrics', 'identities', 'endpoint-list', 'bpftool-net'];
   return entries.sort((a, b) => order.indexOf(a.kind as SnapshotKind) - order.indexOf(b.kind as SnapshotKind));
 }

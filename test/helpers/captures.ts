@@ -22,16 +22,20 @@ const METRICS_END: Record<DemoKind, string> = {
 
 /**
  * Imports the demo pwru output into `dir` (replaced if present) and attaches the seed-derived snapshots: endpoints,
- * ipcache, metrics and bpftool-net at start, metrics at end. Returns `dir`; its basename is the capture id.
+ * ipcache, metrics, bpftool-net, identities and the agent's endpoint list at start (`labels` leaves the last two
+ * out), metrics at end. Returns `dir`; its basename is the capture id.
  */
-export async function buildDemoCapture(kind: DemoKind, dir: string): Promise<string> {
+export async function buildDemoCapture(kind: DemoKind, dir: string, opts: { labels?: 'both' | 'identities' | 'endpoint-list' | 'none' } = {}): Promise<string> {
   await importCapture(PWRU_FILE[kind], dir, { format: 'auto', force: true, showProgress: false });
   const snap = (f: string) => join(DEMO_SNAPSHOTS, f);
+  const labels = opts.labels ?? 'both';
   attachSnapshots(dir, 'start', {
     endpoints: snap('endpoints.txt'),
     ipcache: snap('ipcache.txt'),
     metrics: snap('metrics-start.txt'),
     'bpftool-net': snap('bpftool-net.txt'),
+    ...(labels === 'both' || labels === 'identities' ? { identities: snap('identities.json') } : {}),
+    ...(labels === 'both' || labels === 'endpoint-list' ? { 'endpoint-list': snap('endpoint-list.txt') } : {}),
   });
   attachSnapshots(dir, 'end', { metrics: METRICS_END[kind] });
   return dir;
