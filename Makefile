@@ -1,7 +1,7 @@
 # Two commands do all the set-up on a fresh machine (see README.md):
 #   make demo   - installs what is needed, then records (or, where it cannot, imports) a capture and analyzes it
 #   make test   - installs what is needed, then runs every test (what .ci/run calls)
-.PHONY: setup deps-system deps-node deps-kernel demo test test-unit test-e2e typecheck bench clean
+.PHONY: readme setup deps-system deps-node deps-kernel demo test test-unit test-e2e typecheck bench clean
 
 NODE_STAMP := node_modules/.package-lock.json
 
@@ -50,6 +50,10 @@ test-unit: setup typecheck
 
 test-e2e: setup typecheck
 	npx vitest run --project e2e
+
+# The README's command reference (flags and exit codes), rewritten from each command's --help.
+readme: deps-node
+	SKBTAPE_WRITE_README=1 npx vitest run test/readme-reference.test.ts
 
 typecheck: deps-node
 	npx tsc -p test/tsconfig.json

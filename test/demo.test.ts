@@ -1,6 +1,6 @@
 // `skbtape demo` where no live recording is possible (--live no): the sample captures are imported, their
 // snapshots attached, and paths and diff name the netfilter drop. The live path is covered by tracepoint-e2e.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
@@ -24,3 +24,13 @@ it('demo --live no: imports the samples, shows paths with Cilium labels, and the
   expect(html).toContain('<title>skbtape report: sample-delivered vs sample-dropped</title>');
   expect(html).toContain('data-testid="divergent"');
 }, 120_000);
+
+it('demo --live yes where the lab tools are missing: one line naming --live, exit 1, no stack', async () => {
+  // PATH holds only node: no ip, no bpftrace (the CLI is started by absolute path).
+  const bin = join(tmp, 'bin');
+  mkdirSync(bin);
+  symlinkSync(process.execPath, join(bin, 'node'));
+  const r = await execa(SKBTAPE, ['demo', '--live', 'yes', '-o', join(tmp, 'live')], { reject: false, env: { PATH: bin }, extendEnv: false });
+  expect(r.exitCode).toBe(1);
+  expect(r.stderr.trim()).toMatch(/^skbtape: cannot record live here: `\w+` not on PATH \('make setup' installs \S+\) \(--live\)$/);
+});

@@ -66,6 +66,13 @@ export function register(program: Command): void {
     .option('--force', 'replace a non-empty output directory', false)
     .option('--require-snapshots', 'exit 1 unless every snapshot was taken (default: some is enough, the rest are warnings)', false)
     .addHelpText('after', `
+Takes cilium-dbg bpf endpoint|ipcache|metrics list, identity list, endpoint list (-o json first) and bpftool net.
+
+Examples:
+  skbtape snapshot -o before-upgrade                                 # on the node, cilium-dbg local
+  skbtape snapshot -o w2 --snapshots kubectl --node worker-2         # through the node's cilium agent pod
+  skbtape snapshot -o s --require-snapshots                          # CI: fail unless every snapshot was taken
+
 Exit codes: 0 some snapshots taken (what was missing is a warning and a manifest entry); 1 none taken, or not all
 with --require-snapshots; 2 bad input.`);
   addFormatOption(cmd, FORMAT)

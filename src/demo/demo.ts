@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { canRunBpftrace, createTestNet, type TestNet } from './lab-net.js';
 import { ensureTracefs } from '../host/tracefs.js';
+import { UserError } from '../errors.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
 const CLI = join(ROOT, 'bin/skbtape.js');
@@ -20,7 +21,7 @@ const say = (s: string) => process.stdout.write(`${s}\n`);
 async function skbtape(args: string[], allowFail = false, env?: NodeJS.ProcessEnv): Promise<number> {
   say(`\n$ skbtape ${args.join(' ')}`);
   const r = await execa(process.execPath, [CLI, ...args], { stdio: 'inherit', reject: false, env, extendEnv: true });
-  if (r.exitCode !== 0 && !allowFail) throw new Error(`skbtape ${args[0]} exited ${r.exitCode}`);
+  if (r.exitCode !== 0 && !allowFail) throw new UserError(`the demo's step 'skbtape ${args[0]}' exited ${r.exitCode} (its output is above)`, 'demo', 1);
   return r.exitCode ?? 1;
 }
 
@@ -36,7 +37,7 @@ export async function runDemo(o: DemoOptions): Promise<void> {
     }
   }
   const can = canRunBpftrace();
-  if (o.live === 'yes' && !can.ok) throw new Error(`cannot record live here: ${can.why}`);
+  if (o.live === 'yes' && !can.ok) throw new UserError(`cannot record live here: ${can.why}`, '--live', 1);
   if (o.live !== 'no' && can.ok) return liveDemo(o.out);
   say(`skbtape demo: no live recording on this machine (${o.live === 'no' ? '--live no' : can.why}); using the hand-built sample captures of the seed's Cilium scenario.`);
   return sampleDemo(o.out);
