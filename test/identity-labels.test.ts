@@ -1,12 +1,13 @@
 // Identities by name: `cilium-dbg identity list` and `endpoint list` parsed (text and JSON from the fake cilium-dbg,
 // Go's tabwriter layout, CILIUM_DBG_FORMATS.md §3-4), loaded as identity_names in real DuckDB, and printed as
 // `k8s:app=client (26328)` by paths, tracks, diff and the report data, with the number kept beside the name.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openAnalysis } from '../src/analyze/loader.js';
+import { attachSnapshots } from '../src/commands/attach.js';
 import { diffCaptures } from '../src/diff/diff.js';
 import { captureReport } from '../src/report/data.js';
 import { detectSnapshotKind } from '../src/snapshots/detect.js';
@@ -150,6 +151,20 @@ describe('identities by name in the analysis', () => {
     const r = await diffCaptures(delivered, drop);
     expect(r.key.by).toBe('identity');
     expect(r.flows.map((f) => [f.flow, f.status])).toEqual([['k8s:app=client (26328)->k8s:app=server (9764):80/tcp', 'changed']]);
+  });
+
+  it('diff notes name the identities: a pod relabelled in B (new identity 31000) says what its labels became', async () => {
+    const b = await buildDemoCapture('delivered', join(tmp, 'relabelled'), { labels: 'none' });
+    const ipcache = readFileSync(join(DEMO_SNAPSHOTS, 'ipcache.txt'), 'utf8').replace('10.244.2.173/32 identity=26328', '10.244.2.173/32 identity=31000');
+    const ids = JSON.parse(readFileSync(join(DEMO_SNAPSHOTS, 'identities.json'), 'utf8')) as { id: number; labels: string[] }[];
+    ids.push({ id: 31000, labels: ['k8s:app=client', 'k8s:io.kubernetes.pod.namespace=default', 'k8s:version=v2'] });
+    writeFileSync(join(tmp, 'ipcache-b.txt'), ipcache);
+    writeFileSync(join(tmp, 'ids-b.json'), JSON.stringify(ids, null, 2));
+    attachSnapshots(b, 'start', { ipcache: join(tmp, 'ipcache-b.txt'), identities: join(tmp, 'ids-b.json') }, { force: true });
+    const r = await diffCaptures(delivered, b);
+    expect(r.snapshots.filter((n) => n.kind === 'identity-changed')).toEqual([
+      { kind: 'identity-changed', subject: '10.244.2.173', text: '10.244.2.173: identity k8s:app=client (26328) in A, k8s:app=client,k8s:version=v2 (31000) in B' },
+    ]);
   });
 
   it('report data: the flow table\'s client and server by name', async () => {

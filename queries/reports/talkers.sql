@@ -1,21 +1,20 @@
 -- Top talkers by Cilium identity: skbs between each pair of source and destination identities, and how they ended.
 -- Grain: one row per (capture, source identity, destination identity, l4).
--- Inputs: tracks_enriched (tuple of the first hop that has one; identities by ipcache longest-prefix match).
+-- Inputs: tracks_enriched (tuple of the first hop that has one; identities by ipcache longest-prefix match),
+--   identity_names (queries/views/32_identity_names.sql).
 -- Rules: lifetimes without a tuple (ARP, non-IP) are left out; NULL identity = no ipcache prefix covers the address.
---   Reserved identities are named: 1 host, 2 world, 3 unmanaged, 4 health, 5 init, 6 remote-node, 7 kube-apiserver,
---   8 ingress.
+--   src_label / dst_label: the identity's name from the identity snapshots (k8s:app=client), else the reserved one
+--   (reserved:host, reserved:world, ...), else empty.
 WITH t AS (
   SELECT capture, src_identity, dst_identity, tuple.l4 AS l4, tuple.saddr AS saddr, tuple.daddr AS daddr, verdict, hops
   FROM tracks_enriched
   WHERE tuple IS NOT NULL
 )
-SELECT capture,
+SELECT t.capture,
        src_identity,
-       CASE src_identity WHEN 1 THEN 'host' WHEN 2 THEN 'world' WHEN 3 THEN 'unmanaged' WHEN 4 THEN 'health'
-         WHEN 5 THEN 'init' WHEN 6 THEN 'remote-node' WHEN 7 THEN 'kube-apiserver' WHEN 8 THEN 'ingress' END AS src_label,
+       coalesce(any_value(sn.name), cilium_reserved_label(src_identity)) AS src_label,
        dst_identity,
-       CASE dst_identity WHEN 1 THEN 'host' WHEN 2 THEN 'world' WHEN 3 THEN 'unmanaged' WHEN 4 THEN 'health'
-         WHEN 5 THEN 'init' WHEN 6 THEN 'remote-node' WHEN 7 THEN 'kube-apiserver' WHEN 8 THEN 'ingress' END AS dst_label,
+       coalesce(any_value(dn.name), cilium_reserved_label(dst_identity)) AS dst_label,
        l4,
        count(*) AS skbs,
        count(*) FILTER (WHERE verdict = 'dropped') AS dropped,
@@ -23,5 +22,7 @@ SELECT capture,
        list_sort(list(DISTINCT saddr)) AS src_addrs,
        list_sort(list(DISTINCT daddr)) AS dst_addrs
 FROM t
-GROUP BY capture, src_identity, dst_identity, l4
-ORDER BY skbs DESC, capture, src_identity NULLS LAST, dst_identity NULLS LAST, l4 NULLS LAST;
+LEFT JOIN identity_names sn ON sn.capture = t.capture AND sn.identity = t.src_identity
+LEFT JOIN identity_names dn ON dn.capture = t.capture AND dn.identity = t.dst_identity
+GROUP BY t.capture, src_identity, dst_identity, l4
+ORDER BY skbs DESC, t.capture, src_identity NULLS LAST, dst_identity NULLS LAST, l4 NULLS LAST;

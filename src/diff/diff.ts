@@ -433,7 +433,8 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
     // Workload identities only (cilium_workload_identity in SQL): a reserved one changing names no workload.
     const widA = r['wid_a'] === null ? null : num(r['wid_a']), widB = r['wid_b'] === null ? null : num(r['wid_b']);
     if (inA && inB && idA !== idB && (widA !== null || widB !== null)) {
-      out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${idA ?? 'none'} in A, ${idB ?? 'none'} in B` });
+      const shown = (id: number | null, name: unknown) => (id === null ? 'none' : name ? `${String(name)} (${id})` : String(id));
+      out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${shown(idA, r['name_a'])} in A, ${shown(idB, r['name_b'])} in B` });
     }
     const epA = r['ep_a'] === null ? null : num(r['ep_a']), epB = r['ep_b'] === null ? null : num(r['ep_b']);
     if (inA && inB && epA !== null && epA !== epB) out.push({ kind: 'endpoint-changed', subject: addr, text: `${addr}: endpoint ${epA} in A, ${epB ?? 'none'} in B` });
@@ -444,13 +445,20 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
       if (!e) { e = { a: new Set(), b: new Set() }; idIps.set(mine, e); }
       (x['capture'] === a ? e.a : e.b).add(addr);
       if (x['capture'] === a && !x['id_in_other'] && !inB) {
-        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${mine} (${addr} in A) has no ipcache/endpoint entry in B` });
+        const name = x['name_a'] ? `${String(x['name_a'])} ` : '';
+        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${name}${mine} (${addr} in A) has no ipcache/endpoint entry in B` });
       }
     }
   }
+  // The identities' names (identity_names of A, else B) for the notes; the number stays the subject.
+  const names = new Map<number, string>();
+  for (const r of rows) {
+    for (const [id, name] of [[r['id_b'], r['name_b']], [r['id_a'], r['name_a']]] as const) if (id !== null && name) names.set(num(id), String(name));
+  }
   for (const [id, e] of [...idIps].sort((x, y) => x[0] - y[0])) {
     const sa = [...e.a].sort().join(','), sb = [...e.b].sort().join(',');
-    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${id}: ${sa} in A, ${sb} in B` });
+    const name = names.has(id) ? `${names.get(id)!} ` : '';
+    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${name}${id}: ${sa} in A, ${sb} in B` });
   }
   return out;
 }

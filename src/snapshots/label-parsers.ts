@@ -2,7 +2,7 @@
 // list` (the agent's endpoints: id, identity, labels, pod, addresses). Text or JSON -> typed rows, pure and never
 // throwing, as parsers.ts does for the BPF maps. Layouts: shared/formats/CILIUM_DBG_FORMATS.md §3 and §4.
 import {
-  intOrNull, isNoise, looksLikeJson, NO_ENTRIES, occurrenceLines, parseIp, parseJsonOrWarn, splitLines, Warnings,
+  intOrNull, isNoise, jsonArrayOrWarn, looksLikeJson, NO_ENTRIES, occurrenceLines, parseIp, splitLines, Warnings,
   type ParseResult,
 } from './parsers.js';
 
@@ -67,12 +67,8 @@ export function parseIdentityList(text: string, source?: string): ParseResult<Id
 
 /** `-o json`: `[]models.Identity`, `{"id": N, "labels": [...], "labelsSHA256": "..."}` (labels omitted when empty). */
 function identitiesFromJson(text: string, w: Warnings): IdentityLabelRow[] {
-  const data = parseJsonOrWarn(text, w);
-  if (data === undefined) return [];
-  if (!Array.isArray(data)) {
-    w.add(1, text.split(/\r?\n/)[0] ?? '', 'expected a JSON array of identities');
-    return [];
-  }
+  const data = jsonArrayOrWarn(text, w, 'identities');
+  if (data === null) return [];
   const lines = occurrenceLines(text, '"id"');
   const rows: IdentityLabelRow[] = [];
   data.forEach((o: unknown, i) => {
@@ -142,12 +138,8 @@ const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
 
 /** `-o json`: `[]models.Endpoint`; the fields read are id and status.{identity, external-identifiers, networking, state}. */
 function apiEndpointsFromJson(text: string, w: Warnings): ApiEndpointRow[] {
-  const data = parseJsonOrWarn(text, w);
-  if (data === undefined) return [];
-  if (!Array.isArray(data)) {
-    w.add(1, text.split(/\r?\n/)[0] ?? '', 'expected a JSON array of endpoints');
-    return [];
-  }
+  const data = jsonArrayOrWarn(text, w, 'endpoints');
+  if (data === null) return [];
   // Top-level ids are the first `"id"` of each element; nested identity ids follow them, so count elements' own keys.
   const idLines = occurrenceLines(text, '\n  {').map((l) => l + 1);
   const rows: ApiEndpointRow[] = [];

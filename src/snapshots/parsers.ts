@@ -343,6 +343,20 @@ function keyValueCells(
   return cells;
 }
 
+/** The whole text as a JSON array of `what`, or null after one warning naming line 1 (not JSON, or not an array). */
+export function jsonArrayOrWarn(text: string, w: Warnings, what: string, parse: (t: string) => unknown = JSON.parse): unknown[] | null {
+  let data: unknown;
+  try {
+    data = parse(text);
+  } catch (e) {
+    w.add(1, text.split(/\r?\n/)[0] ?? '', `invalid JSON: ${(e as Error).message}`);
+    return null;
+  }
+  if (Array.isArray(data)) return data;
+  w.add(1, text.split(/\r?\n/)[0] ?? '', `expected a JSON array of ${what}`);
+  return null;
+}
+
 /** The whole text as JSON, or undefined after one warning naming line 1 (a bad snapshot file never throws). */
 export function parseJsonOrWarn(text: string, w: Warnings): unknown {
   try {
@@ -569,17 +583,8 @@ export function parseMetricsList(text: string, source?: string): ParseResult<Met
 }
 
 function metricsFromJson(text: string, w: Warnings): MetricRow[] {
-  let data: unknown;
-  try {
-    data = parseJsonKeepingBigInts(text);
-  } catch (e) {
-    w.add(1, text.split(/\r?\n/)[0] ?? '', `invalid JSON: ${(e as Error).message}`);
-    return [];
-  }
-  if (!Array.isArray(data)) {
-    w.add(1, text.split(/\r?\n/)[0] ?? '', 'expected a JSON array of metrics');
-    return [];
-  }
+  const data = jsonArrayOrWarn(text, w, 'metrics', parseJsonKeepingBigInts);
+  if (data === null) return [];
   const lines = occurrenceLines(text, '"reason"');
   const rows: MetricRow[] = [];
   data.forEach((o: unknown, i) => {
