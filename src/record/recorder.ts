@@ -11,7 +11,8 @@ import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
 import { capturePaths } from '../capture/dir.js';
 import { UserError } from '../errors.js';
-import { pumpLines } from '../ingest/pump.js';
+import { pumpLines, pumpParallel } from '../ingest/pump.js';
+import { defaultWorkers, workerScript } from '../ingest/parallel.js';
 import type { InputFormat } from '../ingest/line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { lossReport } from '../capture/loss.js';
@@ -60,6 +61,8 @@ export interface RecordOptions {
   maxEvents?: number;
   flushMs: number;
   flushEvents: number;
+  /** Parser worker threads (0: parse on this thread; undefined: chosen from the machine, ingest/parallel.ts). */
+  workers?: number;
   /** Further network namespaces recorded (tracepoint source, several --netns): their interfaces get names too. */
   moreNetns?: string[];
   command?: string[];
@@ -311,29 +314,23 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
   let linesSeen = 0;
   let bytes = 0;
   tracer.stdout.on('data', (b: Buffer) => { bytes += b.length; });
-  const pump = pumpLines(tracer.stdout, writer, plan.format, () => {
-    linesSeen++;
-    if (o.maxEvents !== undefined && manifest.counts.events >= o.maxEvents) stop.request('max-events', false);
-  }, plan.ownLine ? (line) => {
-    const k = plan.ownLine!(line);
-    if (k === null) return null;
-    if (k === 'ready') tracer.notifyReady();
-    plan.onOwnLine?.(line, manifest);
-    return 'tracer';
-  } : undefined, undefined, o.printEvent ? printer(o.printEvent) : undefined);
+  const pump = pumpTracer(r, tracer, () => { linesSeen++; });
   let pumpError: Error | null = null;
-  const pumped = pump.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
-  let lastLines = 0;
+  const pumped = pump.done.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
+  let lastSeen = 0;
+  let flushing = false;
   const flushTimer = setInterval(() => {
     // Text mode: hold the last event back only while lines are still arriving (its stack/dump lines may follow).
-    // A JSON event is one line and complete as soon as it is read.
-    if (r.writeError !== null) return;
-    try {
-      writer.flush(plan.format === 'json' || linesSeen === lastLines);
-    } catch (e) {
-      writeFailed(r, e);
-    }
-    lastLines = linesSeen;
+    // A JSON event is one line and complete as soon as it is read. (Worker threads count bytes, not lines.)
+    if (r.writeError !== null || flushing) return;
+    const seen = pump.parallel ? bytes : linesSeen;
+    const includePending = plan.format === 'json' || seen === lastSeen;
+    lastSeen = seen;
+    flushing = true;
+    pump.flush(includePending).catch((e: unknown) => {
+      // Anything but a failed write is a bug: thrown, with its stack, as a synchronous flush's would be.
+      if (e instanceof UserError) writeFailed(r, e); else setImmediate(() => { throw e; });
+    }).finally(() => { flushing = false; });
   }, o.flushMs);
   let ready = false;
   const statusLine = () => {
@@ -356,6 +353,36 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     if (o.printEvent) { clearInterval(statusTimer); bar.done(); }
   };
   return { pumped, pumpError: () => pumpError, stopTimers, markReady };
+}
+
+/** The tracer's stdout being parsed into the writer, on this thread or on worker threads. */
+interface TracerPump { done: Promise<unknown>; flush(includePending: boolean): Promise<void>; parallel: boolean }
+
+/**
+ * pwru's output is parsed on worker threads (this thread only reads the pipe and writes batches) unless the plan
+ * needs each line here: a tracer's own stdout lines (bpftrace's ready line, its lost-event counts), --print, or
+ * --max-events (counted at each line, so the stop comes at that event, not a chunk or a worker start-up later).
+ */
+function pumpTracer(r: Rec, tracer: TracerRun, onLine: () => void): TracerPump {
+  const { plan, o, stop, manifest, writer } = r;
+  const workers = o.workers ?? defaultWorkers();
+  if (workers > 0 && !plan.ownLine && !o.printEvent && o.maxEvents === undefined && workerScript() !== null) {
+    // Chunks of one pipe read (64 KiB), not import's 4 MiB: what is in flight to the workers when the recorder is
+    // killed (at most two chunks a worker, ParallelFeeder.room) stays within what a pipe holds anyway.
+    const p = pumpParallel(tracer.stdout, writer, { format: plan.format, workers, chunkBytes: 1 << 16 });
+    return { ...p, parallel: true };
+  }
+  const done = pumpLines(tracer.stdout, writer, plan.format, () => {
+    onLine();
+    if (o.maxEvents !== undefined && manifest.counts.events >= o.maxEvents) stop.request('max-events', false);
+  }, plan.ownLine ? (line) => {
+    const k = plan.ownLine!(line);
+    if (k === null) return null;
+    if (k === 'ready') tracer.notifyReady();
+    plan.onOwnLine?.(line, manifest);
+    return 'tracer';
+  } : undefined, undefined, o.printEvent ? printer(o.printEvent) : undefined);
+  return { done, parallel: false, flush: async (includePending) => writer.flush(includePending) };
 }
 
 /**
