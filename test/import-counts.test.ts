@@ -47,9 +47,10 @@ describe('a killed import reports what it holds', () => {
       const listed = (m.batches as { rows: number }[]).reduce((n, b) => n + b.rows, 0);
       expect(listed).toBeGreaterThanOrEqual(1500);
       expect(m.counts.batches).toBe(m.batches.length);
-      // Events counted but not yet in a sealed batch (the one being filled) are fewer than a batch.
+      // Events counted but not yet in a sealed batch (the one being filled) are fewer than a batch; worker threads
+      // feed the same writer, so the same bound holds for them.
       expect(m.counts.events).toBeGreaterThanOrEqual(listed);
-      expect(m.counts.events - listed).toBeLessThan(workers.length ? 1 : 500);
+      expect(m.counts.events - listed).toBeLessThan(500);
       expect(m.counts.events).toBeLessThan(62_000); // not the end's count
       const s = await info(dir);
       expect(s.status).toBe('interrupted'); // its writer is provably gone
