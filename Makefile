@@ -8,9 +8,9 @@ NODE_STAMP := node_modules/.package-lock.json
 setup: deps-system deps-node deps-kernel
 
 # Debian tools the live source and the end-to-end tests use (chromium: the report's browser tests, driven by
-# playwright-core; no browser is ever downloaded). Installed only when missing and we are root;
+# playwright-core; no browser is ever downloaded; script: a pty for the status-line tests). Installed only when missing and we are root;
 # without them those tests skip and say why.
-SYSTEM_TOOLS := bpftrace:bpftrace bpftool:bpftool ethtool:ethtool nft:nftables ip:iproute2 curl:curl nsenter:util-linux tcpdump:tcpdump chromium:chromium tshark:tshark
+SYSTEM_TOOLS := bpftrace:bpftrace bpftool:bpftool ethtool:ethtool nft:nftables ip:iproute2 curl:curl nsenter:util-linux tcpdump:tcpdump chromium:chromium tshark:tshark script:bsdutils
 deps-system:
 	@missing=""; for t in $(SYSTEM_TOOLS); do cmd=$${t%%:*}; pkg=$${t##*:}; \
 	  command -v $$cmd >/dev/null 2>&1 || [ -x /usr/sbin/$$cmd ] || missing="$$missing $$pkg"; done; \

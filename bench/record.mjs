@@ -2,7 +2,7 @@
 // same run (the machine is shared and noisy: only ratios mean anything); the recorder's RSS sampled over time
 // (flat = streaming, not buffering) and its VmHWM; events lost (printed by pwru minus stored in the capture).
 //
-//   node bench/record.mjs [--events 5000000] [--format json|text] [--flush-events N] [--keep]
+//   node bench/record.mjs [--events 5000000] [--format json|text] [--flush-events N] [--workers auto|N] [--keep]
 //
 // Needs dist/ (make setup). The fake pwru (test/fixtures/bin/pwru) loops samples/demo-delivered.events.json
 // to --events and exits (SKBTAPE_FAKE_PWRU_EXIT_AFTER=1), as fast as it can. Captures go to bench/out/.
@@ -68,7 +68,7 @@ async function recorder() {
   rmSync(dir, { recursive: true, force: true });
   rmSync(argvLog, { force: true });
   // The bin itself, so its shebang's V8 flags apply as for a user.
-  const child = execa(join(root, 'bin/skbtape.js'), ['record', '-o', dir, '--snapshots', 'none', '--input-format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : [])], {
+  const child = execa(join(root, 'bin/skbtape.js'), ['record', '-o', dir, '--snapshots', 'none', '--input-format', FORMAT, '--json', ...(opt('flush-events', '') ? ['--flush-events', opt('flush-events', '')] : []), '--workers', opt('workers', 'auto')], {
     env: { ...baseEnv, SKBTAPE_FAKE_PWRU_ARGV_LOG: argvLog }, extendEnv: false, reject: false, stdin: 'ignore',
   });
   const samples = [];
@@ -90,7 +90,7 @@ async function recorder() {
   return { s: (end - startedAt(argvLog)) / 1000, samples, manifest: m, stored, printed, dir };
 }
 
-console.log(`record bench: ${fmt(EVENTS)} ${FORMAT} events from the fake pwru, as fast as it prints (2 cores, shared machine)`);
+console.log(`record bench (--workers ${opt('workers', 'auto')}): ${fmt(EVENTS)} ${FORMAT} events from the fake pwru, as fast as it prints (2 cores, shared machine)`);
 const base = await baseline();
 const rec = await recorder();
 const baseRate = base.printed / base.s;

@@ -38,6 +38,8 @@ export const DEMO_ARGV_TEXT = [
   '--filter-ifname', 'lxc3a6f7d4e8c73', '--filter-track-skb', 'host 10.244.2.61 and tcp port 80',
 ];
 export const DEMO_ARGV_JSON = ['--output-json', ...DEMO_ARGV_TEXT.filter((a) => a !== '--output-tcp-flags')];
+/** v1.0.7+ text with meta and tuple both off: the header `SKB CPU PROCESS FUNC` that Era C also prints, left-aligned. */
+export const DEMO_ARGV_BARE = ['--output-meta=false', '--output-tuple=false', '--filter-ifname', 'lxc3a6f7d4e8c73'];
 
 export const DEMO_SAMPLES = [
   { name: 'demo-delivered', build: buildDelivered },
@@ -288,7 +290,8 @@ function render(sample) {
   const bin = join(ROOT, 'test/fixtures/bin/pwru');
   const env = { ...process.env, SKBTAPE_FAKE_PWRU_EVENTS: sample.events, SKBTAPE_FAKE_PWRU_EXIT_AFTER: '1' };
   delete env.SKBTAPE_FAKE_PWRU_VERSION;
-  for (const [argv, file] of [[DEMO_ARGV_TEXT, sample.text], [DEMO_ARGV_JSON, sample.json]]) {
+  const bare = sample.name === 'demo-delivered' ? [[DEMO_ARGV_BARE, join(HERE, `${sample.name}.bare.pwru.txt`)]] : [];
+  for (const [argv, file] of [[DEMO_ARGV_TEXT, sample.text], [DEMO_ARGV_JSON, sample.json], ...bare]) {
     const fd = openSync(file, 'w');
     try {
       const r = spawnSync(bin, argv, { env, stdio: ['ignore', fd, 'ignore'] });

@@ -2,12 +2,13 @@
 // byte for byte (batch files, logs, rejects, manifest): the real outputs, the samples, the lifetime cases, the seed,
 // a generated corpus over pwru's option matrix and a mutated one. Counted by hand beside it: which lines the fast
 // path took, so a fast path that declined everything could not pass.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { importCapture } from '../src/ingest/importer.js';
-import { realFiles, ROOT, SEED, SHARED } from './helpers/real.js';
+import { identityCorpus } from './helpers/real.js';
+import { captureBytes } from './helpers/capture-bytes.js';
 // @ts-expect-error plain JavaScript module without types
 import { generateRecords } from '../bench/gen-pwru.mjs';
 // @ts-expect-error plain JavaScript module without types
@@ -16,20 +17,6 @@ import { createPrinter } from './fixtures/pwru-format.mjs';
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-fast-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 let n = 0;
-
-/** Everything in a capture directory that the two paths must agree on, with the wall-clock stamps taken out. */
-function captureBytes(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const f of readdirSync(join(dir, 'events')).sort()) out[`events/${f}`] = readFileSync(join(dir, 'events', f)).toString('base64');
-  for (const f of ['logs.ndjson', 'rejects.ndjson']) out[f] = readFileSync(join(dir, f), 'utf8');
-  const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
-  for (const k of ['createdAt', 'startedAt', 'finishedAt']) delete m[k];
-  // The capture id is made of the start time and the directory name: the two imports' differ by construction.
-  expect(m.capture.id).toMatch(/^[^.]+\.\d{8}T\d{6}\.\d{3}Z\./);
-  delete m.capture.id;
-  out['manifest.json'] = JSON.stringify(m);
-  return out;
-}
 
 /** Imports `file` both ways; returns the fast path's line count after asserting the captures are identical. */
 async function both(file: string, batchRows = 64): Promise<{ fastLines: number; events: number }> {
@@ -50,12 +37,7 @@ const isEventLine = (l: string) => /^(\d[\d:.T-]* +)?0x[0-9a-f]{12,16} |^\{/.tes
 
 describe('fast path = general parser', () => {
   it('every real output, sample, lifetime case and the seed: identical captures', async () => {
-    const files = [
-      ...realFiles('pwru-'),
-      ...readdirSync(join(ROOT, 'samples')).filter((f) => /\.pwru\.(txt|json)$/.test(f)).map((f) => join(ROOT, 'samples', f)),
-      ...(existsSync(join(SHARED, 'lifetimes')) ? readdirSync(join(SHARED, 'lifetimes')).filter((f) => /^s\d+.*\.json$/.test(f)).map((f) => join(SHARED, 'lifetimes', f)) : []),
-      ...(SEED ? [SEED] : []),
-    ];
+    const files = identityCorpus();
     expect(files.length).toBeGreaterThan(10);
     let fastLines = 0;
     for (const f of files) fastLines += (await both(f, 7)).fastLines;

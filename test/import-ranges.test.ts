@@ -66,17 +66,24 @@ describe('out-of-range values', () => {
       { ...base, mark: 1.5 },
     ];
     const f = join(tmp, 'ranges.json');
-    writeFileSync(f, objs.map((o) => JSON.stringify(o)).join('\n') + '\n');
+    // pwru's JSON `time` of 2^63 ns: written as digits (JSON.stringify would round it through a double).
+    const bigTime = JSON.stringify(base).replace('"time":1843207115304258', '"time":9223372036854775808');
+    writeFileSync(f, [...objs.map((o) => JSON.stringify(o)), bigTime].join('\n') + '\n');
     const dir = join(tmp, 'ranges-json');
     const imp = await cli(['import', f, '-o', dir, '--json']);
     expect(imp.exitCode, imp.stderr).toBe(0);
-    expect(JSON.parse(imp.stdout).counts).toMatchObject({ events: 1, rejects: 4 });
+    expect(JSON.parse(imp.stdout).counts).toMatchObject({ events: 1, rejects: 5 });
     expect(rejectsOf(dir).map((r) => r.reason)).toEqual([
       'SKB 0x1ffff8881050a9e00 is wider than 64 bits',
       'CPU -1 is out of range (0 to 4294967295)',
       'source port 65536 is out of range (0 to 65535)',
       'MARK 1.5 is out of range (0 to 4294967295)',
+      'TIMESTAMP 9223372036854775808 is 2^63 ns or more (over 292 years of uptime), not a kernel clock value',
     ]);
+    // The one stored event's ktime is all the analysis sees: the tracks view (which casts ktimes) runs.
+    const t = await cli(['query', dir, 'SELECT count(*) AS n, max(last_ktime)::VARCHAR AS k FROM skb_tracks', '--format', 'json']);
+    expect(t.exitCode, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)).toEqual([{ n: 1, k: '1843207115304258' }]);
   });
 });
 
@@ -97,5 +104,24 @@ describe('rejects stream to disk', () => {
     // Nothing in it is pwru output: exit 2, and every line is a kept reject.
     expect(r.exitCode).toBe(2);
     expect(rejectsOf(dir).length).toBe(20_000);
+  });
+
+  it('a stream of pwru log lines: logs.ndjson grows while stdin is still open', async () => {
+    const dir = join(tmp, 'logs');
+    const child = execa(SKBTAPE, ['import', '-', '-o', dir], { reject: false, cwd: ROOT, stdin: 'pipe' });
+    // pwru's Go-log line (PWRU_FORMATS.md §1.1), as a saved `pwru 2>&1` holds it, 20 000 times.
+    child.stdin!.write(Array.from({ length: 20_000 }, () => '2024/03/18 11:19:36 Listening for events..').join('\n') + '\n');
+    const logs = () => readFileSync(join(dir, 'logs.ndjson'), 'utf8').split('\n').filter(Boolean).length;
+    const size = () => { try { return statSync(join(dir, 'logs.ndjson')).size; } catch { return 0; } };
+    while (size() === 0) await new Promise((r) => setTimeout(r, 50));
+    const before = logs();
+    expect(before).toBeGreaterThan(0);
+    expect(before).toBeLessThan(20_000); // on disk before the input ended
+    child.stdin!.end();
+    const r = await child;
+    // Only log lines: the capture is kept and says it holds no event (a warning, exit 0).
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).toContain('no events in -: only 20000 header/log line(s)');
+    expect(logs()).toBe(20_000);
   });
 });

@@ -1,12 +1,13 @@
 // The line parser against real pwru outputs (../shared/real, the seed) and hand-made lines for eras without a
 // real paste. Round trips go through the real renderer: parse → render must give back the same tokens.
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Parsed } from '../src/capture/parsed.js';
 import { KPTR_RE, newParserState, parseHeader, parseLine } from '../src/ingest/line-parser.js';
 import { newRenderState, renderHeader, renderText, renderJson } from '../src/render/pwru-layout.js';
 import { parseLayoutKey } from '../src/capture/layout.js';
 import type { PwruEvent } from '../src/capture/event-schema.js';
-import { realFiles, SEED, readLines } from './helpers/real.js';
+import { realFiles, SEED, readLines, ROOT } from './helpers/real.js';
 
 function parseAll(lines: string[]): { parsed: Parsed[]; events: PwruEvent[] } {
   const st = newParserState();
@@ -98,6 +99,20 @@ describe('fields of each era', () => {
     const e = one('2026-03-01T10:00:00.123 0xffff88810c2e4f00 0   <empty>:0        182893007811626  4026531840 0              lo:1       0x86dd 65536 80    [fd00::1]:443->[fd00:10:244::834b]:5555(tcp) ip6_rcv_core', hdr);
     expect(e).toMatchObject({ absTime: '2026-03-01T10:00:00.123', ktime: 182893007811626n, saddr: 'fd00::1', daddr: 'fd00:10:244::834b', proto: 0x86dd });
     expect(renderText(e, newRenderState())).toContain('[fd00::1]:443->[fd00:10:244::834b]:5555(tcp)');
+  });
+
+  it('v1.0.7+ with --output-meta and --output-tuple off: `SKB CPU PROCESS FUNC` left-aligned is Era E, right-aligned Era C', () => {
+    const e = '                       SKB    CPU          PROCESS                     FUNC';
+    expect(parseHeader('SKB                CPU PROCESS          FUNC')).toMatchObject({ era: 'E', ts: false, meta: false, tuple: false });
+    expect(parseHeader(e)).toMatchObject({ era: 'C', ts: false });
+    expect(parseHeader(`${e}        TIMESTAMP`)).toMatchObject({ era: 'C', ts: true });
+    const bare = readLines(join(ROOT, 'samples/demo-delivered.bare.pwru.txt'));
+    const { parsed, events } = parseAll(bare);
+    expect(parsed.filter((p) => p.kind === 'reject')).toEqual([]);
+    expect(events).toHaveLength(bare.length - 1);
+    expect(events[0]).toMatchObject({ layout: 'E:', process: '~bin/curl:272299', pid: 272299, func: '__netif_rx', cpu: 1 });
+    const st = newRenderState();
+    expect([renderHeader(parseLayoutKey('E:')), ...events.map((x) => renderText(x, st))]).toEqual(bare);
   });
 
   it('v0.0.3 key=value meta with byte-swapped proto, v1.0.3 iface=N(name), v0.9 absolute time', () => {

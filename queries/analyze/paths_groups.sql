@@ -2,7 +2,7 @@
 -- Grain: one row per (capture, path signature, verdict, drop reason) among the matching skb lifetimes.
 -- Inputs: tracks_enriched; identity_names (the labels of each side's identity); flow_match (the lifetimes the --flow filter keeps: analyze/flow-filter.ts fills it).
 -- Rules: the example is the first matching lifetime in capture order; its drop_label and drop_site (skb_tracks) word
---   the group's drop.
+--   the group's drop; incomplete counts the group's lifetimes that overlap a loss window (possibly_incomplete).
 WITH m AS (
   SELECT t.*
   FROM tracks_enriched t
@@ -13,6 +13,7 @@ SELECT capture,
        verdict,
        drop_reason,
        count(*) AS skbs,
+       count(*) FILTER (WHERE possibly_incomplete) AS incomplete,
        min(hops) AS hops,
        min(first_seq) AS first_seq,
        arg_min(track_id, first_seq) AS example_track,

@@ -2,7 +2,7 @@
 --        addr_endpoint: one row per (capture, address) that is a local endpoint; ifindex_endpoint: per (capture, ifindex);
 --        events_enriched: one row per event; tracks_enriched: one row per skb lifetime.
 -- Inputs: addresses (distinct tuple addresses with integer values, computed at load), ipcache, endpoints, events,
---         skb_tracks.
+--         skb_tracks, track_loss (25_loss.sql: possibly_incomplete = the lifetime overlaps a loss window).
 -- Rules:
 --   * identity = longest-prefix match: among prefixes of the same family whose [lo, hi] covers the address, the
 --     longest wins (/32 over /24 over 0.0.0.0/0, /128 over /64 over ::/0); on a tie the 'start' snapshot wins.
@@ -54,8 +54,10 @@ LEFT JOIN ifindex_endpoint ie ON ie.capture = e.capture AND ie.ifindex = e.ifind
 CREATE OR REPLACE VIEW tracks_enriched AS
 SELECT t.*,
        si.identity AS src_identity, di.identity AS dst_identity,
-       se.endpoint_id AS src_endpoint, de.endpoint_id AS dst_endpoint
+       se.endpoint_id AS src_endpoint, de.endpoint_id AS dst_endpoint,
+       tl.capture IS NOT NULL AS possibly_incomplete
 FROM skb_tracks t
+LEFT JOIN track_loss tl ON tl.capture = t.capture AND tl.skb = t.skb AND tl.track_no = t.track_no
 LEFT JOIN addr_identity si ON si.capture = t.capture AND si.addr = t.tuple.saddr
 LEFT JOIN addr_identity di ON di.capture = t.capture AND di.addr = t.tuple.daddr
 LEFT JOIN addr_endpoint se ON se.capture = t.capture AND se.addr = t.tuple.saddr

@@ -15,6 +15,7 @@ import { countsWarning } from '../capture/file-counts.js';
 import type { BatchEntry } from '../capture/integrity.js';
 import { UserError } from '../errors.js';
 import { capturePaths } from '../capture/dir.js';
+import { readLoss } from '../capture/loss.js';
 import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
 import { SCHEMA_VERSION } from '../capture/event-schema.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
@@ -24,6 +25,7 @@ import { createAndFill, ipValue, loadSideTables, type Cell, type TableDef } from
 import { SKBTAPE_VERSION } from '../version.js';
 import { duckdbSettings, memoryLimitBytes, outOfMemory, workDir } from './db-resources.js';
 import { bucketCount, runSqlFile } from './view-runner.js';
+import { progress } from '../render/progress.js';
 
 export interface OpenOptions {
   /** Persist the loaded database in <capture>/.cache/analysis.duckdb (single-capture opens only). */
@@ -35,6 +37,11 @@ export interface OpenOptions {
   strict?: boolean;
   /** Address buckets of the lifetime stage (default: from the event count and the memory limit); tests and benches. */
   lifetimeBuckets?: number;
+  /**
+   * Hears each phase of a load (`loading cap: batch 3 of 12`, `building the analysis: 20_skb_tracks.sql`). Default: a
+   * status line on stderr when it is a terminal (render/progress.ts), nothing when piped.
+   */
+  phase?: (text: string) => void;
 }
 
 export type Row = Record<string, unknown>;
@@ -74,9 +81,14 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
     // A cache may have been built (with a warning) before a batch went bad: --strict checks the files themselves.
     if (opts.strict) for (const f of s.files) for (const _ of readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
   }
-  const ro = { warn, strict: opts.strict, buckets: opts.lifetimeBuckets };
-  if (opts.cache && srcs.length === 1) return openCached(srcs[0]!, viewsDir, ro);
-  return buildWorking(srcs, viewsDir, ro);
+  const bar = opts.phase ? null : progress();
+  const ro = { warn, strict: opts.strict, buckets: opts.lifetimeBuckets, phase: opts.phase ?? ((t: string) => bar!.update(() => t)) };
+  try {
+    if (opts.cache && srcs.length === 1) return await openCached(srcs[0]!, viewsDir, ro);
+    return await buildWorking(srcs, viewsDir, ro);
+  } finally {
+    bar?.done();
+  }
 }
 
 /**
@@ -150,7 +162,7 @@ function resolveCaptures(captures: string[]): CaptureSrc[] {
   return srcs;
 }
 
-type Warned = ReadOptions & { warn: (m: string) => void; buckets?: number };
+type Warned = ReadOptions & { warn: (m: string) => void; phase: (text: string) => void; buckets?: number };
 
 async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir: string, ro: Warned, fingerprint: string | null,
   removeFiles: (() => void) | null): Promise<Analysis> {
@@ -166,7 +178,7 @@ async function buildInto(instance: DuckDBInstance, srcs: CaptureSrc[], viewsDir:
     await loadEvents(conn, srcs, ro);
     await loadCaptureTables(conn, srcs, warn);
     await loadSideTables(conn, srcs, warn);
-    await runViews(conn, viewsDir, ro.buckets);
+    await runViews(conn, viewsDir, ro.phase, ro.buckets);
     if (fingerprint !== null) await createAndFill(conn, 'skbtape_cache', [['fingerprint', 'VARCHAR']], [[fingerprint]]);
   } catch (e) {
     conn.closeSync();
@@ -215,7 +227,10 @@ async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], ro: Warned
   for (const s of srcs) {
     const mine: A.RecordBatch[] = [];
     // Cut files are reported here, once; the append pass (when it re-reads) stays quiet.
-    for (const f of s.files) for (const b of readBatchFile(f, s.entries.get(basename(f)), ro)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    s.files.forEach((f, i) => {
+      ro.phase(`loading ${s.id}: batch ${i + 1} of ${s.files.length}`);
+      for (const b of readBatchFile(f, s.entries.get(basename(f)), ro)) { dicts.addBatch(b); if (keep) mine.push(b); }
+    });
     kept.push(mine);
   }
   const order = await createRawEvents(conn, srcs.map((s) => s.id), dicts);
@@ -271,6 +286,11 @@ const CAPTURES_DEF: TableDef = [
 ];
 const LOGS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['kind', 'VARCHAR'], ['text', 'VARCHAR']];
 const REJECTS_DEF: TableDef = [['capture', 'VARCHAR'], ['line', 'UINTEGER'], ['text', 'VARCHAR'], ['reason', 'VARCHAR']];
+/** loss.ndjson as stored (capture/loss.ts); queries/views/25_loss.sql turns each report into a time window. */
+const LOSS_DEF: TableDef = [
+  ['capture', 'VARCHAR'], ['source', 'VARCHAR'], ['count', 'UBIGINT'], ['line', 'UINTEGER'], ['scope', 'VARCHAR'],
+  ['ktime_bound', 'UBIGINT'], ['text', 'VARCHAR'],
+];
 
 const bigOrNull = (s: string | undefined): bigint | null => (s !== undefined && /^-?\d+$/.test(s) ? BigInt(s) : null);
 
@@ -278,6 +298,7 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
   const caps: Cell[][] = [];
   const logs: Cell[][] = [];
   const rejects: Cell[][] = [];
+  const loss: Cell[][] = [];
   for (const s of srcs) {
     const m = s.manifest;
     caps.push([
@@ -290,10 +311,12 @@ async function loadCaptureTables(conn: DuckDBConnection, srcs: CaptureSrc[], war
     const p = capturePaths(s.dir);
     for (const o of ndjson(p.logs, warn)) logs.push([s.id, o['line'] as number, o['kind'] as string, o['text'] as string]);
     for (const o of ndjson(p.rejects, warn)) rejects.push([s.id, o['line'] as number, o['text'] as string, o['reason'] as string]);
+    for (const o of readLoss(s.dir, warn)) loss.push([s.id, o.source, o.count, o.line, o.scope, bigOrNull(o.ktimeEnd), o.text]);
   }
   await createAndFill(conn, 'captures', CAPTURES_DEF, caps);
   await createAndFill(conn, 'capture_logs', LOGS_DEF, logs);
   await createAndFill(conn, 'capture_rejects', REJECTS_DEF, rejects);
+  await createAndFill(conn, 'loss_reports', LOSS_DEF, loss);
 }
 
 /**
@@ -338,10 +361,11 @@ export function viewFiles(viewsDir: string): string[] {
 }
 
 /** Runs the model and view files; the lifetime stage in as many address buckets as the memory limit needs. */
-export async function runViews(conn: DuckDBConnection, viewsDir: string, given?: number): Promise<void> {
+export async function runViews(conn: DuckDBConnection, viewsDir: string, phase: (text: string) => void = () => {}, given?: number): Promise<void> {
   const events = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${RAW_EVENTS}`)).getRowsJS()[0]![0]);
   const buckets = given ?? bucketCount(events, memoryLimitBytes());
   for (const f of viewFiles(viewsDir)) {
+    phase(`building the analysis: ${basename(f)}`);
     try {
       await runSqlFile(conn, f, buckets);
     } catch (e) {
@@ -365,7 +389,7 @@ export function cacheFingerprint(s: { dir: string; files: string[] }, viewsDir: 
     const st = statSync(f);
     h.update(`${basename(f)} ${st.size} ${st.mtimeMs}\n`);
   }
-  for (const p of [capturePaths(s.dir).logs, capturePaths(s.dir).rejects, capturePaths(s.dir).snapshotsDir, join(s.dir, 'names')]) {
+  for (const p of [capturePaths(s.dir).logs, capturePaths(s.dir).rejects, capturePaths(s.dir).loss, capturePaths(s.dir).snapshotsDir, join(s.dir, 'names')]) {
     for (const f of existsSync(p) ? listFiles(p) : []) {
       const st = statSync(f);
       h.update(`${f} ${st.size} ${st.mtimeMs}\n`);
@@ -403,6 +427,7 @@ async function openCached(s: CaptureSrc, viewsDir: string, ro: Warned): Promise<
     const instance = await createInstance(tmp, spill.path, spill.remove);
     const built = await buildInto(instance, [s], viewsDir, ro, fp, spill.remove);
     try {
+      ro.phase(`writing the cache ${join(CACHE_DIR, CACHE_DB)}`);
       await built.connection.run('CHECKPOINT');
     } finally {
       built.close();

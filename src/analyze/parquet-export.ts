@@ -7,6 +7,7 @@ import { join, relative, resolve } from 'node:path';
 import { openAnalysis, type Analysis } from './loader.js';
 import { nodeKey, partitionKey } from '../capture/capture-id.js';
 import { duckdbWriteError, UserError, writeUserError } from '../errors.js';
+import { progress } from '../render/progress.js';
 
 /** What each exported table holds. Partition columns (capture, node, date) are added by the export. */
 export const EXPORT_TABLES: readonly { table: string; select: string }[] = [
@@ -66,6 +67,8 @@ export async function exportParquet(captures: string[], outDir: string, opts: Ex
     throw writeUserError(e, outDir) ?? new UserError(`cannot create ${outDir}: ${(e as Error).message}`, '--parquet');
   }
   const a = await openAnalysis(captures, { cache: false, warn: opts.warn, strict: opts.strict });
+  // A phase line on a terminal (quiet when piped): each table is one DuckDB COPY, the long part of an export.
+  const bar = progress();
   try {
     const parts = await partitionKeys(a);
     if (!opts.replace) await refuseForeign(a, dir, parts);
@@ -79,6 +82,7 @@ export async function exportParquet(captures: string[], outDir: string, opts: Ex
         try { rmSync(old, { recursive: true, force: true }); } catch (e) { throw writeUserError(e, old) ?? e; }
       }
       let rows: number;
+      bar.update(() => `exporting ${t.table} → ${tableDir}`);
       try {
         rows = await copyPartitioned(a, t.select, tableDir);
       } catch (e) {
@@ -91,6 +95,7 @@ export async function exportParquet(captures: string[], outDir: string, opts: Ex
     }
     return { dir, captures: parts, tables };
   } finally {
+    bar.done();
     a.close();
   }
 }

@@ -43,6 +43,8 @@ export interface PathGroup {
   capture: string;
   pathSig: string;
   skbs: number;
+  /** Lifetimes of the group that overlap a loss window (tracks_enriched.possibly_incomplete). */
+  possiblyIncomplete: number;
   hops: number;
   verdict: string;
   /** `delivered`, or `dropped: SKB_DROP_REASON_X at func (after prev) on iface` (label and site from skb_tracks). */
@@ -70,6 +72,8 @@ export interface PathsResult {
   matchedSkbs: number;
   totalGroups: number;
   groups: PathGroup[];
+  /** Loss reports of the captures (the loss table) and the matched lifetimes they may have cut. */
+  loss: { reports: number; events: number; possiblyIncomplete: number };
 }
 
 export interface PathsOptions {
@@ -111,6 +115,7 @@ export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): 
     if (l) l.push(r); else byTrack.set(id, [r]);
   }
   const groups = shown.map((g) => toGroup(g, (byTrack.get(String(g['example_track'])) ?? []).map(toHop)));
+  const [l] = await a.run('SELECT count(*) AS reports, coalesce(sum(count), 0) AS events FROM loss');
   return {
     capture: a.captureIds.join(', '),
     captures: a.captureIds,
@@ -119,6 +124,7 @@ export async function journeys(a: Analysis, flow: CompiledFlow, limit: number): 
     matchedSkbs: all.reduce((s, g) => s + Number(g['skbs']), 0),
     totalGroups: all.length,
     groups,
+    loss: { reports: Number(l!['reports']), events: Number(l!['events']), possiblyIncomplete: all.reduce((s, g) => s + Number(g['incomplete']), 0) },
   };
 }
 
@@ -166,6 +172,7 @@ function toGroup(g: Row, hops: Hop[]): PathGroup {
     capture: String(g['capture']),
     pathSig: String(g['path_sig']),
     skbs: Number(g['skbs']),
+    possiblyIncomplete: Number(g['incomplete']),
     hops: Number(g['hops']),
     verdict,
     verdictText: verdictText(verdict, str(g['drop_label']), str(g['drop_site']), hops),
@@ -208,11 +215,14 @@ export function formatJourneys(r: PathsResult): string {
   const out: string[] = [];
   const shown = r.groups.length < r.totalGroups ? `, showing ${r.groups.length} (--limit)` : '';
   out.push(`${r.capture}: ${r.matchedSkbs} of ${r.totalSkbs} skb lifetimes${r.flow ? ` match '${r.flow}'` : ''}, ${r.totalGroups} distinct path(s)${shown}`);
+  const L = r.loss;
+  if (L.reports > 0) out.push(`loss: ${L.reports} report(s), ${L.events} events lost: ${L.possiblyIncomplete} of these ${r.matchedSkbs} lifetimes possibly incomplete (query: SELECT * FROM loss)`);
   r.groups.forEach((g, gi) => {
     const ex = g.example;
     out.push('');
     const of = r.captures.length > 1 ? `  [${g.capture}]` : '';
-    out.push(`#${gi + 1}  ${g.skbs} skb(s)  ${g.hops} hops  path ${g.pathSig}  ${g.verdictText}${of}`);
+    const cut = g.possiblyIncomplete > 0 ? `  (${g.possiblyIncomplete} possibly incomplete)` : '';
+    out.push(`#${gi + 1}  ${g.skbs} skb(s)  ${g.hops} hops  path ${g.pathSig}  ${g.verdictText}${of}${cut}`);
     if (ex.tupleText) out.push(`    ${ex.tupleText}`);
     out.push(`    example ${ex.trackId}${ex.durationNs !== null ? `, ${us(ex.durationNs)} µs` : ''}`);
     const fw = Math.max(8, ...ex.hops.map((h) => h.func.length));

@@ -9,6 +9,7 @@ import { openAnalysis, type Row } from './loader.js';
 import { UserError } from '../errors.js';
 import { buildFrame, enhancedPacket, interfaceDescription, sectionHeader, TC_ACT_SHOT } from '../render/pcapng.js';
 import { SKBTAPE_VERSION } from '../version.js';
+import { progress } from '../render/progress.js';
 
 export interface PcapngOptions { per?: 'hop' | 'track'; replace?: boolean; warn?: (m: string) => void }
 export interface PcapngResult { file: string; packets: number; interfaces: number; lifetimes: number; clock: string }
@@ -47,9 +48,13 @@ export async function exportPcapng(capture: string, file: string, o: PcapngOptio
   if (exists && !o.replace) throw new UserError(`${file} exists; give --replace to overwrite it`, '--pcapng');
   const a = await openAnalysis([capture], { cache: true, warn: o.warn });
   let rows: Row[];
+  // A phase line on a terminal (quiet when piped) while DuckDB builds the packets.
+  const bar = progress();
   try {
+    bar.update(() => `exporting ${file}: one packet per ${o.per ?? 'hop'}…`);
     rows = await a.run(PACKETS_SQL, { per: o.per ?? 'hop' });
   } finally {
+    bar.done();
     a.close();
   }
   if (rows.length === 0) o.warn?.(`${capture} has no event with a tuple (saddr/daddr): the pcapng file has no packets`);

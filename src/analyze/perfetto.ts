@@ -10,6 +10,7 @@ import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter } from './flow-filter.js';
 import { sqlFile } from './sql-files.js';
 import { readManifest } from '../capture/manifest.js';
+import { progress } from '../render/progress.js';
 
 export interface PerfettoOptions { flow?: string; force?: boolean; cache?: boolean; warn?: (m: string) => void }
 
@@ -31,6 +32,8 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
   const tmp = `${file}.tmp-${process.pid}`;
   const out = createWriteStream(tmp);
   let first = true;
+  // A phase line on a terminal (quiet when piped) while the hops stream out.
+  const bar = progress();
   const emit = async (e: TraceEvent) => {
     if (!out.write(`${first ? '' : ',\n'}${JSON.stringify(e)}`)) await once(out, 'drain');
     first = false;
@@ -39,8 +42,9 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
     const kept = await applyFlow(a, flow);
     if (flow.text !== null && kept.get(a.captureIds[0]!) === 0) o.warn?.(emptyFlowWarning(flow.text, capture));
     out.write('{"displayTimeUnit":"ns","traceEvents":[\n');
+    bar.update(() => `exporting ${file}: a slice per hop…`);
     const r = await writeHops(a, emit);
-    const lost = manifest.tracepoint?.lostEvents ?? null;
+    const lost = manifest.loss?.events ?? manifest.tracepoint?.lostEvents ?? null;
     // Lost events: the tracer reports a total at the end, not when; a counter from 0 to that total over the capture.
     await emit({ ph: 'M', name: 'process_name', pid: 0, args: { name: `${a.captureIds[0]} (capture)` } });
     for (const [ts, v] of [[0, 0], [r.endUs, lost ?? 0]] as const) await emit({ ph: 'C', name: 'lost events', pid: 0, ts, args: { lost: v } });
@@ -55,6 +59,7 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
     rmSync(tmp, { force: true });
     throw e;
   } finally {
+    bar.done();
     a.close();
   }
 }

@@ -15,6 +15,7 @@ import { FastRow } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 import { applyIdentity } from './capture-id.js';
+import { LossLog } from './loss.js';
 
 export const DEFAULT_BATCH_ROWS = 65536;
 const MAX_STORED_LINE = 65536;
@@ -24,6 +25,31 @@ const SIDE_FLUSH_LINES = 4096;
 /** ... or this many characters of them, whichever comes first (a non-pwru file is all rejects, some very long). */
 const TEXT_FLUSH_CHARS = 1 << 20;
 
+/**
+ * One column of a batch as plain arrays (structured-clone and transfer friendly): what an import worker hands back
+ * for its chunk, and what the one encoder (encodeBatch) turns into Arrow. Rows that are null hold 0 / no string.
+ */
+export interface RawColumn {
+  nulls: number;
+  valid: Uint8Array;
+  /** Numbers, codes (dict), 64-bit values or 5 uint32 per row (cb). */
+  values?: Uint8Array | Uint16Array | Uint32Array | Int32Array | BigUint64Array;
+  /** dict: the batch's dictionary in order of first appearance. */
+  dict?: string[];
+  /** utf8: one entry per row. */
+  strings?: (string | null)[];
+}
+
+/** Sets bits [s, e) of a bitmap: single bits at the ends, whole bytes between. */
+function setBits(b: Uint8Array, s: number, e: number): void {
+  while (s < e && (s & 7)) { b[s >> 3]! |= 1 << (s & 7); s++; }
+  if (e - s >= 8) {
+    b.fill(0xff, s >> 3, e >> 3);
+    s = e & ~7;
+  }
+  while (s < e) { b[s >> 3]! |= 1 << (s & 7); s++; }
+}
+
 /** One column's buffer for the batch in progress; one subclass per storage kind keeps each `set` call site monomorphic. */
 abstract class ColumnBuffer {
   protected valid: Uint8Array;
@@ -32,9 +58,31 @@ abstract class ColumnBuffer {
     this.valid = new Uint8Array((cap + 7) >> 3);
   }
   abstract set(row: number, v: unknown): void;
-  abstract data(length: number): A.Data;
-  protected bitmap(length: number): Uint8Array | undefined {
-    return this.nulls ? this.valid.slice(0, (length + 7) >> 3) : undefined;
+  /** The first `length` rows as plain arrays (views of this buffer: it is not written again after a batch). */
+  abstract raw(length: number): RawColumn;
+  /**
+   * Copies rows [from, to) of `r` (a fragment of `rows` rows) to rows [at, at + to - from) of this buffer: validity
+   * (a whole-byte fill when the fragment has no nulls), then the values.
+   */
+  appendRaw(r: RawColumn, from: number, to: number, at: number, rows: number): void {
+    if (r.nulls === rows) {
+      this.nulls += to - from;
+      return; // values of null rows stay 0
+    }
+    const mine = this.valid;
+    if (r.nulls === 0) setBits(mine, at, at + to - from);
+    else {
+      const v = r.valid;
+      for (let i = from, j = at; i < to; i++, j++) {
+        if (v[i >> 3]! & (1 << (i & 7))) mine[j >> 3]! |= 1 << (j & 7);
+        else this.nulls++;
+      }
+    }
+    this.appendValues(r, from, to, at);
+  }
+  protected abstract appendValues(r: RawColumn, from: number, to: number, at: number): void;
+  protected rawBase(length: number): RawColumn {
+    return { nulls: this.nulls, valid: this.valid.subarray(0, (length + 7) >> 3) };
   }
 }
 
@@ -51,8 +99,11 @@ class NumColumn extends ColumnBuffer {
     this.valid[row >> 3]! |= 1 << (row & 7);
     this.values[row] = v as number;
   }
-  data(length: number): A.Data {
-    return A.makeData({ type: this.type as A.Int, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) } as never);
+  raw(length: number): RawColumn {
+    return { ...this.rawBase(length), values: this.values.subarray(0, length) };
+  }
+  protected appendValues(r: RawColumn, from: number, to: number, at: number): void {
+    (this.values as Uint32Array).set((r.values as Uint32Array).subarray(from, to), at);
   }
 }
 
@@ -79,8 +130,11 @@ class U64Column extends ColumnBuffer {
   setNum(row: number, v: number): void {
     this.setHiLo(row, Math.floor(v / 4294967296), v >>> 0);
   }
-  data(length: number): A.Data {
-    return A.makeData({ type: this.type as A.Uint64, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.values.subarray(0, length) });
+  raw(length: number): RawColumn {
+    return { ...this.rawBase(length), values: this.values.subarray(0, length) };
+  }
+  protected appendValues(r: RawColumn, from: number, to: number, at: number): void {
+    this.values.set((r.values as BigUint64Array).subarray(from, to), at);
   }
 }
 
@@ -109,22 +163,63 @@ class DictColumn extends ColumnBuffer {
     this.last = v;
     this.lastCode = code;
   }
-  data(length: number): A.Data {
-    const dictionary = A.makeVector(A.vectorFromArray(this.values, new A.Utf8()).data[0]!);
-    return A.makeData({ type: this.type as A.Dictionary<A.Utf8, A.Int32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), data: this.codes.subarray(0, length), dictionary });
+  raw(length: number): RawColumn {
+    return { ...this.rawBase(length), values: this.codes.subarray(0, length), dict: this.values };
+  }
+  /**
+   * The fragment's codes mapped to this batch's: each of its dictionary entries looked up once, on its first row
+   * here, so this batch's dictionary keeps the order of first appearance, as if the rows had been set one by one.
+   */
+  protected appendValues(r: RawColumn, from: number, to: number, at: number): void {
+    const src = r.values as Int32Array, dict = r.dict!, v = r.valid;
+    const remap = new Int32Array(dict.length).fill(-1);
+    for (let i = from, j = at; i < to; i++, j++) {
+      if (!(v[i >> 3]! & (1 << (i & 7)))) continue;
+      const c = src[i]!;
+      let code = remap[c]!;
+      if (code < 0) {
+        const s = dict[c]!;
+        code = this.dict.get(s) ?? -1;
+        if (code < 0) {
+          code = this.values.length;
+          this.dict.set(s, code);
+          this.values.push(s);
+        }
+        remap[c] = code;
+      }
+      this.codes[j] = code;
+    }
+    this.last = null;
   }
 }
 
 class Utf8Column extends ColumnBuffer {
-  private readonly strings: (string | null)[] = [];
+  /** One entry per row once a row holds a string; until then only `rows` counts them (nearly always all null). */
+  private strings: (string | null)[] = [];
+  private rows = 0;
   set(_row: number, v: unknown): void {
-    if (v === null) this.nulls++;
-    this.strings.push(v as string | null);
+    if (v === null) {
+      this.nulls++;
+      if (this.strings.length) this.strings.push(null);
+    } else {
+      if (this.strings.length < this.rows) this.strings = new Array<string | null>(this.rows).fill(null);
+      this.strings.push(v as string);
+    }
+    this.rows++;
   }
-  data(length: number): A.Data {
-    if (this.nulls === length) return A.makeData({ type: this.type as A.Utf8, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3), valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
-    return A.vectorFromArray(this.strings, new A.Utf8()).data[0]! as A.Data;
+  raw(length: number): RawColumn {
+    return { ...this.rawBase(length), strings: this.strings.slice(0, length) };
   }
+  // Strings carry their own nulls: the bitmap copy is not used for them.
+  override appendRaw(r: RawColumn, from: number, to: number, _at: number, rows: number): void {
+    if (r.nulls === rows && !this.strings.length) {
+      this.nulls += to - from;
+      this.rows += to - from;
+      return;
+    }
+    for (let i = from; i < to; i++) this.set(0, r.strings![i] ?? null);
+  }
+  protected appendValues(): void { /* see appendRaw */ }
 }
 
 class CbColumn extends ColumnBuffer {
@@ -138,9 +233,11 @@ class CbColumn extends ColumnBuffer {
     this.valid[row >> 3]! |= 1 << (row & 7);
     this.values.set(v as number[], row * 5);
   }
-  data(length: number): A.Data {
-    const child = A.makeData({ type: new A.Uint32(), length: length * 5, nullCount: 0, data: this.values.subarray(0, length * 5) });
-    return A.makeData({ type: this.type as A.FixedSizeList<A.Uint32>, length, nullCount: this.nulls, nullBitmap: this.bitmap(length), child });
+  raw(length: number): RawColumn {
+    return { ...this.rawBase(length), values: this.values.subarray(0, length * 5) };
+  }
+  protected appendValues(r: RawColumn, from: number, to: number, at: number): void {
+    this.values.set((r.values as Uint32Array).subarray(from * 5, to * 5), at * 5);
   }
 }
 
@@ -152,6 +249,75 @@ function makeColumn(spec: ColumnSpec, type: A.DataType, cap: number): ColumnBuff
     case 'cb5': return new CbColumn(spec, type, cap);
     default: return new NumColumn(spec, type, cap);
   }
+}
+
+/** Column i of a batch of `length` rows as Arrow data, from its raw arrays. */
+function columnData(spec: ColumnSpec, type: A.DataType, r: RawColumn, length: number): A.Data {
+  const nullBitmap = r.nulls ? r.valid.slice(0, (length + 7) >> 3) : undefined;
+  const base = { length, nullCount: r.nulls, nullBitmap };
+  switch (spec.kind) {
+    case 'dict': {
+      const dictionary = A.makeVector(A.vectorFromArray(r.dict!, new A.Utf8()).data[0]!);
+      return A.makeData({ ...base, type: type as A.Dictionary<A.Utf8, A.Int32>, data: r.values as Int32Array, dictionary });
+    }
+    case 'utf8':
+      if (r.nulls === length) return A.makeData({ type: type as A.Utf8, length, nullCount: length, nullBitmap: new Uint8Array((length + 7) >> 3), valueOffsets: new Int32Array(length + 1), data: new Uint8Array(0) });
+      return A.vectorFromArray(r.strings!, new A.Utf8()).data[0]! as A.Data;
+    case 'cb5': {
+      const child = A.makeData({ type: new A.Uint32(), length: length * 5, nullCount: 0, data: r.values as Uint32Array });
+      return A.makeData({ ...base, type: type as A.FixedSizeList<A.Uint32>, child });
+    }
+    default:
+      return A.makeData({ ...base, type: type as A.Int, data: r.values } as never);
+  }
+}
+
+const EVENT_SCHEMA = eventArrowSchema();
+
+/**
+ * The one place a batch becomes Arrow IPC bytes (LZ4-compressed bodies, the seal template in its metadata), so a
+ * batch built on this thread and one assembled from import workers' fragments give the same bytes.
+ */
+export function encodeBatch(raws: RawColumn[], length: number): Uint8Array {
+  const fields = EVENT_SCHEMA.fields;
+  const children = COLUMNS.map((c, i) => columnData(c, fields[i]!.type, raws[i]!, length));
+  const struct = A.makeData({ type: new A.Struct(fields), length, nullCount: 0, children });
+  // The seal's sequence number and checksum are filled in when the file is written (integrity.ts).
+  const schema = new A.Schema(fields, new Map([...EVENT_SCHEMA.metadata, [SEAL_KEY, sealTemplate(length)]]));
+  const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
+  w.write(new A.RecordBatch(schema, struct));
+  w.finish();
+  return w.toUint8Array(true);
+}
+
+/** A chunk's rows as raw columns (an import worker's result), appended to the batch in progress in input order. */
+export interface Fragment { rows: number; columns: RawColumn[] }
+
+/** Every ArrayBuffer of a fragment, to transfer it to another thread without a copy. */
+export function fragmentBuffers(f: Fragment): ArrayBuffer[] {
+  const out = new Set<ArrayBuffer>();
+  for (const c of f.columns) {
+    out.add(c.valid.buffer as ArrayBuffer);
+    if (c.values) out.add(c.values.buffer as ArrayBuffer);
+  }
+  return [...out];
+}
+
+/** What an import worker makes of one chunk; the capture writer merges these in input order (addChunk). */
+export interface ChunkOutput {
+  fragment: Fragment;
+  logs: string[];
+  rejects: string[];
+  counts: LineCounts;
+  headers: { line: number; text: string }[];
+  firstRejects: { line: number; reason: string }[];
+  skbs: BigUint64Array;
+  pids: number[];
+  layouts: string[];
+  minKtime: string | null;
+  maxKtime: string | null;
+  firstAbs: string | null;
+  lastAbs: string | null;
 }
 
 type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
@@ -193,7 +359,7 @@ export const newEventStats = (): EventStats => ({ skbs: new SkbSet(), pids: new 
  * No I/O: the capture writer persists what it produces, and import workers hand it back to the main thread.
  */
 export class LineAccumulator {
-  private readonly schema = eventArrowSchema();
+  private readonly schema = EVENT_SCHEMA;
   private cols!: ColumnBuffer[];
   private rows = 0;
   private pending: PwruEvent | null = null;
@@ -378,15 +544,55 @@ export class LineAccumulator {
   private sealBatch(): void {
     if (this.rows === 0) return;
     const length = this.rows;
-    const children = this.cols.map((c) => c.data(length));
-    const struct = A.makeData({ type: new A.Struct(this.schema.fields), length, nullCount: 0, children });
-    // The seal's sequence number and checksum are filled in when the file is written (integrity.ts).
-    const schema = new A.Schema(this.schema.fields, new Map([...this.schema.metadata, [SEAL_KEY, sealTemplate(length)]]));
-    const w = new A.RecordBatchStreamWriter({ compressionType: CAPTURE_COMPRESSION });
-    w.write(new A.RecordBatch(schema, struct));
-    w.finish();
-    this.ready.push(w.toUint8Array(true));
+    this.ready.push(encodeBatch(this.cols.map((c) => c.raw(length)), length));
     this.resetColumns();
+  }
+
+  /**
+   * Everything read so far (the last event included: a chunk ends where the next event begins) as one fragment of
+   * raw columns, without encoding it: an import worker's result. The accumulator must hold at most its capacity.
+   */
+  takeFragment(): Fragment {
+    this.commitPending();
+    this.foldFastStats();
+    const rows = this.rows;
+    const f = { rows, columns: this.cols.map((c) => c.raw(rows)) };
+    this.resetColumns();
+    return f;
+  }
+
+  /** A worker's chunk, after everything added so far: counts, headers, first rejects, text, statistics, rows. */
+  addChunk(r: ChunkOutput): void {
+    const c = this.counts;
+    for (const k of ['inputLines', 'events', 'continuationLines', 'logLines', 'rejects', 'blankLines'] as const) c[k] += r.counts[k];
+    this.headers.push(...r.headers);
+    for (const fr of r.firstRejects) if (this.firstRejects.length < FIRST_REJECTS_KEPT) this.firstRejects.push(fr);
+    for (const l of r.logs) this.pushText(this.logBuf, l);
+    for (const l of r.rejects) this.pushText(this.rejectBuf, l);
+    const st = this.stats;
+    for (const s of r.skbs) st.skbs.add(s);
+    for (const p of r.pids) if (st.pids.size < 10_000) st.pids.add(p);
+    for (const l of r.layouts) st.layouts.add(l);
+    if (r.minKtime !== null) {
+      const lo = BigInt(r.minKtime), hi = BigInt(r.maxKtime!);
+      if (st.minKtime === null || lo < st.minKtime) st.minKtime = lo;
+      if (st.maxKtime === null || hi > st.maxKtime) st.maxKtime = hi;
+    }
+    if (r.firstAbs !== null) { st.firstAbs ??= r.firstAbs; st.lastAbs = r.lastAbs; }
+    this.addFragment(r.fragment);
+  }
+
+  /** Rows of a worker's fragment, after every row added so far; batches are sealed at batchRows as for added rows. */
+  addFragment(f: Fragment): void {
+    this.commitPending();
+    let from = 0;
+    while (from < f.rows) {
+      const n = Math.min(f.rows - from, this.batchRows - this.rows);
+      for (let i = 0; i < this.cols.length; i++) this.cols[i]!.appendRaw(f.columns[i]!, from, from + n, this.rows, f.rows);
+      this.rows += n;
+      from += n;
+      if (this.rows >= this.batchRows) this.sealBatch();
+    }
   }
 
   /**
@@ -396,6 +602,11 @@ export class LineAccumulator {
   take(includePending: boolean): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     if (includePending) this.commitPending();
     this.sealBatch();
+    return this.takeReady();
+  }
+
+  /** The sealed batches and the text so far; the batch in progress stays open. */
+  takeReady(): { batches: Uint8Array[]; logs: string[]; rejects: string[] } {
     this.foldFastStats();
     return { ...this.takeText(), batches: this.ready.splice(0) };
   }
@@ -403,7 +614,8 @@ export class LineAccumulator {
 
 /** Persists batches, logs and rejects into a capture directory, in order; each batch sealed and listed in `entries`. */
 export class CaptureFiles {
-  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = []) {
+  /** `loss`: told of every log row written, to keep the loss reports among them (capture/loss.ts). */
+  constructor(readonly dir: string, private readonly counts: LineCounts, private readonly entries: BatchEntry[] = [], private readonly loss?: LossLog) {
     const p = capturePaths(dir);
     writing(p.eventsDir, () => mkdirSync(p.eventsDir, { recursive: true }));
     writing(p.logs, () => writeFileSync(p.logs, ''));
@@ -431,6 +643,7 @@ export class CaptureFiles {
       this.entries.push({ file: name, ...entry });
     }
     if (out.logs.length) writing(p.logs, () => appendFileSync(p.logs, out.logs.join('\n') + '\n'));
+    if (out.logs.length && this.loss) writing(p.loss, () => this.loss!.fromLogRows(out.logs));
     if (out.rejects.length) writing(p.rejects, () => appendFileSync(p.rejects, out.rejects.join('\n') + '\n'));
   }
 }
@@ -477,13 +690,16 @@ export class CaptureWriter {
   private readonly acc: LineAccumulator;
   private readonly files: CaptureFiles;
   private readonly onFlush?: (m: Manifest) => void;
+  /** Loss reports: found among log rows here; the recorder adds those of the tracer's stderr and its own. */
+  readonly loss: LossLog;
 
   constructor(dir: string, manifest: Manifest, opts: WriterOptions = {}) {
     this.dir = dir;
     this.manifest = manifest;
     this.onFlush = opts.onFlush;
     this.acc = new LineAccumulator(manifest.counts, manifest.headers, manifest.firstRejects, opts.batchRows ?? DEFAULT_BATCH_ROWS);
-    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []));
+    this.loss = new LossLog(dir, manifest);
+    this.files = new CaptureFiles(dir, manifest.counts, (manifest.batches ??= []), this.loss);
     // The recorder's manifest carries only what --node / --name asked for: the id is made here, where the directory is known.
     if (manifest.capture?.id === undefined) applyIdentity(manifest, dir, { node: manifest.capture?.node, name: manifest.capture?.name });
     writeManifest(dir, manifest);
@@ -496,15 +712,27 @@ export class CaptureWriter {
   /** One event line from the byte-level parser (see LineAccumulator.addFast). */
   addFast(row: FastRow, whole: boolean): void {
     this.acc.addFast(row, whole);
-    if (this.acc.ready.length) this.flush(false);
+    // As after add(): the full batches only. Sealing the rows after them too would cut a one-row batch whenever a
+    // JSON event follows a text event that filled one; batches are cut by row count alone, as the workers' are.
+    if (this.acc.ready.length) this.flushReady();
+  }
+
+  /** One chunk parsed by an import worker (ingest/parallel.ts), in input order: durable as added lines would be. */
+  addChunk(r: ChunkOutput): void {
+    this.acc.addChunk(r);
+    this.afterAdd();
   }
 
   /** Feed one parsed input line. */
   add(p: Parsed, lineNo: number, text: string): void {
     this.acc.add(p, lineNo, text);
+    this.afterAdd();
+  }
+
+  private afterAdd(): void {
     // A batch filled up (--flush-events): make it durable with the manifest, so `info` (the manifest's counts) and
     // `replay` (the batch files) agree after a crash at any moment.
-    if (this.acc.ready.length) this.flush(false);
+    if (this.acc.ready.length) this.flushReady();
     else if (this.acc.logBuf.length + this.acc.rejectBuf.length >= SIDE_FLUSH_LINES || this.acc.textChars > TEXT_FLUSH_CHARS) this.flushSide();
   }
 
@@ -519,7 +747,16 @@ export class CaptureWriter {
 
   /** Make everything received so far durable (see LineAccumulator.take for `includePending`). */
   flush(includePending = false): void {
-    this.files.write(this.acc.take(includePending));
+    this.persist(this.acc.take(includePending));
+  }
+
+  /** The batches that filled up, with logs and rejects, without sealing the rows after them (a chunk's rest). */
+  private flushReady(): void {
+    this.persist(this.acc.takeReady());
+  }
+
+  private persist(out: { batches: Uint8Array[]; logs: string[]; rejects: string[] }): void {
+    this.files.write(out);
     applyStats(this.manifest, this.acc.stats);
     writeManifest(this.dir, this.manifest);
     this.onFlush?.(this.manifest);

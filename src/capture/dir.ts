@@ -4,6 +4,7 @@
 //   events/000001.arrows ...      one Arrow IPC *stream* per batch, written to .tmp then renamed (capture/batch-writer.ts)
 //   logs.ndjson                   pwru's header/log/progress lines, {"line":N,"kind":…,"text":…}
 //   rejects.ndjson                lines the parser could not read, {"line":N,"text":…,"reason":…}
+//   loss.ndjson                   reports of lost events, {"source":…,"count":N,"line":N,"scope":…,"text":…} (capture/loss.ts)
 //   snapshots/<phase>/<name>      raw cilium-dbg / bpftool output, verbatim (snapshots/take.ts); phase = start | end
 //   names/<phase>.json            ifindex→name tables, /run/netns names, pids→comm (record/target-resolver.ts)
 //   command/stdout, command/stderr  the test command's output (record -- cmd)
@@ -16,6 +17,7 @@ export const MANIFEST = 'manifest.json';
 export const EVENTS_DIR = 'events';
 export const LOGS = 'logs.ndjson';
 export const REJECTS = 'rejects.ndjson';
+export const LOSS = 'loss.ndjson';
 export const SNAPSHOTS_DIR = 'snapshots';
 export const NAMES_DIR = 'names';
 export const COMMAND_DIR = 'command';
@@ -36,6 +38,7 @@ export const capturePaths = (dir: string) => ({
   eventsDir: join(dir, EVENTS_DIR),
   logs: join(dir, LOGS),
   rejects: join(dir, REJECTS),
+  loss: join(dir, LOSS),
   snapshotsDir: join(dir, SNAPSHOTS_DIR),
   snapshot: (phase: Phase, kind: SnapshotKind, ext: 'txt' | 'json') => join(dir, SNAPSHOTS_DIR, phase, `${kind}.${ext}`),
   names: (phase: Phase) => join(dir, NAMES_DIR, `${phase}.json`),

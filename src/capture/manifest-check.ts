@@ -80,6 +80,7 @@ const MANIFEST = obj({
   warnings: O(strs),
   batches: O(list(obj({ file: R(match(/^\d{6,}\.arrows$/, 'a batch file name like 000001.arrows')), rows: R(nat), bytes: R(nat), crc32: R(match(/^[0-9a-f]{8}$/, '8 hex digits')) }))),
   writer: O(obj({ pid: R(nat), host: R(str), bootId: O(str), startTicks: O(str) })),
+  loss: O(obj({ reports: R(nat), events: R(nat), uncounted: R(nat), sources: R(list(oneOf('bpftrace', 'pwru', 'skbtape'))) })),
 });
 
 /** Throws a UserError naming the first field that is missing, of the wrong type or out of range. */

@@ -67,6 +67,11 @@ export interface Manifest {
   batches?: BatchEntry[];
   /** Who writes this capture (liveness.ts): a reader tells a live `recording` from one whose writer died. */
   writer?: WriterMark;
+  /**
+   * Loss reports (capture/loss.ts; the rows are loss.ndjson): how many, the events they count, and how many gave no
+   * count. Absent in captures made before skbtape kept them (read as "not known", never as "no loss").
+   */
+  loss?: { reports: number; events: number; uncounted: number; sources: string[] };
 }
 
 export function newManifest(source: Manifest['source']): Manifest {

@@ -8,6 +8,7 @@ import { fileCrc, readSeal, seqOfFile, type BatchEntry } from './integrity.js';
 import { readManifest, type Manifest } from './manifest.js';
 import { entriesByFile, readBatchFile } from './reader.js';
 import { UserError } from '../errors.js';
+import { readLoss } from './loss.js';
 
 /** A fault of the capture as a whole, as one line; `warning` ones (counts behind a live recording) are not faults. */
 export interface CaptureFault { kind: 'missing' | 'duplicate' | 'unlisted' | 'counts' | 'manifest'; file?: string; text: string }
@@ -85,8 +86,25 @@ export function verifyCapture(dir: string): VerifyResult {
     // A writer that died (or is still writing) may be a flush ahead of or behind its manifest.
     (live ? warnings : faults).push(`the manifest counts ${m.counts.events} events, the intact batch files hold ${events}`);
   }
+  if (m) lossFaults(dir, m, faults, warnings);
   if (rows.some((r) => r.state === 'unsealed')) warnings.push('some batches carry no checksum (written before skbtape sealed batches): only decoding checked them');
   return { capture: dir, status: m?.status ?? null, ok: faults.length === 0, faults, warnings, events: { manifest: m?.counts.events ?? null, files: events }, batches: rows };
+}
+
+/** loss.ndjson against the manifest's `loss` summary: every report kept, each line readable (capture/loss.ts). */
+function lossFaults(dir: string, m: Manifest, faults: string[], warnings: string[]): void {
+  const bad: string[] = [];
+  const rows = readLoss(dir, (w) => bad.push(w));
+  faults.push(...bad);
+  if (m.loss === undefined) {
+    if (rows.length) faults.push(`loss.ndjson holds ${rows.length} report(s) the manifest does not count`);
+    return;
+  }
+  const events = rows.reduce((n, r) => n + (r.count ?? 0), 0);
+  if (rows.length === m.loss.reports && events === m.loss.events) return;
+  const live = m.status === 'recording' || m.status === 'interrupted';
+  // A writer that died may have appended a report after the manifest's last flush.
+  (live ? warnings : faults).push(`the manifest counts ${m.loss.reports} loss report(s) of ${m.loss.events} events, loss.ndjson holds ${rows.length} of ${events}`);
 }
 
 function checkFile(file: string, entry: BatchEntry | undefined): BatchCheckRow {

@@ -10,8 +10,11 @@
 //     - max_hop_latency_us: { func: tcp_v4_rcv, p99: 200 } # median / p99 / max limits (µs) on the step into func
 //     - name: no netfilter drops
 //       sql: SELECT track_id FROM skb_tracks WHERE drop_reason = 'NETFILTER_DROP'   # any SQL over the views
+//   allow_loss: true            # top level: events the tracer lost (the loss table) do not fail the check
 // `flow` is the --flow language (analyze/flow-filter.ts). A rule whose tracks (its flow's, else the capture's) are none
 // fails unless it says `allow_empty: true`; a no_func naming a function no event of the capture has warns (a typo?).
+// Every check also runs one rule of its own, `no events lost`: any loss report fails it unless `allow_loss: true`
+// (then it passes and says what it allowed). So `rules: []` is a valid file that checks exactly that.
 // A bad file (YAML error, unknown form, missing field, SQL that does not run) is a UserError naming file:line.
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
@@ -21,6 +24,7 @@ import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
 import { lockDown, runSandboxed, SandboxRefusal } from '../analyze/sandbox.js';
+import { readManifest } from '../capture/manifest.js';
 
 export const CHECK_VERSION = 1;
 const FORMS = ['sql', 'reaches', 'no_drops', 'no_func', 'max_hop_latency_us'] as const;
@@ -43,13 +47,22 @@ export interface CheckRule {
   /** The function a no_func rule names (checked against the capture's functions). */
   func: string | null;
 }
-export interface RuleResult { name: string; form: Form; line: number; pass: boolean; total: number; rows: Row[]; warning?: string }
+export interface RuleResult { name: string; form: Form | 'loss'; line: number; pass: boolean; total: number; rows: Row[]; warning?: string }
 export interface CheckResult { version: number; capture: string; rulesFile: string; passed: number; failed: number; rules: RuleResult[] }
 
 /** Offending rows kept per failed rule (the total is always counted). */
 export const ROWS_SHOWN = 5;
 
+/** A rules file: its rules, and whether loss is allowed (the line of `allow_loss:`, 0 when the file does not say). */
+export interface RulesFile { rules: CheckRule[]; allowLoss: boolean; allowLossLine: number }
+
 export function parseRules(text: string, file: string): CheckRule[] {
+  return parseRulesFile(text, file).rules;
+}
+
+// Kept whole although long (about 50 lines): the top level, each rule's keys and the allow flags are read in one pass
+// over the YAML nodes, each error naming its own line.
+export function parseRulesFile(text: string, file: string): RulesFile {
   const lc = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
   const at = (n: Node | null | undefined) => `${file}:${n?.range ? lc.linePos(n.range[0]).line : 1}`;
@@ -58,10 +71,18 @@ export function parseRules(text: string, file: string): CheckRule[] {
     throw new UserError(`bad rules file: ${e.message.split('\n')[0]}`, `${file}:${e.linePos?.[0]?.line ?? 1}`);
   }
   let list: Node | null | undefined = doc.contents as Node | null;
+  let allowLoss = false;
+  let allowLossLine = 0;
   if (isMap(list)) {
     for (const p of list.items) {
       const k = String((p.key as { value?: unknown })?.value ?? p.key);
-      if (k !== 'rules' && k !== 'version') throw new UserError(`bad rules file: unknown top-level key '${k}' (rules, version)`, at(p.key as Node));
+      if (k !== 'rules' && k !== 'version' && k !== 'allow_loss') throw new UserError(`bad rules file: unknown top-level key '${k}' (rules, version, allow_loss)`, at(p.key as Node));
+      if (k !== 'allow_loss') continue;
+      const v = (p.value as { value?: unknown } | null)?.value;
+      if (typeof v !== 'boolean') throw new UserError('bad rules file: allow_loss wants true or false', at(p.key as Node));
+      allowLoss = v;
+      const w = at(p.key as Node);
+      allowLossLine = Number(w.slice(w.lastIndexOf(':') + 1));
     }
     list = list.get('rules', true) as Node | undefined;
   }
@@ -87,8 +108,7 @@ export function parseRules(text: string, file: string): CheckRule[] {
     const allowEmpty = allow(obj['allow_empty'], 'allow_empty') || allow(inner, `${form}.allow_empty`);
     rules.push({ name, form, line, ...c, allowEmpty });
   });
-  if (rules.length === 0) throw new UserError('bad rules file: no rules', `${file}:1`);
-  return rules;
+  return { rules, allowLoss, allowLossLine };
 }
 
 type Compiled = Pick<CheckRule, 'sql' | 'params' | 'flow' | 'func'>;
@@ -136,14 +156,14 @@ function compileRule(form: Form, v: unknown, where: string, prefix: string): Com
   }
 }
 
-export function readRules(file: string): CheckRule[] {
+export function readRules(file: string): RulesFile {
   let text: string;
   try { text = readFileSync(file, 'utf8'); } catch (e) { throw fsUserError(e, file); }
-  return parseRules(text, file);
+  return parseRulesFile(text, file);
 }
 
 export async function runCheck(capture: string, rulesFile: string, opts: { warn?: (m: string) => void; strict?: boolean } = {}): Promise<CheckResult> {
-  const rules = readRules(rulesFile);
+  const { rules, allowLoss, allowLossLine } = readRules(rulesFile);
   const an = await openAnalysis([capture], { warn: opts.warn, strict: opts.strict });
   try {
     await an.run(sqlFile('analyze/flow_tracks'));
@@ -175,11 +195,37 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
       }
       results.push({ name: r.name, form: r.form, line: r.line, pass: rows.length === 0, total: rows.length, rows: rows.slice(0, ROWS_SHOWN), ...extra });
     }
+    results.push(await lossRule(an, capture, allowLoss, allowLossLine));
     const failed = results.filter((x) => !x.pass).length;
     return { version: CHECK_VERSION, capture, rulesFile, passed: results.length - failed, failed, rules: results };
   } finally {
     an.close();
   }
+}
+
+/**
+ * The check's own rule: no loss report (queries/views/25_loss.sql), unless the rules say `allow_loss: true`. A capture
+ * made before skbtape kept loss reports cannot say: it passes with a warning.
+ */
+async function lossRule(an: Analysis, capture: string, allow: boolean, line: number): Promise<RuleResult> {
+  const base = { name: 'no events lost', form: 'loss' as const, line };
+  const [known] = await an.run(`SELECT count(*) AS n FROM loss_reports`);
+  const rows = await an.run(
+    `SELECT l.source, l.count AS events, l.text, l.ktime_start, l.ktime_end,
+            (SELECT count(*) FROM track_loss t WHERE t.capture = l.capture) AS lifetimes_possibly_incomplete
+     FROM loss l ORDER BY l.line, l.report_no`);
+  if (rows.length === 0) {
+    if (Number(known?.['n'] ?? 0) === 0 && readManifestLoss(capture) === null) return { ...base, pass: true, total: 0, rows: [], warning: `${capture} was made before skbtape kept loss reports: loss is not known` };
+    return { ...base, pass: true, total: 0, rows: [] };
+  }
+  const events = rows.reduce((n, r) => n + Number(r['events'] ?? 0), 0);
+  const said = `${rows.length} loss report(s), ${events} events lost, ${String(rows[0]!['lifetimes_possibly_incomplete'])} lifetime(s) possibly incomplete`;
+  if (allow) return { ...base, pass: true, total: 0, rows: [], warning: `${said}: allowed by allow_loss: true` };
+  return { ...base, pass: false, total: rows.length, rows: rows.slice(0, ROWS_SHOWN), warning: `${said} (allow_loss: true to pass)` };
+}
+
+function readManifestLoss(capture: string): unknown {
+  try { return readManifest(capture).loss ?? null; } catch { return null; }
 }
 
 /** Null when some event of the capture calls `func`; else the warning, with the closest function name seen. */

@@ -13,7 +13,9 @@ export function renderCheckText(r: CheckResult): string {
   const c = paint();
   const out: string[] = [];
   for (const x of r.rules) {
-    out.push(`${x.pass ? c.green('PASS') : c.red('FAIL')}  ${x.name}  (${r.rulesFile}:${x.line})`);
+    // The loss rule is the check's own: it has a line only when the file says allow_loss.
+    const where = x.form === 'loss' && x.line === 0 ? 'every check; allow_loss: true to pass' : `${r.rulesFile}:${x.line}`;
+    out.push(`${x.pass ? c.green('PASS') : c.red('FAIL')}  ${x.name}  (${where})`);
     if (x.warning) out.push(`      warning: ${x.warning}`);
     if (!x.pass && x.rows.length) {
       const cols = Object.keys(x.rows[0]!);
@@ -41,7 +43,8 @@ Examples:
   skbtape check cap rules.yaml --format csv           # rule, line, pass, offending rows
 
 Exit codes: 0 every rule passed; 1 a rule failed (its offending rows are printed; a rule whose flow matches no
-track fails too, unless allow_empty: true); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
+track fails too, unless allow_empty: true; so does any loss report, the check's own rule 'no events lost', unless
+the file says allow_loss: true at its top level; rules: [] checks only that); 2 a bad rules file, a rule whose SQL does not run, or bad input.`)
     .action(async (capture: string, rules: string, o: { format?: string; json?: boolean; color?: string; strict: boolean }) => {
       const format = chosenFormat(o, FORMAT);
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);

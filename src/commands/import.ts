@@ -20,7 +20,7 @@ export function register(program: Command): void {
     .option('--node <name>', 'the node the pwru output was recorded on (default: this host); the node column and export partition')
     .option('--name <id>', "the capture's id and its label in queries (default: node, start time and directory name)")
     .option('--clock-offset <ns>', "the recording node's wall clock minus CLOCK_MONOTONIC in ns (python3 -c 'import time; print(time.time_ns() - time.monotonic_ns())' on that node): puts its events on the wall clock, beside other nodes'")
-    .option('--workers <n>', 'parser worker threads: 0 (default) parses on the main thread; 2 is about 1.6x faster and uses about 2.5x the memory', '0')
+    .option('--workers <n>', 'parser worker threads: auto (default: one per core, up to 4, for a file of 16 MiB or more; stdin and smaller files parse on the main thread), 0 (the main thread) or 1-16', 'auto')
     .addOption(new Option('--batch-rows <n>', 'rows per Arrow batch').default('65536').hideHelp());
   addFormatOption(cmd, FORMAT)
     .addHelpText('after', `
@@ -37,8 +37,8 @@ event read at all (nothing looks like pwru output, or every line that could be a
       if (!Number.isInteger(batchRows) || batchRows < 1) throw new UserError(`--batch-rows wants a positive integer, not '${o.batchRows}'`, '--batch-rows');
       if (o.clockOffset !== undefined && !/^-?\d{1,20}$/.test(o.clockOffset)) throw new UserError(`--clock-offset wants integer nanoseconds (wall clock minus monotonic), not '${o.clockOffset}'`, '--clock-offset');
       const { importCapture } = await import('../ingest/importer.js'); // Arrow and the workers load only when needed
-      const workers = Number(o.workers);
-      if (!Number.isInteger(workers) || workers < 0 || workers > 16) throw new UserError(`--workers wants 0 to 16, not '${o.workers}'`, '--workers');
+      const workers = o.workers === 'auto' ? undefined : Number(o.workers);
+      if (workers !== undefined && (!Number.isInteger(workers) || workers < 0 || workers > 16)) throw new UserError(`--workers wants auto or 0 to 16, not '${o.workers}'`, '--workers');
       const r = await importCapture(file, o.output, { format: o.inputFormat as InputFormat, force: o.force, batchRows, workers, node: o.node, name: o.name, clockOffsetNs: o.clockOffset });
       const s = captureSummary(r.dir, r.manifest);
       await writeOut(formatRecord(s, format, () => renderSummary(s)));

@@ -39,7 +39,7 @@ interface RecordFlags {
   netns: string[]; ifname?: string; pod?: string; namespace?: string; container?: string; podIface: string; target: string;
   pcapFilter?: string; pwru: string; pwruArg: string[]; inputFormat: string; tracepoints?: string;
   snapshots: string; node?: string; name?: string; ciliumPod?: string;
-  readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string;
+  readyTimeout: string; grace: string; killGrace: string; duration?: string; maxEvents?: string; flushMs: string; flushEvents: string; workers: string;
   progress?: boolean; print: boolean;
   filterNetns?: string; filterIfname?: string; outputJson?: boolean; timestamp?: string;
   [k: string]: unknown;
@@ -99,6 +99,7 @@ export function register(program: Command): void {
     .option('--max-events <n>', 'stop after this many events')
     .option('--flush-ms <ms>', 'flush events to disk at least this often', '1000')
     .option('--flush-events <n>', 'flush events to disk every N events', '65536')
+    .option('--workers <n>', "parser worker threads for pwru's output: auto (default: one per core, up to 4; none on one core), 0 (parse on the main thread) or 1-16", 'auto')
     .optionsGroup("pwru's own flags (passed through by name; its names for ours are accepted too):")
     // pwru's own names for what skbtape has flags for, so a pwru command line can be pasted after `record -o DIR`.
     .option('--filter-netns <path>', "pwru's name for --netns")
@@ -165,6 +166,7 @@ async function record(command: string[], o: RecordFlags, format: OutputFormat) {
     maxEvents: o.maxEvents !== undefined ? positiveInt(o.maxEvents, '--max-events') : undefined,
     flushMs: positiveInt(o.flushMs, '--flush-ms'),
     flushEvents: positiveInt(o.flushEvents, '--flush-events'),
+    workers: workerCount(o.workers),
     command: command.length ? command : undefined,
     moreNetns: o.netns.slice(1).filter((n) => !n.startsWith('inode:')),
     showProgress: o.progress !== false && Boolean(process.stderr.isTTY),
@@ -243,4 +245,12 @@ function acceptPwruNames(o: RecordFlags): void {
     o.pod = name;
     o.namespace = ns;
   }
+}
+
+/** --workers: auto (undefined: the recorder chooses from the machine) or 0 to 16. */
+function workerCount(v: string): number | undefined {
+  if (v === 'auto') return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 16) throw new UserError(`--workers wants auto or 0 to 16, not '${v}'`, '--workers');
+  return n;
 }

@@ -3,11 +3,11 @@
 import { createReadStream, statSync } from 'node:fs';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { applyStats, CaptureFiles, CaptureWriter, DEFAULT_BATCH_ROWS } from '../capture/batch-writer.js';
-import { parallelImport, workerScript } from './parallel.js';
+import { CaptureWriter, DEFAULT_BATCH_ROWS } from '../capture/batch-writer.js';
+import { defaultWorkers, workerScript } from './parallel.js';
 import { fsUserError, UserError } from '../errors.js';
 import type { InputFormat } from './line-parser.js';
-import { pumpLines } from './pump.js';
+import { pumpLines, pumpParallel } from './pump.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { applyIdentity } from '../capture/capture-id.js';
@@ -21,7 +21,7 @@ export interface ImportOptions {
   showProgress?: boolean;
   /** Where the status line goes (stderr; tests give a fake TTY). */
   statusStream?: NodeJS.WriteStream;
-  /** Worker threads for parsing: 0 or undefined = parse on this thread (half the memory), N = N workers. */
+  /** Parser worker threads: 0 = parse on this thread, N = N workers, undefined = chosen from the machine and the input. */
   workers?: number;
   /** Bytes per parallel chunk (tests make it tiny to exercise chunk boundaries). */
   chunkBytes?: number;
@@ -87,23 +87,14 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   };
   let fastLines = 0;
   try {
-    if (opts.workers !== undefined && opts.workers > 0 && workerScript() !== null) {
-      // Worker threads parse; this thread cuts chunks and writes results in order.
-      const files = new CaptureFiles(outDir, manifest.counts, (manifest.batches ??= []));
-      writeManifest(outDir, manifest);
-      finish = (status, reason) => {
-        manifest.status = status;
-        if (reason) manifest.statusReason = reason;
-        manifest.finishedAt = new Date().toISOString();
-        try { writeManifest(outDir, manifest); } catch (e) { fail(e); }
-      };
-      const { stats, fastLines: n } = await parallelImport(stream, files, manifest, { format: opts.format, batchRows, workers: opts.workers, chunkBytes: opts.chunkBytes, fast: opts.fast, onProgress: show });
-      applyStats(manifest, stats);
-      fastLines = n;
+    const w = (writer = new CaptureWriter(outDir, manifest, { batchRows }));
+    finish = (status, reason) => { try { w.finish(status, reason); } catch (e) { fail(e); } };
+    if (input === '-') stream.on('data', (b: Buffer | string) => { piped += b.length; });
+    const workers = chooseWorkers(opts.workers, input === '-' ? null : size);
+    if (workers > 0) {
+      // Worker threads parse; this thread reads, assembles the batches in order, compresses and writes them.
+      fastLines = await pumpParallel(stream, w, { format: opts.format, workers, chunkBytes: opts.chunkBytes, fast: opts.fast }, () => show(manifest.counts.inputLines)).done;
     } else {
-      const w = (writer = new CaptureWriter(outDir, manifest, { batchRows }));
-      finish = (status, reason) => { try { w.finish(status, reason); } catch (e) { fail(e); } };
-      if (input === '-') stream.on('data', (b: Buffer | string) => { piped += b.length; });
       fastLines = await pumpLines(stream, w, opts.format, (n) => { if ((n & 0x3fff) === 0) show(n); }, undefined, opts.fast);
     }
   } catch (e) {
@@ -127,6 +118,18 @@ export async function importCapture(input: string, outDir: string, opts: ImportO
   manifest.warnings.push(...warnings);
   finish('complete');
   return { manifest, dir: outDir, warnings, fastLines };
+}
+
+/** Below this size a file is parsed on the main thread: starting workers (about 40 ms each) would not pay. */
+const PARALLEL_MIN_BYTES = 16 << 20;
+
+/**
+ * Workers for this import: the ones asked for, or by default the machine's (defaultWorkers) for a file big enough
+ * to pay for them; stdin, of unknown size, parses on one thread unless --workers says otherwise.
+ */
+function chooseWorkers(asked: number | undefined, size: number | null): number {
+  if (asked !== undefined) return asked > 0 && workerScript() !== null ? asked : 0;
+  return size !== null && size >= PARALLEL_MIN_BYTES ? defaultWorkers() : 0;
 }
 
 /**

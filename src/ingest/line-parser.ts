@@ -53,6 +53,9 @@ const FUNC_PROG_RE = /^(.+)\((tc|xdp)\)$/;
 /** pwru prints these without a timestamp in some pastes; they are log lines all the same. */
 const BARE_LOG_RE = /^(\^C)?(Attaching kprobes|Attached \(ignored|Listening for events|Received signal|Printed \d+ events|Detaching kprobes|Per cpu buffer size|Attaching (tc-bpf|xdp) progs|Warn: |Failed to retrieve all ifaces|Unable to load packet drop|Opening non-skb-kprobe)/;
 
+/** bpftrace's own line when a perf buffer overflowed (the tracepoint source's output, saved and imported). */
+const BPFTRACE_LOST_RE = /^Lost \d+ events$/;
+
 const stripBrackets = (a: string) => (a.startsWith('[') ? a.slice(1, -1) : a);
 
 /** Split on runs of blanks/tabs; the regex split measured fastest here (~100 ns a token) of the ways tried. */
@@ -204,7 +207,10 @@ function releaseHeader(line: string): Layout | null {
   }
   if (t[i] !== 'CPU' || t[i + 1] !== 'PROCESS') return null;
   i += 2;
-  if (t[i] === 'FUNC') {
+  // `SKB CPU PROCESS FUNC` is also v1.0.7+ with --output-meta and --output-tuple off: its columns are left-aligned
+  // (`%-18s %-3s %-16s`: 16 blanks after SKB, one after CPU), Era C's right-aligned (`%18s %6s %16s`: 4 after SKB).
+  const leftAligned = /(^|\s)SKB {16}CPU PROCESS /.test(line);
+  if (t[i] === 'FUNC' && !(leftAligned && t.length === i + 1)) {
     if (t.length !== i + (t[i + 1] === 'TIMESTAMP' ? 2 : 1)) return null;
     const l = baseLayout('C');
     l.abs = abs;
@@ -699,7 +705,7 @@ export function parseLine(raw: string, lineNo: number, state: ParserState): Pars
 /** Does this line stand on its own (an event start, JSON object, header, log or progress line)? */
 function startsOwnLine(line: string, state: ParserState): boolean {
   return line.charCodeAt(0) === 0x7b || eventStart(line, state, true) !== null || parseHeader(line) !== null
-    || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line);
+    || PROGRESS_RE.test(line) || GOLOG_RE.test(line) || BARE_LOG_RE.test(line) || BPFTRACE_LOST_RE.test(line);
 }
 
 interface EventStart { body: string; abs: Layout['abs']; absTime: string | null; prefixLen: number; tokens: string[] | null }
@@ -813,6 +819,8 @@ function classifyNonEvent(line: string, state: ParserState): Parsed | null {
     const signal = /Received signal|Printed (\d+ )?events/.test(line);
     return { kind: 'log', logKind: signal ? 'signal' : 'log', text: line };
   }
+  // A loss report, kept as the tracer's log line (capture/loss.ts makes it a loss row).
+  if (BPFTRACE_LOST_RE.test(line)) { state.inEvent = false; return { kind: 'log', logKind: 'tracer', text: line }; }
   if (/^(panic: |fatal error: )/.test(line)) {
     state.inPanic = true;
     state.inEvent = false;

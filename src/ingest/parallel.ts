@@ -1,17 +1,15 @@
-// Parallel import: the main thread cuts the input into chunks of whole lines (each starting at an event line, so
-// no event's continuation lines are split), worker threads parse them, and the main thread writes the results in
-// input order. Parsing dominates import time, so this puts the second core to work.
-// Line splitting and parse state follow the single-threaded pumpLines exactly (split on \n, drop \r, header carried).
+// Parsing on worker threads: the main thread cuts the byte stream into chunks of whole lines (each starting at an
+// event line, so no event's continuation lines are split), workers parse them into fragments of raw columns, and
+// the capture writer appends those in input order, cutting batches at the same rows as one thread would (so the
+// capture is byte-identical: test/parallel-import.test.ts). Used by `import` and by `record` (live flushes too).
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { applyStats, CaptureFiles, newEventStats, type EventStats } from '../capture/batch-writer.js';
+import type { ChunkOutput } from '../capture/batch-writer.js';
 import type { ChunkJob, ChunkResult } from './worker.js';
 import { parseHeader, type InputFormat } from './line-parser.js';
-import { writeManifest, type Manifest } from '../capture/manifest.js';
 
 const CHUNK_BYTES = 4 << 20;
 const NL = 0x0a;
@@ -21,6 +19,21 @@ export function workerScript(): string | null {
   const here = dirname(fileURLToPath(import.meta.url));
   for (const p of [join(here, 'worker.js'), join(here, '../../dist/ingest/worker.js')]) if (existsSync(p)) return p;
   return null;
+}
+
+/** Idle cores the workers need before they pay (measured: with one core busy elsewhere, 2 workers ran 0.65-0.86x one thread). */
+const IDLE_CORES_NEEDED = 1.5;
+
+/**
+ * Parser workers worth starting on this machine now: one per core up to 4 (beyond that the main thread, which
+ * assembles and compresses batches, is the bound); none on a single core, or while other work keeps the cores
+ * busy (the 1-minute load average): a worker then only adds its start-up (a module load, ~0.4 CPU-s), copies and
+ * memory (~45 MB each), and the main thread's share is all the CPU there is.
+ */
+export function defaultWorkers(load = loadavg()[0]!): number {
+  const n = availableParallelism();
+  if (n < 2 || workerScript() === null || n - load < IDLE_CORES_NEEDED) return 0;
+  return Math.min(n, 4);
 }
 
 /**
@@ -67,129 +80,173 @@ function lastHeader(buf: Buffer): string | null {
   return found;
 }
 
-export interface ParallelImportOptions { format: InputFormat; batchRows: number; workers?: number; chunkBytes?: number; fast?: boolean; onProgress?: (lines: number) => void }
+export interface ParallelOptions { format: InputFormat; workers: number; chunkBytes?: number; fast?: boolean }
 
-/** Streams `input` into the capture's files; fills the manifest's counts/headers/rejects and returns event stats. */
-// Kept whole although long (about 120 lines): the chunk cutter, the worker pool and the in-order writer share one
-// queue and one backpressure state; split, each piece would need all of them passed in.
-export async function parallelImport(input: Readable, files: CaptureFiles, m: Manifest, o: ParallelImportOptions): Promise<{ stats: EventStats; fastLines: number }> {
-  const script = workerScript();
-  if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
-  const nWorkers = Math.max(1, Math.min(o.workers ?? availableParallelism(), 4));
-  // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
-  const workers = Array.from({ length: nWorkers }, () => new Worker(script, {
-    resourceLimits: { maxYoungGenerationSizeMb: 6 },
-    // None of the parent's flags: the worker is plain compiled JS, and Node refuses process-wide ones in a worker
-    // (bin/skbtape.js runs with --max-semi-space-size: ERR_WORKER_INVALID_EXEC_ARGV); `--input-type` of a
-    // `node -e` parent would make loading the worker file fail.
-    execArgv: [],
-  }));
-  const stats: EventStats = newEventStats();
-  let fastLines = 0;
-  const done = new Map<number, ChunkResult>();
-  let nextSeq = 0;
-  let nextWrite = 0;
-  let inFlight = 0;
-  let failed: Error | null = null;
-  let header: string | null = null;
-  let startLine = 0;
-  const idle: Worker[] = [...workers];
-  const queue: ChunkJob[] = [];
-  let wake: (() => void) | null = null;
+/** Where chunks go, in input order (the capture writer). */
+export interface ChunkSink { addChunk(r: ChunkOutput): void }
 
-  const merge = (r: ChunkResult) => {
-    files.write(r);
-    fastLines += r.fastLines;
-    const c = m.counts;
-    for (const k of ['inputLines', 'events', 'continuationLines', 'logLines', 'rejects', 'blankLines'] as const) c[k] += r.counts[k];
-    m.headers.push(...r.headers);
-    for (const fr of r.firstRejects) if (m.firstRejects.length < 20) m.firstRejects.push(fr);
-    for (const s of r.skbs) stats.skbs.add(s);
-    for (const p of r.pids) if (stats.pids.size < 10_000) stats.pids.add(p);
-    for (const l of r.layouts) stats.layouts.add(l);
-    if (r.minKtime !== null) {
-      const lo = BigInt(r.minKtime), hi = BigInt(r.maxKtime!);
-      if (stats.minKtime === null || lo < stats.minKtime) stats.minKtime = lo;
-      if (stats.maxKtime === null || hi > stats.maxKtime) stats.maxKtime = hi;
+/** A job that may not start before the chunks ahead of it are parsed (it needs their parser state). */
+interface Queued { job: ChunkJob; serial: boolean }
+
+/**
+ * Feeds a byte stream to parser workers and their results to `sink` in order. feed() as bytes arrive, room()
+ * for backpressure, flush() to push out what arrived so far (a live recording's timer), end() at the end.
+ */
+export class ParallelFeeder {
+  fastLines = 0;
+  private readonly workers: Worker[];
+  private readonly idle: Worker[];
+  private readonly queue: Queued[] = [];
+  private readonly done = new Map<number, ChunkResult>();
+  private nextSeq = 0;
+  private nextMerge = 0;
+  private failed: Error | null = null;
+  private header: string | null = null;
+  private startLine = 0;
+  /** Does the unsent buffer begin at an event line (or the input's start)? Not after a flush cut it elsewhere. */
+  private atEvent = true;
+  private last = { inEvent: false, inPanic: false };
+  private parts: Buffer[] = [];
+  private partsLen = 0;
+  private pending: Buffer = Buffer.alloc(0);
+  private waiters: { seq: number; wake: () => void }[] = [];
+  private readonly chunkBytes: number;
+
+  constructor(private readonly sink: ChunkSink, private readonly o: ParallelOptions) {
+    const script = workerScript();
+    if (!script) throw new Error('ingest worker script not found (build with `make setup`)');
+    this.chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
+    // A bounded young generation keeps each worker's heap (and the process RSS) from ballooning between GCs.
+    // None of the parent's flags: Node refuses process-wide ones in a worker (bin/skbtape.js runs with
+    // --max-semi-space-size: ERR_WORKER_INVALID_EXEC_ARGV), and a `node -e` parent's --input-type breaks the load.
+    this.workers = Array.from({ length: Math.max(1, o.workers) }, () => new Worker(script, { resourceLimits: { maxYoungGenerationSizeMb: 6 }, execArgv: [] }));
+    this.idle = [...this.workers];
+    for (const w of this.workers) {
+      w.on('message', (r: ChunkResult) => this.received(w, r));
+      w.on('error', (e) => this.fail(e));
     }
-    if (r.firstAbs !== null) { stats.firstAbs ??= r.firstAbs; stats.lastAbs = r.lastAbs; }
-    // The manifest follows the files at each chunk, so a killed import says what it holds.
-    applyStats(m, stats);
-    writeManifest(files.dir, m);
-    o.onProgress?.(c.inputLines);
-  };
-
-  const dispatch = () => {
-    while (idle.length && queue.length) {
-      const w = idle.pop()!;
-      const job = queue.shift()!;
-      w.postMessage(job, [job.bytes.buffer as ArrayBuffer]);
-    }
-  };
-
-  for (const w of workers) {
-    w.on('message', (r: ChunkResult) => {
-      idle.push(w);
-      inFlight--;
-      done.set(r.seq, r);
-      while (done.has(nextWrite)) {
-        try {
-          merge(done.get(nextWrite)!);
-        } catch (e) {
-          failed ??= e as Error;
-        }
-        done.delete(nextWrite++);
-      }
-      dispatch();
-      wake?.();
-    });
-    w.on('error', (e) => { failed ??= e; wake?.(); });
   }
 
-  const submit = (bytes: Buffer) => {
+  /** Bytes from the input; whole chunks are sent as soon as there are enough. Throws a failure seen so far. */
+  feed(b: Buffer): void {
+    if (this.failed) throw this.failed;
+    this.parts.push(b);
+    this.partsLen += b.length;
+    if (this.pending.length + this.partsLen < this.chunkBytes) return;
+    this.join();
+    while (this.pending.length >= this.chunkBytes) {
+      let cut = cutPoint(this.pending, this.pending.length - 1);
+      // No event boundary in a huge run of continuation lines: cut at any line end rather than grow forever.
+      if (cut <= 0 && this.pending.length >= 16 * this.chunkBytes) cut = this.pending.lastIndexOf(NL) + 1;
+      if (cut <= 0) break;
+      this.submit(cut, true);
+    }
+  }
+
+  /** Resolves when fewer chunks are in flight than twice the workers (or on a failure, which feed then throws). */
+  async room(): Promise<void> {
+    while (this.nextSeq - this.nextMerge >= this.workers.length * 2 && !this.failed) await this.mergedUpTo(this.nextMerge);
+  }
+
+  /**
+   * Sends what arrived so far up to its last event boundary (`includePending`: up to its last whole line, the last
+   * event with it) and resolves once the sink has it all: the live recorder's timer, before the writer flushes.
+   */
+  async flush(includePending: boolean): Promise<void> {
+    this.join();
+    const cut = includePending ? this.pending.lastIndexOf(NL) + 1 : cutPoint(this.pending, this.pending.length - 1);
+    if (cut > 0) this.submit(cut, !includePending || eventStartsAt(this.pending, cut));
+    await this.mergedUpTo(this.nextSeq - 1);
+    if (this.failed) throw this.failed;
+  }
+
+  /** End of input: the rest (a last line without its newline too), every result merged, the workers gone. */
+  async end(): Promise<void> {
+    try {
+      this.join();
+      if (this.pending.length) this.submit(this.pending.length, false);
+      await this.mergedUpTo(this.nextSeq - 1);
+      if (this.failed) throw this.failed;
+    } finally {
+      await this.close();
+    }
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+
+  private join(): void {
+    if (!this.partsLen) return;
+    this.pending = Buffer.concat([this.pending, ...this.parts]);
+    this.parts = [];
+    this.partsLen = 0;
+  }
+
+  /** pending[0, cut) as the next job; `nextAtEvent`: the rest begins at an event line. */
+  private submit(cut: number, nextAtEvent: boolean): void {
+    const bytes = this.pending.subarray(0, cut);
     const h = lastHeader(bytes);
     // A private copy: the job's buffer is transferred to the worker.
     const copy = new Uint8Array(bytes.length);
     copy.set(bytes);
-    queue.push({ seq: nextSeq++, startLine, header, format: o.format, bytes: copy, batchRows: o.batchRows, fast: o.fast });
-    inFlight++;
-    startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
-    if (h !== null) header = h;
-    dispatch();
-  };
-
-  // Reads are collected and joined once per chunk (joining on every read would copy the chunk ~64 times).
-  let parts: Buffer[] = [];
-  let partsLen = 0;
-  let pending: Buffer = Buffer.alloc(0);
-  const chunkBytes = o.chunkBytes ?? CHUNK_BYTES;
-  try {
-    for await (const chunk of input as AsyncIterable<Buffer | string>) {
-      if (failed) throw failed;
-      const b = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
-      parts.push(b);
-      partsLen += b.length;
-      if (pending.length + partsLen < chunkBytes) continue;
-      pending = Buffer.concat([pending, ...parts]);
-      parts = [];
-      partsLen = 0;
-      while (pending.length >= chunkBytes) {
-        let cut = cutPoint(pending, pending.length - 1);
-        // No event boundary in a huge run of continuation lines: cut at any line end rather than grow forever.
-        if (cut <= 0 && pending.length >= 16 * chunkBytes) cut = pending.lastIndexOf(NL) + 1;
-        if (cut <= 0) break;
-        submit(pending.subarray(0, cut));
-        pending = Buffer.from(pending.subarray(cut));
-      }
-      // Backpressure: never more than two chunks per worker in flight.
-      while (inFlight >= nWorkers * 2 && !failed) await new Promise<void>((r) => (wake = r));
-    }
-    if (partsLen) pending = Buffer.concat([pending, ...parts]);
-    if (pending.length) submit(pending);
-    while (inFlight > 0 && !failed) await new Promise<void>((r) => (wake = r));
-    if (failed) throw failed;
-  } finally {
-    await Promise.all(workers.map((w) => w.terminate()));
+    const job: ChunkJob = { seq: this.nextSeq++, startLine: this.startLine, header: this.header, format: this.o.format, bytes: copy, fast: this.o.fast };
+    this.queue.push({ job, serial: !this.atEvent });
+    this.startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
+    if (h !== null) this.header = h;
+    this.pending = Buffer.from(this.pending.subarray(cut));
+    this.atEvent = nextAtEvent;
+    this.dispatch();
   }
-  return { stats, fastLines };
+
+  private dispatch(): void {
+    while (this.idle.length && this.queue.length) {
+      const q = this.queue[0]!;
+      // A chunk that begins mid-event waits for the one before it, and starts from its parser state.
+      if (q.serial) {
+        if (this.nextMerge !== q.job.seq) return;
+        q.job.inEvent = this.last.inEvent;
+        q.job.inPanic = this.last.inPanic;
+      }
+      this.queue.shift();
+      this.idle.pop()!.postMessage(q.job, [q.job.bytes.buffer as ArrayBuffer]);
+    }
+  }
+
+  private received(w: Worker, r: ChunkResult): void {
+    this.idle.push(w);
+    this.done.set(r.seq, r);
+    while (this.done.has(this.nextMerge)) {
+      const next = this.done.get(this.nextMerge)!;
+      this.done.delete(this.nextMerge++);
+      this.fastLines += next.fastLines;
+      this.last = { inEvent: next.inEvent, inPanic: next.inPanic };
+      try {
+        if (!this.failed) this.sink.addChunk(next);
+      } catch (e) {
+        this.fail(e as Error);
+      }
+    }
+    this.dispatch();
+    this.wake();
+  }
+
+  private fail(e: Error): void {
+    this.failed ??= e;
+    for (const w of this.waiters.splice(0)) w.wake();
+  }
+
+  /** Resolves when every chunk up to `seq` is merged (or on a failure). */
+  private mergedUpTo(seq: number): Promise<void> {
+    if (this.nextMerge > seq || this.failed) return Promise.resolve();
+    return new Promise((wake) => this.waiters.push({ seq, wake }));
+  }
+
+  private wake(): void {
+    this.waiters = this.waiters.filter((w) => {
+      if (this.nextMerge <= w.seq && !this.failed) return true;
+      w.wake();
+      return false;
+    });
+  }
 }

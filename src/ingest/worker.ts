@@ -1,8 +1,8 @@
-// Worker thread of the parallel importer: parses one chunk of pwru output (whole lines, starting at an event line)
-// into Arrow batch bytes, log/reject lines and statistics, and hands them back. Ordering and files are the main
-// thread's job (ingest/parallel.ts).
+// Worker thread of the parallel feeder: parses one chunk of pwru output (whole lines, normally starting at an event
+// line) into a fragment of raw columns, log/reject lines and statistics, and hands them back. Ordering, batches and
+// files are the main thread's job (ingest/parallel.ts, the capture writer).
 import { parentPort } from 'node:worker_threads';
-import { LineAccumulator, newCounts } from '../capture/batch-writer.js';
+import { fragmentBuffers, LineAccumulator, newCounts, type ChunkOutput } from '../capture/batch-writer.js';
 import { newParserState, parseHeader, type InputFormat } from './line-parser.js';
 import { LineFeeder } from './line-feeder.js';
 import { fastReaders } from './fast-path.js';
@@ -10,24 +10,24 @@ import { fastReaders } from './fast-path.js';
 /** One set of fast-path readers per worker: their interned strings carry over from chunk to chunk. */
 const readers = fastReaders();
 
-export interface ChunkJob { seq: number; startLine: number; header: string | null; format: InputFormat; bytes: Uint8Array; batchRows: number; fast?: boolean }
+export interface ChunkJob {
+  seq: number;
+  startLine: number;
+  header: string | null;
+  format: InputFormat;
+  bytes: Uint8Array;
+  fast?: boolean;
+  /** Parser state left by the chunk before (a chunk cut where no event begins: a live flush); else a fresh state. */
+  inEvent?: boolean;
+  inPanic?: boolean;
+}
 
-export interface ChunkResult {
+export interface ChunkResult extends ChunkOutput {
   seq: number;
   fastLines: number;
-  batches: Uint8Array[];
-  logs: string[];
-  rejects: string[];
-  counts: ReturnType<typeof newCounts>;
-  headers: { line: number; text: string }[];
-  firstRejects: { line: number; reason: string }[];
-  skbs: BigUint64Array;
-  pids: number[];
-  layouts: string[];
-  minKtime: string | null;
-  maxKtime: string | null;
-  firstAbs: string | null;
-  lastAbs: string | null;
+  /** Parser state at the chunk's end, for a following chunk that does not begin at an event. */
+  inEvent: boolean;
+  inPanic: boolean;
 }
 
 function countLines(b: Buffer): number {
@@ -43,26 +43,30 @@ export function processChunk(job: ChunkJob): ChunkResult {
     state.header = parseHeader(job.header);
     state.headerText = job.header;
   }
+  state.inEvent = job.inEvent ?? false;
+  state.inPanic = job.inPanic ?? false;
   const counts = newCounts();
   const headers: ChunkResult['headers'] = [];
   const firstRejects: ChunkResult['firstRejects'] = [];
-  // Column buffers sized to the chunk, not to a full batch: a chunk is usually far smaller than a batch.
-  const acc = new LineAccumulator(counts, headers, firstRejects, Math.max(1, Math.min(job.batchRows, countLines(bytes))));
+  // Room for every line of the chunk and one more (a full accumulator seals a batch): a fragment is never sealed
+  // into batches here, the main thread cuts those.
+  const acc = new LineAccumulator(counts, headers, firstRejects, countLines(bytes) + 1);
   const feeder = new LineFeeder(acc, state, { startLine: job.startLine, fast: job.fast, readers });
   feeder.feed(bytes);
   feeder.end();
   acc.endInput();
-  const out = acc.take(true);
+  const fragment = acc.takeFragment();
+  const text = acc.takeText();
   const st = acc.stats;
   return {
-    seq: job.seq, fastLines: feeder.fastLines, ...out, counts, headers, firstRejects,
+    seq: job.seq, fastLines: feeder.fastLines, fragment, logs: text.logs, rejects: text.rejects, counts, headers, firstRejects,
     skbs: st.skbs.toArray(), pids: [...st.pids], layouts: [...st.layouts],
     minKtime: st.minKtime?.toString() ?? null, maxKtime: st.maxKtime?.toString() ?? null,
-    firstAbs: st.firstAbs, lastAbs: st.lastAbs,
+    firstAbs: st.firstAbs, lastAbs: st.lastAbs, inEvent: state.inEvent, inPanic: state.inPanic,
   };
 }
 
 parentPort?.on('message', (job: ChunkJob) => {
   const r = processChunk(job);
-  parentPort!.postMessage(r, [...r.batches.map((b) => b.buffer as ArrayBuffer), r.skbs.buffer as ArrayBuffer]);
+  parentPort!.postMessage(r, [...fragmentBuffers(r.fragment), r.skbs.buffer as ArrayBuffer]);
 });

@@ -11,9 +11,11 @@ import { execa, type ResultPromise } from 'execa';
 import { CaptureWriter } from '../capture/batch-writer.js';
 import { capturePaths } from '../capture/dir.js';
 import { UserError } from '../errors.js';
-import { pumpLines } from '../ingest/pump.js';
+import { pumpLines, pumpParallel } from '../ingest/pump.js';
+import { defaultWorkers, workerScript } from '../ingest/parallel.js';
 import type { InputFormat } from '../ingest/line-parser.js';
 import { newManifest, writeManifest, type Manifest } from '../capture/manifest.js';
+import { lossReport } from '../capture/loss.js';
 import { takeNameTables } from '../snapshots/name-tables.js';
 import { claimOutputDir } from '../capture/output-dir.js';
 import { fmtBytes, fmtRate, progress } from '../render/progress.js';
@@ -59,6 +61,8 @@ export interface RecordOptions {
   maxEvents?: number;
   flushMs: number;
   flushEvents: number;
+  /** Parser worker threads (0: parse on this thread; undefined: chosen from the machine, ingest/parallel.ts). */
+  workers?: number;
   /** Further network namespaces recorded (tracepoint source, several --netns): their interfaces get names too. */
   moreNetns?: string[];
   command?: string[];
@@ -274,13 +278,32 @@ function spawnTracer(r: Rec): TracerRun {
   const { plan, o } = r;
   let tracer: TracerRun;
   try {
-    tracer = startTracer(plan.cmd, plan.args, { readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: r.paths.pwruStderr, env: plan.env ?? o.env });
+    tracer = startTracer(plan.cmd, plan.args, {
+      readyFile: plan.readyFile, readyPattern: plan.readyPattern, stderrFile: r.paths.pwruStderr, env: plan.env ?? o.env,
+      onStderrLine: (line) => stderrLoss(r, line),
+    });
   } catch (e) {
     r.writer.finish('failed', `cannot start ${plan.cmd}: ${(e as Error).message}`);
     throw new UserError(`cannot start ${plan.cmd}: ${(e as Error).message}`, '--pwru');
   }
   if (tracer.spawnArgv[0] === plan.cmd) r.manifest.warnings.push(`setpriv not found: ${plan.tool} is not killed if skbtape itself is killed`);
   return tracer;
+}
+
+/**
+ * pwru's own loss warnings on stderr (capture/loss.ts names the layouts) become loss reports. Its stderr is another
+ * pipe than its events, so the report sits at the stdout lines read so far, and the time it arrived (CLOCK_MONOTONIC,
+ * pwru's clock) bounds when the loss happened.
+ */
+function stderrLoss(r: Rec, line: string): void {
+  if (r.plan.tool !== 'pwru') return;
+  const rep = lossReport(line);
+  if (rep === null || rep.source !== 'pwru') return;
+  try {
+    r.writer.loss.add({ ...rep, line: r.manifest.counts.inputLines, ktimeEnd: process.hrtime.bigint().toString(), text: line });
+  } catch (e) {
+    writeFailed(r, e);
+  }
 }
 
 /** Reads the tracer's stdout into the capture; flushes on a timer; redraws the status line on a TTY. */
@@ -291,29 +314,23 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
   let linesSeen = 0;
   let bytes = 0;
   tracer.stdout.on('data', (b: Buffer) => { bytes += b.length; });
-  const pump = pumpLines(tracer.stdout, writer, plan.format, () => {
-    linesSeen++;
-    if (o.maxEvents !== undefined && manifest.counts.events >= o.maxEvents) stop.request('max-events', false);
-  }, plan.ownLine ? (line) => {
-    const k = plan.ownLine!(line);
-    if (k === null) return null;
-    if (k === 'ready') tracer.notifyReady();
-    plan.onOwnLine?.(line, manifest);
-    return 'tracer';
-  } : undefined, undefined, o.printEvent ? printer(o.printEvent) : undefined);
+  const pump = pumpTracer(r, tracer, () => { linesSeen++; });
   let pumpError: Error | null = null;
-  const pumped = pump.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
-  let lastLines = 0;
+  const pumped = pump.done.then(() => undefined, (e: Error) => { if (e instanceof UserError) writeFailed(r, e); else pumpError = e; });
+  let lastSeen = 0;
+  let flushing = false;
   const flushTimer = setInterval(() => {
     // Text mode: hold the last event back only while lines are still arriving (its stack/dump lines may follow).
-    // A JSON event is one line and complete as soon as it is read.
-    if (r.writeError !== null) return;
-    try {
-      writer.flush(plan.format === 'json' || linesSeen === lastLines);
-    } catch (e) {
-      writeFailed(r, e);
-    }
-    lastLines = linesSeen;
+    // A JSON event is one line and complete as soon as it is read. (Worker threads count bytes, not lines.)
+    if (r.writeError !== null || flushing) return;
+    const seen = pump.parallel ? bytes : linesSeen;
+    const includePending = plan.format === 'json' || seen === lastSeen;
+    lastSeen = seen;
+    flushing = true;
+    pump.flush(includePending).catch((e: unknown) => {
+      // Anything but a failed write is a bug: thrown, with its stack, as a synchronous flush's would be.
+      if (e instanceof UserError) writeFailed(r, e); else setImmediate(() => { throw e; });
+    }).finally(() => { flushing = false; });
   }, o.flushMs);
   let ready = false;
   const statusLine = () => {
@@ -336,6 +353,36 @@ function streamOutput(r: Rec, tracer: TracerRun): Live {
     if (o.printEvent) { clearInterval(statusTimer); bar.done(); }
   };
   return { pumped, pumpError: () => pumpError, stopTimers, markReady };
+}
+
+/** The tracer's stdout being parsed into the writer, on this thread or on worker threads. */
+interface TracerPump { done: Promise<unknown>; flush(includePending: boolean): Promise<void>; parallel: boolean }
+
+/**
+ * pwru's output is parsed on worker threads (this thread only reads the pipe and writes batches) unless the plan
+ * needs each line here: a tracer's own stdout lines (bpftrace's ready line, its lost-event counts), --print, or
+ * --max-events (counted at each line, so the stop comes at that event, not a chunk or a worker start-up later).
+ */
+function pumpTracer(r: Rec, tracer: TracerRun, onLine: () => void): TracerPump {
+  const { plan, o, stop, manifest, writer } = r;
+  const workers = o.workers ?? defaultWorkers();
+  if (workers > 0 && !plan.ownLine && !o.printEvent && o.maxEvents === undefined && workerScript() !== null) {
+    // Chunks of one pipe read (64 KiB), not import's 4 MiB: what is in flight to the workers when the recorder is
+    // killed (at most two chunks a worker, ParallelFeeder.room) stays within what a pipe holds anyway.
+    const p = pumpParallel(tracer.stdout, writer, { format: plan.format, workers, chunkBytes: 1 << 16 });
+    return { ...p, parallel: true };
+  }
+  const done = pumpLines(tracer.stdout, writer, plan.format, () => {
+    onLine();
+    if (o.maxEvents !== undefined && manifest.counts.events >= o.maxEvents) stop.request('max-events', false);
+  }, plan.ownLine ? (line) => {
+    const k = plan.ownLine!(line);
+    if (k === null) return null;
+    if (k === 'ready') tracer.notifyReady();
+    plan.onOwnLine?.(line, manifest);
+    return 'tracer';
+  } : undefined, undefined, o.printEvent ? printer(o.printEvent) : undefined);
+  return { done, parallel: false, flush: async (includePending) => writer.flush(includePending) };
 }
 
 /**
@@ -411,12 +458,17 @@ async function stopTracer(r: Rec, tracer: TracerRun): Promise<TracerExit> {
 async function drain(r: Rec, tracer: TracerRun, live: Live): Promise<void> {
   const { stop, manifest, plan } = r;
   const drained = await Promise.race([live.pumped.then(() => true), stop.hardRequested.then(() => sleep(2000)).then(() => false)]);
+  // Output we could not read is lost to the capture like events the kernel dropped: a loss report without a count.
+  const ownLoss = (text: string) => {
+    manifest.warnings.push(text);
+    try { r.writer.loss.add({ source: 'skbtape', count: null, line: manifest.counts.inputLines, scope: 'window', text }); } catch (e) { writeFailed(r, e); }
+  };
   if (!drained) {
     tracer.stdout.destroy();
-    manifest.warnings.push(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
+    ownLoss(`${plan.tool}'s output pipe was still open 2 s after the hard stop; the rest was not read`);
   }
   const err = live.pumpError();
-  if (err) manifest.warnings.push(`reading ${plan.tool} output: ${err.message}`);
+  if (err) ownLoss(`reading ${plan.tool} output: ${err.message}`);
 }
 
 /** The facts a recording's final status is decided from. */

@@ -15,6 +15,8 @@ export interface TracerOptions {
   readyPattern?: RegExp;
   stderrFile: string;
   env?: NodeJS.ProcessEnv;
+  /** Each stderr line as it arrives (the recorder looks for pwru's loss warnings in them). */
+  onStderrLine?: (line: string) => void;
 }
 
 export interface TracerRun {
@@ -115,6 +117,7 @@ export function startTracer(cmd: string, args: string[], o: TracerOptions): Trac
     tail.push(line);
     if (tail.length > 20) tail.shift();
     if (o.readyPattern?.test(line)) markReady();
+    o.onStderrLine?.(line);
   });
   let spawnFailure: Error | null = null;
   const exitedRaw: Promise<TracerExit> = new Promise((resolve) => {

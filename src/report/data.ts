@@ -107,7 +107,7 @@ async function reportOf(a: Analysis, dir: string, m: Manifest): Promise<CaptureR
       target: m.target ?? null,
       command: c ? { argv: c.argv, exit: c.exit ?? c.exitCode ?? null, exitText: c.exitText ?? null, durationMs: c.durationMs } : null,
       timeRange: tr ?? null, durationMs: tr?.firstKtime && tr.lastKtime ? Number(BigInt(tr.lastKtime) - BigInt(tr.firstKtime)) / 1e6 : null,
-      createdAt: m.createdAt, lostEvents: m.tracepoint?.lostEvents ?? null,
+      createdAt: m.createdAt, lostEvents: m.loss?.events ?? m.tracepoint?.lostEvents ?? null,
     },
     summary: { events: m.counts.events, rejects: m.counts.rejects, lifetimes: j.totalSkbs, flows: flowsTotal, paths: j.totalGroups, dropped: verdicts.find((v) => v.verdict === 'dropped')?.n ?? 0 },
     verdicts, flows, paths, drops, metrics,

@@ -29,3 +29,14 @@ export function readLines(file: string): string[] {
   if (lines.at(-1) === '') lines.pop();
   return lines;
 }
+
+/** Every pwru output the identity tests read: the real ones, the samples, the lifetime cases and the seed. */
+export function identityCorpus(): string[] {
+  const lifetimes = join(SHARED, 'lifetimes');
+  return [
+    ...realFiles('pwru-'),
+    ...readdirSync(join(ROOT, 'samples')).filter((f) => /\.pwru\.(txt|json)$/.test(f)).map((f) => join(ROOT, 'samples', f)),
+    ...(existsSync(lifetimes) ? readdirSync(lifetimes).filter((f) => /^s\d+.*\.json$/.test(f)).map((f) => join(lifetimes, f)) : []),
+    ...(SEED ? [SEED] : []),
+  ];
+}

@@ -1,0 +1,130 @@
+// Loss you can see, through the installed binary: loss reports in a saved tracer output become loss.ndjson rows and
+// the manifest's loss summary; `info` and `paths` say so in one line; the loss table's windows come from the events
+// printed around each report (checked against the input by string ops); the lifetimes that overlap one are
+// possibly_incomplete; `check` fails on loss unless allow_loss: true; verify and old captures. Real DuckDB.
+// Real loss from bpftrace under a flood is tracepoint-e2e.test.ts's.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lossReport } from '../src/capture/loss.js';
+import { ROOT, REAL_DIR } from './helpers/real.js';
+import { SKBTAPE } from './helpers/cli.js';
+
+const tmp = mkdtempSync(join(tmpdir(), 'skbt-loss-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+const cli = (args: string[]) => execa(SKBTAPE, args, { reject: false, cwd: ROOT });
+const json = async (args: string[]) => {
+  const r = await cli([...args, '--format', 'json']);
+  expect(r.exitCode, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+// pwru v1.0.10 --output-json lines of the demo (hand-built, samples/README.md), 7 passes 5 s apart: 2912 lines, so a
+// report in pass 4 has passes the ±1000-line window never reaches on either side.
+const PASSES = 7;
+const SAMPLE = readFileSync(join(ROOT, 'samples/demo-delivered.pwru.json'), 'utf8').trimEnd().split('\n');
+const shifted = (line: string, pass: number) => line.replace(/"time":(\d+)/, (_, t: string) => `"time":${BigInt(t) + BigInt(pass) * 5_000_000_000n}`);
+const events = Array.from({ length: PASSES }, (_, p) => SAMPLE.map((l) => shifted(l, p))).flat();
+const LOST_AT = 3 * SAMPLE.length + 200; // the 0-based index the report is inserted before (input line LOST_AT + 1)
+const input = [...events.slice(0, LOST_AT), 'Lost 7 events', ...events.slice(LOST_AT)];
+const ktimeOf = (l: string) => BigInt(/"time":(\d+)/.exec(l)![1]!);
+
+describe('loss reports', () => {
+  const cap = join(tmp, 'cap');
+  beforeAll(async () => {
+    writeFileSync(join(tmp, 'in.json'), input.join('\n') + '\n');
+    const r = await cli(['import', join(tmp, 'in.json'), '-o', cap]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 7 events lost \(bpftrace\)$/m);
+  });
+
+  it('the real layouts only: bpftrace on stdout, pwru\'s perf era and recursion misses on stderr', () => {
+    expect(lossReport('Lost 12 events')).toEqual({ source: 'bpftrace', count: 12, scope: 'window' });
+    expect(lossReport('2023/03/01 10:00:00 Perf event ring buffer full, dropped 40 samples')).toEqual({ source: 'pwru', count: 40, scope: 'window' });
+    expect(lossReport('2026/09/16 11:08:03 WARN Some events went untraced due to BPF recursion misses total=3 per_program=…')).toEqual({ source: 'pwru', count: 3, scope: 'run' });
+    for (const no of ['Lost events', 'Lost 3 events here', '{"skb":"0x1","func":"Lost 3 events"}', '2023/03/01 10:00:00 Listening for events..']) expect(lossReport(no)).toBeNull();
+  });
+
+  it('stored once: loss.ndjson, the manifest summary, info in one line and as JSON', async () => {
+    const rows = readFileSync(join(cap, 'loss.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(rows).toEqual([{ source: 'bpftrace', count: 7, scope: 'window', line: LOST_AT + 1, text: 'Lost 7 events' }]);
+    const info = await json(['info', cap]);
+    expect(info.loss).toEqual({ reports: 1, events: 7, uncounted: 0, sources: ['bpftrace'] });
+    expect(info.counts.events).toBe(events.length); // the report is a log line, not an event and not a reject
+    expect(info.counts.logLines).toBe(1);
+    const text = await cli(['info', cap]);
+    expect(text.stdout.split('\n').filter((l) => l.startsWith('loss'))).toEqual(['loss      1 loss report(s): 7 events lost (bpftrace)']);
+  });
+
+  it('its window: the earliest ktime of the 1000 lines before to the latest of the 1000 after; overlapping lifetimes flagged', async () => {
+    // One query for the report and every lifetime: each CLI run loads the capture.
+    const [{ l: row, t: tracks }] = await json(['query', cap, `SELECT (SELECT {source: source, count: count, line: line, s: ktime_start::VARCHAR, e: ktime_end::VARCHAR} FROM loss) AS l,
+      list({first: first_ktime::VARCHAR, last: last_ktime::VARCHAR, inc: possibly_incomplete}) AS t FROM tracks_enriched`]) as [{ l: unknown; t: { first: string; last: string; inc: boolean }[] }];
+    // By hand from the input: lines LOST_AT+1-1000 … LOST_AT are events before it, LOST_AT+2 … +1001 after.
+    const before = input.slice(LOST_AT - 1000, LOST_AT).map(ktimeOf);
+    const after = input.slice(LOST_AT + 1, LOST_AT + 1001).map(ktimeOf);
+    const start = before.reduce((a, b) => (b < a ? b : a));
+    const end = after.reduce((a, b) => (b > a ? b : a));
+    expect(row).toEqual({ source: 'bpftrace', count: 7, line: LOST_AT + 1, s: String(start), e: String(end) });
+    const overlaps = (t: { first: string; last: string }) => BigInt(t.first) <= end && BigInt(t.last) >= start;
+    expect(tracks.filter((t) => t.inc).length).toBeGreaterThan(0);
+    expect(tracks.filter((t) => !t.inc).length).toBeGreaterThan(0); // the first and last passes lie outside it
+    for (const t of tracks) expect(t.inc, JSON.stringify(t)).toBe(overlaps(t));
+    const flagged = tracks.filter((t) => t.inc).length;
+    const paths = await cli(['paths', cap]);
+    expect(paths.stdout.split('\n')[1]).toBe(`loss: 1 report(s), 7 events lost: ${flagged} of these ${tracks.length} lifetimes possibly incomplete (query: SELECT * FROM loss)`);
+    // Each group says how many of its lifetimes: together, every flagged one.
+    const perGroup = [...paths.stdout.matchAll(/\((\d+) possibly incomplete\)$/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    expect(perGroup).toBe(flagged);
+  });
+
+  it('check: the empty rule list fails on the loss (exit 1); allow_loss: true passes and says what it allowed', async () => {
+    writeFileSync(join(tmp, 'none.yaml'), 'rules: []\n');
+    writeFileSync(join(tmp, 'allow.yaml'), 'version: 1\nallow_loss: true\nrules: []\n');
+    writeFileSync(join(tmp, 'bad.yaml'), 'allow_loss: sometimes\nrules: []\n');
+    const fail = await cli(['check', cap, join(tmp, 'none.yaml')]);
+    expect(fail.exitCode).toBe(1);
+    expect(fail.stdout).toMatch(/^FAIL {2}no events lost {2}\(every check; allow_loss: true to pass\)$/m);
+    expect(fail.stdout).toMatch(/bpftrace +7 +Lost 7 events/);
+    const pass = await cli(['check', cap, join(tmp, 'allow.yaml')]);
+    expect(pass.exitCode, pass.stdout).toBe(0);
+    expect(pass.stdout).toMatch(new RegExp(`^PASS {2}no events lost {2}\\(${join(tmp, 'allow.yaml').replace(/[.]/g, '\\.')}:2\\)\n {6}warning: 1 loss report\\(s\\), 7 events lost, \\d+ lifetime\\(s\\) possibly incomplete: allowed by allow_loss: true$`, 'm'));
+    const bad = await cli(['check', cap, join(tmp, 'bad.yaml')]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr.trim()).toBe(`skbtape: bad rules file: allow_loss wants true or false (${join(tmp, 'bad.yaml')}:1)`);
+    // (A capture without loss passes the loss rule: check.test.ts, whose every result list ends with it.)
+  });
+
+  it('verify: a loss report lost from loss.ndjson is a fault (exit 1); a capture made before loss reports still loads', async () => {
+    const copy = join(tmp, 'copy');
+    await execa('cp', ['-a', cap, copy]);
+    writeFileSync(join(copy, 'loss.ndjson'), '');
+    const v = await cli(['verify', copy]);
+    expect(v.exitCode).toBe(1);
+    expect(v.stderr).toContain('the manifest counts 1 loss report(s) of 7 events, loss.ndjson holds 0 of 0');
+    // As an older skbtape wrote it: no loss.ndjson, no manifest.loss.
+    rmSync(join(copy, 'loss.ndjson'));
+    const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+    delete m.loss;
+    writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m));
+    expect((await cli(['info', copy])).stdout).toMatch(/^loss {6}not known \(made before skbtape kept loss reports\)$/m);
+    const c = await cli(['check', copy, join(tmp, 'none.yaml')]);
+    expect(c.exitCode).toBe(0);
+    expect(c.stdout).toContain('was made before skbtape kept loss reports: loss is not known'); // it loaded: an empty loss table
+  });
+
+  it.skipIf(!existsSync(REAL_DIR))('pwru\'s perf-era warning in a saved `pwru 2>&1` log: a pwru loss row; no timestamps, so every lifetime', async () => {
+    // Real pwru v0.0.8-dev output (../shared/real) with the warning that era logged on stderr between its events.
+    const [a, b] = readFileSync(join(REAL_DIR, 'pwru-commit-8426338-v0.0.8dev-dropreason-edited.txt'), 'utf8').trimEnd().split('\n');
+    writeFileSync(join(tmp, 'perf.txt'), `${a}\n2023/03/01 10:00:00 Perf event ring buffer full, dropped 40 samples\n${b}\n`);
+    const dir = join(tmp, 'perf');
+    const r = await cli(['import', join(tmp, 'perf.txt'), '-o', dir]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 40 events lost \(pwru\)$/m);
+    expect(await json(['query', dir, `SELECT source, count, line, ktime_start, ktime_end,
+      (SELECT count(*) FILTER (WHERE possibly_incomplete) FROM tracks_enriched) AS inc, (SELECT count(*) FROM tracks_enriched) AS n FROM loss`]))
+      .toEqual([{ source: 'pwru', count: 40, line: 2, ktime_start: null, ktime_end: null, inc: 1, n: 1 }]);
+  });
+});
