@@ -16,9 +16,8 @@ beforeAll(async () => {
   expect(r.exitCode, r.stderr).toBe(0);
 });
 
-it('a billion-row result piped to a reader that stops after two lines: two rows, then a quiet exit 0', async () => {
-  // Built whole before printing, this result would not fit in memory or in the test's time: only streaming passes.
-  const child = execa(SKBTAPE, ['query', cap, 'SELECT range AS n FROM range(1000000000)', '--format', 'ndjson'], { reject: false, buffer: false });
+/** Reads the child's stdout until two whole lines came, then stops: leaving the loop destroys the pipe, as `head -2` does. */
+async function firstTwoLines(child: ReturnType<typeof execa>): Promise<string[]> {
   const lines: string[] = [];
   let text = '';
   for await (const chunk of child.stdout!) {
@@ -26,8 +25,15 @@ it('a billion-row result piped to a reader that stops after two lines: two rows,
     const parts = text.split('\n');
     text = parts.pop()!;
     lines.push(...parts);
-    if (lines.length >= 2) break; // leaving the loop destroys the pipe, as `head -2` closing it would
+    if (lines.length >= 2) break;
   }
+  return lines;
+}
+
+it('a billion-row result piped to a reader that stops after two lines: two rows, then a quiet exit 0', async () => {
+  // Built whole before printing, this result would not fit in memory or in the test's time: only streaming passes.
+  const child = execa(SKBTAPE, ['query', cap, 'SELECT range AS n FROM range(1000000000)', '--format', 'ndjson'], { reject: false, buffer: false });
+  const lines = await firstTwoLines(child);
   const r = await child;
   expect(lines.slice(0, 2)).toEqual(['{"n":0}', '{"n":1}']);
   expect(r.exitCode).toBe(0);
@@ -54,15 +60,7 @@ it('replay piped to a reader that stops after two lines: its first lines, then a
   const whole = (await execa(SKBTAPE, ['replay', cap])).stdout.split('\n');
   expect(whole.length).toBeGreaterThan(50);
   const child = execa(SKBTAPE, ['replay', cap], { reject: false, buffer: false });
-  const lines: string[] = [];
-  let text = '';
-  for await (const chunk of child.stdout!) {
-    text += String(chunk);
-    const parts = text.split('\n');
-    text = parts.pop()!;
-    lines.push(...parts);
-    if (lines.length >= 2) break; // closes the pipe, as `head -2` does
-  }
+  const lines = await firstTwoLines(child);
   const r = await child;
   expect(lines.slice(0, 2)).toEqual(whole.slice(0, 2));
   expect(r.exitCode).toBe(0);
