@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lossReport } from '../src/capture/loss.js';
+import { lossReport, unreportedLoss } from '../src/capture/loss.js';
 import { ROOT, REAL_DIR } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
 
@@ -109,7 +109,7 @@ describe('loss reports', () => {
     const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
     delete m.loss;
     writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m));
-    expect((await cli(['info', copy])).stdout).toMatch(/^loss {6}not known \(made before skbtape kept loss reports\)$/m);
+    expect((await cli(['info', copy])).stdout).toMatch(/^loss {6}not known \(made before skbtape kept loss reports\)(;|$)/m);
     const c = await cli(['check', copy, join(tmp, 'none.yaml')]);
     expect(c.exitCode).toBe(0);
     expect(c.stdout).toContain('was made before skbtape kept loss reports: loss is not known'); // it loaded: an empty loss table
@@ -122,9 +122,41 @@ describe('loss reports', () => {
     const dir = join(tmp, 'perf');
     const r = await cli(['import', join(tmp, 'perf.txt'), '-o', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 40 events lost \(pwru\)$/m);
+    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 40 events lost \(pwru\)$/m); // the perf era: no unreported-loss note
     expect(await json(['query', dir, `SELECT source, count, line, ktime_start, ktime_end,
       (SELECT count(*) FILTER (WHERE possibly_incomplete) FROM tracks_enriched) AS inc, (SELECT count(*) FROM tracks_enriched) AS n FROM loss`]))
       .toEqual([{ source: 'pwru', count: 40, line: 2, ktime_start: null, ktime_end: null, inc: 1, n: 1 }]);
+  });
+});
+
+// pwru v1.0.0+ evicts from a full BPF queue without a word (cilium/pwru#710): `none reported` must not read as
+// `none lost`. The rule by version, else by layout; the binary says it in info, JSON and check.
+describe('loss nobody reports', () => {
+  const m = (o: Partial<Parameters<typeof unreportedLoss>[0]>) =>
+    unreportedLoss({ source: { kind: 'file', format: 'auto' }, layouts: [], ...o });
+  it('by pwru version first, then by layout; bpftrace reports its own', () => {
+    expect(m({ pwru: { version: 'v1.0.10' }, layouts: ['E:meta,tuple'] })).toMatch(/^pwru v1\.0\.0\+ does not report .*cilium\/pwru#710/);
+    expect(m({ pwru: { version: 'v0.0.9' }, layouts: ['C:ts'] })).toBeNull(); // the perf buffer: overflow was logged
+    expect(m({ pwru: { version: 'v1.0.3' }, layouts: ['C:ts'] })).toMatch(/^pwru v1\.0\.0\+/);
+    expect(m({ layouts: ['J'] })).toMatch(/^pwru v1\.0\.0\+/);
+    expect(m({ layouts: ['C'] })).toMatch(/^if this pwru \(layout v0\.0\.5–v1\.0\.6, version not known\) is v1\.0\.0 or later/);
+    // The same layout with pwru's perf-buffer warning in the log: v0.0.x, which reported its overflow.
+    expect(unreportedLoss({ source: { kind: 'file', format: 'auto' }, layouts: ['C'] }, [{ source: 'pwru', count: 40, line: 2, scope: 'window', text: '' }])).toBeNull();
+    expect(m({ layouts: ['A:ts'] })).toBeNull();
+    expect(m({ source: { kind: 'live', format: 'json', tool: 'bpftrace' }, layouts: ['J'] })).toBeNull();
+    expect(m({ layouts: ['J'], loss: { reports: 1, events: 3, uncounted: 0, sources: ['bpftrace'] } })).toBeNull();
+    expect(m({ source: { kind: 'live', format: 'text', tool: 'pwru' } })).toMatch(/^pwru v1\.0\.0\+/);
+  });
+
+  it('info, its JSON and check say so; the check still passes', async () => {
+    const cap = join(tmp, 'v1010');
+    const imp = await cli(['import', join(ROOT, 'samples/seed-v1.0.10.pwru.txt'), '-o', cap]);
+    expect(imp.exitCode, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/^loss {6}none reported; pwru v1\.0\.0\+ does not report events its full BPF queue evicts \(cilium\/pwru#710\)$/m);
+    expect((await json(['info', cap])).lossUnreported).toMatch(/cilium\/pwru#710/);
+    writeFileSync(join(tmp, 'none.yaml'), 'rules: []\n');
+    const c = await cli(['check', cap, join(tmp, 'none.yaml')]);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^PASS {2}no events lost .*\n {6}warning: no loss reported, but pwru v1\.0\.0\+ does not report/m);
   });
 });
