@@ -11,6 +11,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lossReport, unreportedLoss } from '../src/capture/loss.js';
 import { ROOT, REAL_DIR } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
+import { exportPerfetto } from '../src/analyze/perfetto.js';
+import { traceProblems, type TraceEvent } from './helpers/trace-events.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-loss-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -80,6 +82,26 @@ describe('loss reports', () => {
     expect(perGroup).toBe(flagged);
   });
 
+  it('export --perfetto: the lost-events counter steps up where the window starts, a slice spans the window', async () => {
+    const file = join(tmp, 'loss.perfetto.json');
+    await exportPerfetto(cap, file, { cache: true });
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
+    expect(traceProblems(doc)).toEqual([]);
+    // By hand: the window of the test above, on the trace's clock (µs since the capture's first event).
+    const k0 = events.map(ktimeOf).reduce((a, b) => (b < a ? b : a));
+    const start = input.slice(LOST_AT - 1000, LOST_AT).map(ktimeOf).reduce((a, b) => (b < a ? b : a));
+    const end = input.slice(LOST_AT + 1, LOST_AT + 1001).map(ktimeOf).reduce((a, b) => (b > a ? b : a));
+    const us = (k: bigint) => Number(k - k0) / 1000;
+    const counter = doc.traceEvents.filter((e) => e.ph === 'C').map((e) => [e.ts, e.args!['lost']]);
+    expect(counter.slice(0, 2)).toEqual([[0, 0], [us(start), 7]]);
+    expect(counter).toHaveLength(3);
+    expect(counter[2]![1]).toBe(7);
+    expect(counter[2]![0]).toBeGreaterThanOrEqual(us(end)); // the trace's end
+    const win = doc.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'loss');
+    expect(win).toHaveLength(1);
+    expect(win[0]).toMatchObject({ name: 'bpftrace: 7 events lost', pid: 0, ts: us(start), dur: us(end) - us(start), args: { count: 7, line: LOST_AT + 1, report: 'Lost 7 events' } });
+  });
+
   it('check: the empty rule list fails on the loss (exit 1); allow_loss: true passes and says what it allowed', async () => {
     writeFileSync(join(tmp, 'none.yaml'), 'rules: []\n');
     writeFileSync(join(tmp, 'allow.yaml'), 'version: 1\nallow_loss: true\nrules: []\n');
@@ -126,6 +148,12 @@ describe('loss reports', () => {
     expect(await json(['query', dir, `SELECT source, count, line, ktime_start, ktime_end,
       (SELECT count(*) FILTER (WHERE possibly_incomplete) FROM tracks_enriched) AS inc, (SELECT count(*) FROM tracks_enriched) AS n FROM loss`]))
       .toEqual([{ source: 'pwru', count: 40, line: 2, ktime_start: null, ktime_end: null, inc: 1, n: 1 }]);
+    // No absolute times: in Perfetto the count is there from the start and the window spans the whole trace.
+    await exportPerfetto(dir, join(tmp, 'perf.perfetto.json'), { cache: true });
+    const doc = JSON.parse(readFileSync(join(tmp, 'perf.perfetto.json'), 'utf8')) as { traceEvents: TraceEvent[] };
+    const endUs = Math.max(...doc.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'hop').map((e) => Number(e.ts) + Number(e.dur)));
+    expect(doc.traceEvents.filter((e) => e.ph === 'C').map((e) => [e.ts, e.args!['lost']])).toEqual([[0, 0], [0, 40], [endUs, 40]]);
+    expect(doc.traceEvents.filter((e) => e.cat === 'loss')).toMatchObject([{ ph: 'X', name: 'pwru: 40 events lost', ts: 0, dur: endUs }]);
   });
 });
 
