@@ -188,3 +188,42 @@ describe('loss nobody reports', () => {
     expect(c.stdout).toMatch(/^PASS {2}no events lost .*\n {6}warning: no loss reported, but pwru v1\.0\.0\+ does not report/m);
   });
 });
+
+// Through `record`: pwru's stderr is another pipe than its events; a warning there is a loss row at the stdout lines
+// read when it came, bounded by when it arrived. The fake prints the recursion-miss warning of pwru's main after
+// v1.0.12 at exit (test/fixtures/bin/pwru); that it reports these does not make queue evictions reported.
+describe('record: pwru\'s loss warning on stderr', () => {
+  it('one pwru row, a run total with its arrival time; info says it, and the queue note stays', async () => {
+    const FAKES = join(ROOT, 'test/fixtures/bin');
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SKBTAPE_FAKE_')) env[k] = v;
+    Object.assign(env, {
+      PATH: `${FAKES}:${process.env.PATH ?? ''}`, SKBTAPE_FAKE_PWRU_VERSION: 'v1.0.12', SKBTAPE_FAKE_PWRU_RECURSION_MISSES: '5',
+      SKBTAPE_FAKE_PWRU_EVENTS: join(ROOT, 'samples/demo-delivered.events.json'), SKBTAPE_FAKE_PWRU_EXIT_AFTER: '1',
+    });
+    const dir = join(tmp, 'rec');
+    const before = process.hrtime.bigint();
+    const r = await execa(SKBTAPE, ['record', '-o', dir, '--snapshots', 'none'], { env, extendEnv: false, reject: false, cwd: ROOT });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const stderr = readFileSync(join(dir, 'pwru.stderr'), 'utf8');
+    const warn = stderr.split('\n').find((l) => l.includes('recursion misses'))!;
+    expect(warn).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} WARN Some events went untraced due to BPF recursion misses total=5 /);
+    const rows = readFileSync(join(dir, 'loss.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(join(ROOT, 'samples/demo-delivered.events.json'), 'utf8').trim().split('\n').length;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ source: 'pwru', count: 5, scope: 'run', text: warn });
+    // Where it sits: the stdout lines read when it arrived; the pipes race, so only a bound on both sides holds.
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(m.counts.events).toBe(events);
+    expect(rows[0].line).toBeGreaterThanOrEqual(0);
+    expect(rows[0].line).toBeLessThanOrEqual(m.counts.inputLines);
+    expect(BigInt(rows[0].ktimeEnd)).toBeGreaterThan(before); // CLOCK_MONOTONIC, the clock of pwru's ktime
+    const info = await cli(['info', dir]);
+    expect(info.stdout).toMatch(/^loss {6}1 loss report\(s\): 5 events lost \(pwru\); pwru v1\.0\.0\+ does not report events its full BPF queue evicts/m);
+  });
+
+  it('a warning stuck to the end of pwru\'s progress bar is still read', () => {
+    expect(lossReport('5 / 5 [------] 100.00% 25 p/s2026/09/16 11:08:03 WARN Some events went untraced due to BPF recursion misses total=2 per_program=…'))
+      .toEqual({ source: 'pwru', count: 2, scope: 'run' });
+  });
+});

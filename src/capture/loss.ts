@@ -37,7 +37,8 @@ export interface LossRow {
 export function lossReport(line: string): { source: LossSource; count: number; scope: LossRow['scope'] } | null {
   let m = /^Lost (\d+) events$/.exec(line);
   if (m) return { source: 'bpftrace', count: Number(m[1]), scope: 'window' };
-  const msg = line.replace(/^(\^C)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /, '');
+  // pwru's final progress bar can lack its newline, so a log line sticks to it (PWRU_FORMATS.md §1.2): `… p/s2025/…`.
+  const msg = line.replace(/^.* p\/s(?=\d{4}\/)/, '').replace(/^(\^C)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /, '');
   m = /^[Pp]erf event ring buffer full, dropped (\d+) samples$/.exec(msg);
   if (m) return { source: 'pwru', count: Number(m[1]), scope: 'window' };
   m = /^WARN Some events went untraced due to BPF recursion misses total=(\d+)\b/.exec(msg);
