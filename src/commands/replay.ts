@@ -38,7 +38,7 @@ Exit codes: 0 printed (a --flow that matches nothing is a warning naming it); 2 
       }
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       if (m.status !== 'complete') warn(`capture status is ${m.status}${m.statusReason ? ` (${m.statusReason})` : ''}`);
-      let seqs: Set<number> | null = null;
+      let seqs: { has(seq: number): boolean } | null = null;
       if (o.flow !== undefined && o.flow.trim() !== '') {
         const { flowEventSeqs } = await import('../analyze/flow-select.js'); // DuckDB loads only for --flow
         seqs = await flowEventSeqs(dir, o.flow, { cache: o.cache, warn, strict: o.strict });
