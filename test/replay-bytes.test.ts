@@ -1,6 +1,6 @@
 // `skbtape replay` streams (#12 item 3): events are read row by row from each batch and written in chunks, so the
 // output must not depend on where a batch file or an output chunk ends. Through the installed binary: pwru's own text
-// and JSON come back byte for byte, cut into 1000-row batch files or not, and past several 4096-line output chunks.
+// and JSON come back byte for byte, cut into 1000-row batch files or not, over many 32-line writes.
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +12,7 @@ import { generateLines } from '../bench/gen-pwru.mjs';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-replay-bytes-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-const LINES = 6000; // header + 5,999 events: two output chunks of up to 4096 lines, six batch files of 1000 rows
+const LINES = 6000; // header + 5,999 events: six batch files of 1000 rows, a write every 32 lines
 const input = (format: 'text' | 'json') => join(tmp, `pwru.${format}`);
 
 async function imported(format: 'text' | 'json', batchRows?: number): Promise<string> {
