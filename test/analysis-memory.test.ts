@@ -68,7 +68,8 @@ describe('the lifetime stage in address buckets', () => {
     expect(parseMemoryLimit('512MB')).toBe(512e6);
     expect(parseMemoryLimit('1.5GiB')).toBe(1.5 * 2 ** 30);
     expect(parseMemoryLimit('25%', 8 * 2 ** 30)).toBe(2 * 2 ** 30);
-    expect(defaultMemoryLimit(64 * 2 ** 30, 64 * 2 ** 30)).toBe(2 * 2 ** 30); // capped
+    expect(defaultMemoryLimit(64 * 2 ** 30, 64 * 2 ** 30)).toBe(512 * 2 ** 20); // capped
+    expect(defaultMemoryLimit(1.6e9, 64 * 2 ** 30)).toBe(4e8); // a quarter of what is free
     expect(defaultMemoryLimit(2 ** 30, 2 ** 30)).toBe(256 * 2 ** 20); // at least 256 MB
   });
 });

@@ -11,7 +11,7 @@ export const strictOption = (): Option =>
  */
 export function analysisResourceOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--memory-limit <size>', "DuckDB's memory limit for the analysis: 2GB, 512MB, 25% (of RAM); default a quarter of the free memory, 256 MB to 2 GB"))
+    .addOption(new Option('--memory-limit <size>', "DuckDB's memory limit for the analysis: 2GB, 512MB, 25% (of RAM); default a quarter of the free memory, 256 MB to 512 MB"))
     .addOption(new Option('--temp-dir <dir>', "where the working database and DuckDB's spill files go (a directory of our own inside it, removed after); default the system temp dir"))
     .hook('preAction', async (_cmd, action) => {
       const o = action.opts<{ memoryLimit?: string; tempDir?: string }>();
