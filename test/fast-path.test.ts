@@ -129,3 +129,37 @@ describe('ByteInterner', () => {
     expect(t.intern(Buffer.from('caf\u00e9'), 0, 5)).toBe(-1);
   });
 });
+
+describe('dictionary codes from interner ids', () => {
+  it('interners cleared mid-batch (ids reused for other strings): the same capture as the general parser', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CaptureWriter } = await import('../src/capture/batch-writer.js');
+    const { newManifest } = await import('../src/capture/manifest.js');
+    const { newParserState } = await import('../src/ingest/line-parser.js');
+    const { LineFeeder } = await import('../src/ingest/line-feeder.js');
+    const { fastReaders } = await import('../src/ingest/fast-path.js');
+    const lines: string[] = [];
+    for (const json of [false, true]) {
+      const printer = createPrinter({ version: 'v1.0.10', timestamp: 'current', json });
+      lines.push((printer.header() ?? '') + [...generateRecords(1500, { seed: 11 })].map((r: unknown) => printer.format(r)).join(''));
+    }
+    const f = join(tmp, `clears${++n}.txt`);
+    // Text, then JSON, then text again: the func and address columns switch interners inside a batch too.
+    writeFileSync(f, lines[0]! + lines[1]! + lines[0]!.replace(/^SKB.*\n/, ''));
+    const run = (dir: string, fast: boolean) => {
+      const w = new CaptureWriter(dir, newManifest({ kind: 'file', path: f, format: 'auto' }), { batchRows: 1000 });
+      // 24 entries per column: the func, tuple and address tables fill and start over many times per batch.
+      const feeder = new LineFeeder(w, newParserState('auto'), { fast, readers: fastReaders(24) });
+      feeder.feed(readFileSync(f));
+      feeder.end();
+      w.finish('complete');
+      return feeder.fastLines;
+    };
+    const fastDir = join(tmp, `cf${n}`), slowDir = join(tmp, `cs${n}`);
+    expect(run(fastDir, true)).toBe(4500);
+    expect(run(slowDir, false)).toBe(0);
+    const a = captureBytes(fastDir), b = captureBytes(slowDir);
+    expect(Object.keys(a).filter((k) => k.startsWith('events/')).length).toBe(5);
+    expect(a).toEqual(b);
+  });
+});

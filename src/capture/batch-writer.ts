@@ -11,7 +11,7 @@ import { batchFileName, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type ColumnSpec, type PwruEvent } from './event-schema.js';
 import type { Parsed } from './parsed.js';
 import { SkbSet } from './skb-set.js';
-import { FastRow } from './fast-row.js';
+import { FastRow, type IdSource } from './fast-row.js';
 import { writeManifest, type Manifest } from './manifest.js';
 import { SEAL_KEY, sealBytes, sealTemplate, type BatchEntry } from './integrity.js';
 import { applyIdentity } from './capture-id.js';
@@ -162,6 +162,41 @@ class DictColumn extends ColumnBuffer {
     this.codes[row] = code;
     this.last = v;
     this.lastCode = code;
+  }
+  /** The source whose ids `byId` caches (code + 1 per id, 0 = not yet in this batch), and its generation. */
+  private src: IdSource | null = null;
+  private srcGen = -1;
+  private byId = new Int32Array(0);
+  /**
+   * `v`, which the interner `src` gave id `id` (or derived from that id's string): its code found by array index,
+   * the dictionary looked up only the first time the id appears in this batch. Another source (a file mixing text
+   * and JSON) or a cleared interner starts the cache again.
+   */
+  setInterned(row: number, v: string | null, src: IdSource, id: number, gen: number): void {
+    if (v === null) { this.nulls++; return; }
+    // An id read before its interner was cleared may name another string now: set by value.
+    if (gen !== src.gen) { this.set(row, v); return; }
+    this.valid[row >> 3]! |= 1 << (row & 7);
+    if (src !== this.src || gen !== this.srcGen) {
+      this.src = src;
+      this.srcGen = gen;
+      this.byId = new Int32Array(Math.max(256, id + 1));
+    } else if (id >= this.byId.length) {
+      const grown = new Int32Array(Math.max(id + 1, this.byId.length * 2));
+      grown.set(this.byId);
+      this.byId = grown;
+    }
+    let code = this.byId[id]! - 1;
+    if (code < 0) {
+      code = this.dict.get(v) ?? -1;
+      if (code < 0) {
+        code = this.values.length;
+        this.dict.set(v, code);
+        this.values.push(v);
+      }
+      this.byId[id] = code + 1;
+    }
+    this.codes[row] = code;
   }
   raw(length: number): RawColumn {
     return { ...this.rawBase(length), values: this.codes.subarray(0, length), dict: this.values };
@@ -329,10 +364,21 @@ type RowCommitter = (cols: ColumnBuffer[], row: number, e: PwruEvent) => void;
 const commitRow: RowCommitter = new Function('cols', 'row', 'e',
   COLUMNS.map((c, i) => `cols[${i}].set(row, e.${c.field});`).join('\n')) as RowCommitter;
 
-/** The same for a FastRow: its skb as two halves and its ktime as a number (-1 = none). */
+/** FastRow fields whose value came through an interner: the prefix of its <p>Src, <p>Id and <p>Gen fields. */
+const INTERNED: Record<string, [string]> = {
+  process: ['proc'], iface: ['iface'], func: ['func'], dropReason: ['func'], progKind: ['func'], saddr: ['saddr'], daddr: ['daddr'], l4: ['l4'],
+};
+
+/** The same for a FastRow: its skb as two halves, its ktime as a number (-1 = none), interned values by their ids. */
 const commitFastRow = new Function('cols', 'row', 'e', COLUMNS.map((c, i) => {
   if (c.field === 'skb') return `cols[${i}].setHiLo(row, e.skbHi, e.skbLo);`;
   if (c.field === 'ktime') return `if (e.ktime < 0) cols[${i}].set(row, null); else cols[${i}].setNum(row, e.ktime);`;
+  const by = INTERNED[c.field];
+  if (by) {
+    if (c.kind !== 'dict') throw new Error(`interned field ${c.field} is not a dictionary column`);
+    const p = `e.${by[0]}`;
+    return `if (${p}Src !== null) cols[${i}].setInterned(row, e.${c.field}, ${p}Src, ${p}Id, ${p}Gen); else cols[${i}].set(row, e.${c.field});`;
+  }
   return `cols[${i}].set(row, e.${c.field});`;
 }).join('\n')) as (cols: ColumnBuffer[], row: number, e: FastRow) => void;
 

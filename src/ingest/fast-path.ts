@@ -55,14 +55,25 @@ const ifindexInfo = (i: string): number => {
 
 /** Interners shared by both readers, one per column, each with what the general parser derives from the value. */
 class Strings {
-  readonly process = new ByteInterner<number>();
-  readonly iface = new ByteInterner<number>();
-  readonly func = new ByteInterner<FuncInfo>();
-  readonly jsonFunc = new ByteInterner<FuncInfo>();
-  readonly tuple = new ByteInterner<TupleParts | null>();
-  readonly addr = new ByteInterner<string>();
-  readonly flags = new ByteInterner<number | null>();
-  readonly other = new ByteInterner<never>();
+  readonly process: ByteInterner<number>;
+  readonly iface: ByteInterner<number>;
+  readonly func: ByteInterner<FuncInfo>;
+  readonly jsonFunc: ByteInterner<FuncInfo>;
+  readonly tuple: ByteInterner<TupleParts | null>;
+  readonly addr: ByteInterner<string>;
+  readonly flags: ByteInterner<number | null>;
+  readonly other: ByteInterner<never>;
+
+  constructor(maxEntries?: number) {
+    this.process = new ByteInterner(maxEntries);
+    this.iface = new ByteInterner(maxEntries);
+    this.func = new ByteInterner(maxEntries);
+    this.jsonFunc = new ByteInterner(maxEntries);
+    this.tuple = new ByteInterner(maxEntries);
+    this.addr = new ByteInterner(maxEntries);
+    this.flags = new ByteInterner(maxEntries);
+    this.other = new ByteInterner(maxEntries);
+  }
 
   setProcess(row: FastRow, buf: Uint8Array, s: number, e: number): boolean {
     const id = this.process.intern(buf, s, e);
@@ -71,6 +82,9 @@ class Strings {
     if (pid === undefined) this.process.info[id] = pid = pidInfo(this.process.strings[id]!);
     if (pid === -2) return false;
     row.process = this.process.strings[id]!;
+    row.procSrc = this.process;
+    row.procId = id;
+    row.procGen = this.process.gen;
     row.pid = pid < 0 ? null : pid;
     return true;
   }
@@ -82,6 +96,9 @@ class Strings {
     if (ix === undefined) this.iface.info[id] = ix = ifindexInfo(this.iface.strings[id]!);
     if (ix === -2) return false;
     row.iface = this.iface.strings[id]!;
+    row.ifaceSrc = this.iface;
+    row.ifaceId = id;
+    row.ifaceGen = this.iface.gen;
     row.ifindex = ix < 0 ? null : ix;
     return true;
   }
@@ -94,6 +111,9 @@ class Strings {
     if (f === undefined) t.info[id] = f = funcInfo(t.strings[id]!, json);
     if (f.dropCode !== null && f.dropCode > I32) return false;
     row.func = f.func;
+    row.funcSrc = t;
+    row.funcId = id;
+    row.funcGen = t.gen;
     row.dropReason = f.dropReason;
     row.progKind = f.progKind;
     row.dropCode = f.dropCode;
@@ -145,13 +165,19 @@ export class FastText {
     if (hdr.meta) {
       if (!this.meta(buf, t, row)) return false;
       t += 6;
-    } else row.netns = row.mark = row.ifindex = row.proto = row.mtu = row.len = row.iface = null;
+    } else {
+      row.netns = row.mark = row.ifindex = row.proto = row.mtu = row.len = row.iface = null;
+      row.ifaceSrc = null;
+    }
     // The general parser takes a cb-shaped token (`[0x…`) here even without a cb header.
     if (buf[a[t]!] === 0x5b && buf[a[t]! + 1] === 0x30 && buf[a[t]! + 2] === 0x78) return false;
     if (hdr.tuple) {
       if (!this.tuple(buf, a[t]!, b[t]!, row)) return false;
       t++;
-    } else row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+    } else {
+      row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+      row.saddrSrc = row.daddrSrc = row.l4Src = null;
+    }
     if (!this.str.setFunc(row, buf, a[t]!, b[t]!, false)) return false;
     if (hdr.meta) hdr.mark08 = false; // as markPadded() does for a MARK shorter than 8 digits
     row.lineNo = lineNo;
@@ -231,6 +257,9 @@ export class FastText {
     row.l4 = p.l4;
     row.l4Proto = p.l4Proto;
     row.tcpFlags = p.tcpFlags;
+    row.saddrSrc = row.daddrSrc = row.l4Src = tt;
+    row.saddrId = row.daddrId = row.l4Id = id;
+    row.saddrGen = row.daddrGen = row.l4Gen = tt.gen;
     return true;
   }
 }
@@ -273,6 +302,9 @@ export class FastJson {
   // The tuple object's fields, as read.
   private saddr = '';
   private daddr = '';
+  /** The addresses' ids in Strings.addr; -1 for an address the tuple left out. */
+  private saddrId = -1;
+  private daddrId = -1;
   private sport = 0;
   private dport = 0;
   private l4proto = 0;
@@ -293,6 +325,7 @@ export class FastJson {
     row.process = row.pid = row.caller = row.tunnel = row.cb = null;
     row.ktime = -1;
     row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+    row.procSrc = row.ifaceSrc = row.saddrSrc = row.daddrSrc = row.l4Src = null;
     let i = s + 1;
     for (;;) {
       const key = this.key(this.keys, buf, i, e);
@@ -324,6 +357,10 @@ export class FastJson {
         case 'tuple':
           if (!this.tuple(buf, i, e)) return false;
           row.saddr = this.saddr; row.daddr = this.daddr; row.sport = this.sport; row.dport = this.dport;
+          // An address the tuple did not give is '' (no interner id): set as a plain value.
+          row.saddrSrc = this.saddrId < 0 ? null : this.str.addr; row.saddrId = this.saddrId;
+          row.daddrSrc = this.daddrId < 0 ? null : this.str.addr; row.daddrId = this.daddrId;
+          row.saddrGen = row.daddrGen = this.str.addr.gen;
           row.l4Proto = this.l4proto; row.l4 = L4_NAMES[this.l4proto] ?? ''; row.tcpFlags = this.flags;
           break;
         case 'tunnel_tuple':
@@ -345,7 +382,10 @@ export class FastJson {
       row.netns = Math.max(netns, 0); row.mark = Math.max(mark, 0); row.proto = Math.max(proto, 0);
       row.mtu = Math.max(mtu, 0); row.len = Math.max(len, 0);
       if (!hasIface) row.iface = row.ifindex = null;
-    } else row.netns = row.mark = row.proto = row.mtu = row.len = row.iface = row.ifindex = null;
+    } else {
+      row.netns = row.mark = row.proto = row.mtu = row.len = row.iface = row.ifindex = null;
+      row.ifaceSrc = null;
+    }
     row.lineNo = lineNo;
     row.layout = 'J:';
     row.attachment = null;
@@ -408,6 +448,7 @@ export class FastJson {
   private tuple(buf: Uint8Array, i: number, e: number): boolean {
     if (buf[i] !== LBRACE) return false;
     this.saddr = this.daddr = '';
+    this.saddrId = this.daddrId = -1;
     this.sport = this.dport = this.l4proto = 0;
     this.flags = null;
     i++;
@@ -434,7 +475,7 @@ export class FastJson {
             const raw = this.str.addr.strings[id]!;
             this.str.addr.info[id] = a = raw.startsWith('[') ? raw.slice(1, -1) : raw;
           }
-          if (name === 'saddr') this.saddr = a; else this.daddr = a;
+          if (name === 'saddr') { this.saddr = a; this.saddrId = id; } else { this.daddr = a; this.daddrId = id; }
         }
       } else {
         const v = this.int(buf, i, e, 5);
@@ -449,8 +490,8 @@ export class FastJson {
   }
 }
 
-/** Both readers over one set of interned strings. */
-export function fastReaders(): { text: FastText; json: FastJson } {
-  const s = new Strings();
+/** Both readers over one set of interned strings (`maxEntries` per column: tests make it tiny to force clears). */
+export function fastReaders(maxEntries?: number): { text: FastText; json: FastJson } {
+  const s = new Strings(maxEntries);
   return { text: new FastText(s), json: new FastJson(s) };
 }
