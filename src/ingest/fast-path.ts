@@ -287,13 +287,53 @@ const QUOTE = 0x22, COMMA = 0x2c, COLON = 0x3a, LBRACE = 0x7b, RBRACE = 0x7d, LB
 
 /** Top-level keys the JSON reader knows; any other key declines (the general parser keeps it as an attachment). */
 const KEYS = ['skb', 'cpu', 'process', 'func', 'caller_func', 'time', 'netns', 'mark', 'iface', 'proto', 'mtu', 'len', 'cb', 'tuple', 'tunnel_tuple'] as const;
-type Key = (typeof KEYS)[number];
+const [K_SKB, K_CPU, K_PROCESS, K_FUNC, K_CALLER, K_TIME, K_NETNS, K_MARK, K_IFACE, K_PROTO, K_MTU, K_LEN, K_CB, K_TUPLE, K_TUNNEL] = KEYS.map((_, i) => i);
 const TUPLE_KEYS = ['saddr', 'daddr', 'sport', 'dport', 'proto', 'flags'] as const;
+const [T_SADDR, T_DADDR, T_SPORT, T_DPORT, T_PROTO, T_FLAGS] = TUPLE_KEYS.map((_, i) => i);
+
+/**
+ * Keys as they appear, `"name":`, and which key followed which last time. Go writes a struct's fields in one order
+ * (zero values left out), so the key after `"cpu":` is nearly always the one seen there before: comparing those
+ * few bytes replaces a scan, a hash and a probe. A guess that does not match falls back to the table.
+ */
+class KeyGuesser {
+  private readonly bytes: Uint8Array[];
+  /** Per previous key (the last slot: none yet), the key that followed it; -1 unknown. */
+  private readonly next: Int8Array;
+  private prev: number;
+  constructor(names: readonly string[]) {
+    this.bytes = names.map((k) => Buffer.from(`"${k}":`, 'latin1'));
+    this.next = new Int8Array(names.length + 1).fill(-1);
+    this.prev = names.length;
+  }
+  start(): void {
+    this.prev = this.bytes.length;
+  }
+  /** The guessed key at i, or -1; `end` is set to just after its colon. */
+  guess(buf: Uint8Array, i: number, e: number): number {
+    const k = this.next[this.prev]!;
+    if (k < 0) return -1;
+    const kb = this.bytes[k]!, n = kb.length;
+    if (i + n > e) return -1;
+    for (let j = 0; j < n; j++) if (buf[i + j] !== kb[j]) return -1;
+    this.end = i + n;
+    this.prev = k;
+    return k;
+  }
+  end = 0;
+  /** A key found the long way: remembered as the one after the previous. */
+  learn(k: number): void {
+    this.next[this.prev] = k;
+    this.prev = k;
+  }
+}
 
 /** Reader of pwru --output-json lines as Go's encoder writes them: compact, no escapes, integers only. */
 export class FastJson {
   private readonly keys = new ByteInterner<number>();
   private readonly tupleKeys = new ByteInterner<number>();
+  private readonly guessKey = new KeyGuesser(KEYS);
+  private readonly guessTupleKey = new KeyGuesser(TUPLE_KEYS);
   /** Where the last value read ends, and for strings its content range. */
   private at = 0;
   private vs = 0;
@@ -327,34 +367,41 @@ export class FastJson {
     row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
     row.procSrc = row.ifaceSrc = row.saddrSrc = row.daddrSrc = row.l4Src = null;
     let i = s + 1;
+    const g = this.guessKey;
+    g.start();
     for (;;) {
-      const key = this.key(this.keys, buf, i, e);
-      if (key < 0) return false;
+      let key = g.guess(buf, i, e);
+      if (key >= 0) this.at = g.end;
+      else {
+        key = this.key(this.keys, buf, i, e);
+        if (key < 0) return false;
+        g.learn(key);
+      }
       const bit = 1 << key;
       if (seen & bit) return false; // a repeated key: JSON.parse keeps the last one
       seen |= bit;
       i = this.at;
-      switch (KEYS[key] as Key | undefined) {
-        case 'skb':
+      switch (key) {
+        case K_SKB:
           if (!this.string(buf, i, e) || this.ve - this.vs < 3 || this.ve - this.vs > 18 || buf[this.vs] !== 0x30 || buf[this.vs + 1] !== 0x78) return false;
           if (!hexHalves(buf, this.vs + 2, this.ve, row)) return false;
           break;
-        case 'cpu': if ((cpu = this.int(buf, i, e, 9)) < 0) return false; break;
-        case 'process': if (!this.string(buf, i, e) || !this.str.setProcess(row, buf, this.vs, this.ve)) return false; break;
-        case 'func': if (!this.string(buf, i, e) || !this.str.setFunc(row, buf, this.vs, this.ve, true)) return false; break;
-        case 'caller_func':
+        case K_CPU: if ((cpu = this.int(buf, i, e, 9)) < 0) return false; break;
+        case K_PROCESS: if (!this.string(buf, i, e) || !this.str.setProcess(row, buf, this.vs, this.ve)) return false; break;
+        case K_FUNC: if (!this.string(buf, i, e) || !this.str.setFunc(row, buf, this.vs, this.ve, true)) return false; break;
+        case K_CALLER:
           if (!this.string(buf, i, e)) return false;
           row.caller = this.str.other.strings[this.str.other.intern(buf, this.vs, this.ve)]!;
           break;
-        case 'time': if ((row.ktime = this.int(buf, i, e, 16)) < 0) return false; break;
-        case 'netns': if ((netns = this.int(buf, i, e, 10)) < 0 || netns > U32) return false; break;
-        case 'mark': if ((mark = this.int(buf, i, e, 10)) < 0 || mark > U32) return false; break;
-        case 'proto': if ((proto = this.int(buf, i, e, 5)) < 0 || proto > 0xffff) return false; break;
-        case 'mtu': if ((mtu = this.int(buf, i, e, 10)) < 0 || mtu > U32) return false; break;
-        case 'len': if ((len = this.int(buf, i, e, 10)) < 0 || len > U32) return false; break;
-        case 'iface': if (!this.string(buf, i, e) || !this.str.setIface(row, buf, this.vs, this.ve)) return false; hasIface = true; break;
-        case 'cb': if (!this.cb(buf, i, e, row)) return false; break;
-        case 'tuple':
+        case K_TIME: if ((row.ktime = this.int(buf, i, e, 16)) < 0) return false; break;
+        case K_NETNS: if ((netns = this.int(buf, i, e, 10)) < 0 || netns > U32) return false; break;
+        case K_MARK: if ((mark = this.int(buf, i, e, 10)) < 0 || mark > U32) return false; break;
+        case K_PROTO: if ((proto = this.int(buf, i, e, 5)) < 0 || proto > 0xffff) return false; break;
+        case K_MTU: if ((mtu = this.int(buf, i, e, 10)) < 0 || mtu > U32) return false; break;
+        case K_LEN: if ((len = this.int(buf, i, e, 10)) < 0 || len > U32) return false; break;
+        case K_IFACE: if (!this.string(buf, i, e) || !this.str.setIface(row, buf, this.vs, this.ve)) return false; hasIface = true; break;
+        case K_CB: if (!this.cb(buf, i, e, row)) return false; break;
+        case K_TUPLE:
           if (!this.tuple(buf, i, e)) return false;
           row.saddr = this.saddr; row.daddr = this.daddr; row.sport = this.sport; row.dport = this.dport;
           // An address the tuple did not give is '' (no interner id): set as a plain value.
@@ -363,7 +410,7 @@ export class FastJson {
           row.saddrGen = row.daddrGen = this.str.addr.gen;
           row.l4Proto = this.l4proto; row.l4 = L4_NAMES[this.l4proto] ?? ''; row.tcpFlags = this.flags;
           break;
-        case 'tunnel_tuple':
+        case K_TUNNEL:
           // Go's compact encoding of a tuple without escapes is exactly what JSON.stringify gives back.
           if (!this.tuple(buf, i, e)) return false;
           row.tunnel = this.str.other.strings[this.str.other.intern(buf, i, this.at)]!;
@@ -418,13 +465,18 @@ export class FastJson {
 
   /** A non-negative JSON integer (no sign, fraction, exponent or leading zero) of at most maxDigits; -1 otherwise. */
   private int(buf: Uint8Array, i: number, e: number, maxDigits: number): number {
-    let j = i;
-    while (j < e && buf[j]! >= 0x30 && buf[j]! <= 0x39) j++;
-    if (j === i || (buf[i] === 0x30 && j - i > 1)) return -1;
+    // One pass: the value as the digits go by (exact while at most 16 digits: below 2^53 is checked at the end).
+    let j = i, v = 0;
+    for (; j < e; j++) {
+      const d = buf[j]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (j === i || j - i > maxDigits || (buf[i] === 0x30 && j - i > 1)) return -1;
     const c = buf[j];
     if (c !== COMMA && c !== RBRACE && c !== RBRACK) return -1;
     this.at = j;
-    return decimal(buf, i, j, maxDigits);
+    return v <= Number.MAX_SAFE_INTEGER ? v : -1;
   }
 
   /** `[a,b,c,d,e]` of uint32s. */
@@ -454,17 +506,24 @@ export class FastJson {
     i++;
     if (buf[i] === RBRACE) { this.at = i + 1; return true; }
     let seen = 0;
+    const g = this.guessTupleKey;
+    g.start();
     for (;;) {
-      const k = this.key(this.tupleKeys, buf, i, e);
-      if (k < 0 || (seen & (1 << k))) return false;
+      let k = g.guess(buf, i, e);
+      if (k >= 0) this.at = g.end;
+      else {
+        k = this.key(this.tupleKeys, buf, i, e);
+        if (k < 0) return false;
+        g.learn(k);
+      }
+      if (seen & (1 << k)) return false;
       seen |= 1 << k;
       i = this.at;
-      const name = TUPLE_KEYS[k]!;
-      if (name === 'saddr' || name === 'daddr' || name === 'flags') {
+      if (k === T_SADDR || k === T_DADDR || k === T_FLAGS) {
         if (!this.string(buf, i, e)) return false;
-        const t = name === 'flags' ? this.str.flags : this.str.addr;
+        const t = k === T_FLAGS ? this.str.flags : this.str.addr;
         const id = t.intern(buf, this.vs, this.ve);
-        if (name === 'flags') {
+        if (k === T_FLAGS) {
           let f = this.str.flags.info[id];
           if (f === undefined) this.str.flags.info[id] = f = this.ve > this.vs ? tcpFlagsFromNames(this.str.flags.strings[id]!) : -1;
           if (f === null) return false; // an unknown flag name: the general parser rejects the line
@@ -475,12 +534,12 @@ export class FastJson {
             const raw = this.str.addr.strings[id]!;
             this.str.addr.info[id] = a = raw.startsWith('[') ? raw.slice(1, -1) : raw;
           }
-          if (name === 'saddr') { this.saddr = a; this.saddrId = id; } else { this.daddr = a; this.daddrId = id; }
+          if (k === T_SADDR) { this.saddr = a; this.saddrId = id; } else { this.daddr = a; this.daddrId = id; }
         }
       } else {
         const v = this.int(buf, i, e, 5);
-        if (v < 0 || v > (name === 'proto' ? 0xff : 0xffff)) return false;
-        if (name === 'sport') this.sport = v; else if (name === 'dport') this.dport = v; else this.l4proto = v;
+        if (v < 0 || v > (k === T_PROTO ? 0xff : 0xffff)) return false;
+        if (k === T_SPORT) this.sport = v; else if (k === T_DPORT) this.dport = v; else this.l4proto = v;
       }
       i = this.at;
       if (buf[i] === COMMA) { i++; continue; }
