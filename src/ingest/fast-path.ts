@@ -370,13 +370,8 @@ export class FastJson {
     const g = this.guessKey;
     g.start();
     for (;;) {
-      let key = g.guess(buf, i, e);
-      if (key >= 0) this.at = g.end;
-      else {
-        key = this.key(this.keys, buf, i, e);
-        if (key < 0) return false;
-        g.learn(key);
-      }
+      const key = this.nextKey(g, this.keys, buf, i, e);
+      if (key < 0) return false;
       const bit = 1 << key;
       if (seen & bit) return false; // a repeated key: JSON.parse keeps the last one
       seen |= bit;
@@ -437,6 +432,18 @@ export class FastJson {
     row.layout = 'J:';
     row.attachment = null;
     return true;
+  }
+
+  /** The key at i, the guessed one tried first (see KeyGuesser), this.at after its colon; -1 for anything else. */
+  private nextKey(g: KeyGuesser, table: ByteInterner<number>, buf: Uint8Array, i: number, e: number): number {
+    const k = g.guess(buf, i, e);
+    if (k >= 0) {
+      this.at = g.end;
+      return k;
+    }
+    const found = this.key(table, buf, i, e);
+    if (found >= 0) g.learn(found);
+    return found;
   }
 
   /** `"key":` at i → key index, this.at after the colon; -1 for an unknown key or anything else. */
@@ -509,14 +516,8 @@ export class FastJson {
     const g = this.guessTupleKey;
     g.start();
     for (;;) {
-      let k = g.guess(buf, i, e);
-      if (k >= 0) this.at = g.end;
-      else {
-        k = this.key(this.tupleKeys, buf, i, e);
-        if (k < 0) return false;
-        g.learn(k);
-      }
-      if (seen & (1 << k)) return false;
+      const k = this.nextKey(g, this.tupleKeys, buf, i, e);
+      if (k < 0 || (seen & (1 << k))) return false;
       seen |= 1 << k;
       i = this.at;
       if (k === T_SADDR || k === T_DADDR || k === T_FLAGS) {

@@ -7,7 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ChunkOutput } from '../capture/batch-writer.js';
+import type { ChunkOutput } from '../capture/columns.js';
 import type { ChunkJob, ChunkResult } from './worker.js';
 import { parseHeader, type InputFormat } from './line-parser.js';
 

@@ -2,7 +2,7 @@
 // line) into a fragment of raw columns, log/reject lines and statistics, and hands them back. Ordering, batches and
 // files are the main thread's job (ingest/parallel.ts, the capture writer).
 import { parentPort } from 'node:worker_threads';
-import { fragmentBuffers, LineAccumulator, newCounts, type ChunkOutput } from '../capture/batch-writer.js';
+import { fragmentBuffers, LineAccumulator, newCounts, type ChunkOutput } from '../capture/columns.js';
 import { newParserState, parseHeader, type InputFormat } from './line-parser.js';
 import { LineFeeder } from './line-feeder.js';
 import { fastReaders } from './fast-path.js';
