@@ -109,6 +109,8 @@ export class ParallelFeeder {
   private parts: Buffer[] = [];
   private partsLen = 0;
   private pending: Buffer = Buffer.alloc(0);
+  /** `pending` is the whole of an ArrayBuffer join() made: its bytes can go to a worker without a copy. */
+  private pendingOwned = false;
   private waiters: { seq: number; wake: () => void }[] = [];
   private readonly chunkBytes: number;
 
@@ -176,9 +178,17 @@ export class ParallelFeeder {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
+  /**
+   * The unsent bytes and the parts read since, copied once into one new ArrayBuffer of their own (never a slice of
+   * Node's shared pool): that buffer is what a job transfers to its worker.
+   */
   private join(): void {
     if (!this.partsLen) return;
-    this.pending = Buffer.concat([this.pending, ...this.parts]);
+    const all = Buffer.from(new ArrayBuffer(this.pending.length + this.partsLen));
+    let at = this.pending.copy(all, 0);
+    for (const p of this.parts) at += p.copy(all, at);
+    this.pending = all;
+    this.pendingOwned = true;
     this.parts = [];
     this.partsLen = 0;
   }
@@ -187,14 +197,20 @@ export class ParallelFeeder {
   private submit(cut: number, nextAtEvent: boolean): void {
     const bytes = this.pending.subarray(0, cut);
     const h = lastHeader(bytes);
-    // A private copy: the job's buffer is transferred to the worker.
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    const job: ChunkJob = { seq: this.nextSeq++, startLine: this.startLine, header: this.header, format: this.o.format, bytes: copy, fast: this.o.fast };
+    const rest = this.pending.subarray(cut);
+    // The job's buffer is transferred (detached here): the rest is copied out first, normally a line or two. A
+    // buffer this feeder does not own whole (the rest of an earlier cut) is copied for the job instead.
+    let send: Uint8Array = bytes;
+    if (!this.pendingOwned) {
+      send = new Uint8Array(bytes.length);
+      send.set(bytes);
+    }
+    const job: ChunkJob = { seq: this.nextSeq++, startLine: this.startLine, header: this.header, format: this.o.format, bytes: send, fast: this.o.fast };
     this.queue.push({ job, serial: !this.atEvent });
     this.startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
     if (h !== null) this.header = h;
-    this.pending = Buffer.from(this.pending.subarray(cut));
+    this.pending = Buffer.from(rest);
+    this.pendingOwned = false;
     this.atEvent = nextAtEvent;
     this.dispatch();
   }
