@@ -422,6 +422,9 @@ function metricsDiff(rows: Row[], a: string, b: string): DiffResult['metrics'] {
   };
 }
 
+/** An identity in a note, one form for every kind: `k8s:app=client (26328)`, or the number alone without a name. */
+const shownIdentity = (id: number | null, name: unknown) => (id === null ? 'none' : name ? `${String(name)} (${id})` : String(id));
+
 function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
   const out: SnapshotNote[] = [];
   const byAddr = groupBy(rows, (r) => String(r['addr']));
@@ -433,8 +436,7 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
     // Workload identities only (cilium_workload_identity in SQL): a reserved one changing names no workload.
     const widA = r['wid_a'] === null ? null : num(r['wid_a']), widB = r['wid_b'] === null ? null : num(r['wid_b']);
     if (inA && inB && idA !== idB && (widA !== null || widB !== null)) {
-      const shown = (id: number | null, name: unknown) => (id === null ? 'none' : name ? `${String(name)} (${id})` : String(id));
-      out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${shown(idA, r['name_a'])} in A, ${shown(idB, r['name_b'])} in B` });
+      out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${shownIdentity(idA, r['name_a'])} in A, ${shownIdentity(idB, r['name_b'])} in B` });
     }
     const epA = r['ep_a'] === null ? null : num(r['ep_a']), epB = r['ep_b'] === null ? null : num(r['ep_b']);
     if (inA && inB && epA !== null && epA !== epB) out.push({ kind: 'endpoint-changed', subject: addr, text: `${addr}: endpoint ${epA} in A, ${epB ?? 'none'} in B` });
@@ -445,8 +447,7 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
       if (!e) { e = { a: new Set(), b: new Set() }; idIps.set(mine, e); }
       (x['capture'] === a ? e.a : e.b).add(addr);
       if (x['capture'] === a && !x['id_in_other'] && !inB) {
-        const name = x['name_a'] ? `${String(x['name_a'])} ` : '';
-        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${name}${mine} (${addr} in A) has no ipcache/endpoint entry in B` });
+        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${shownIdentity(mine, x['name_a'])}, ${addr} in A, has no ipcache/endpoint entry in B` });
       }
     }
   }
@@ -457,8 +458,7 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
   }
   for (const [id, e] of [...idIps].sort((x, y) => x[0] - y[0])) {
     const sa = [...e.a].sort().join(','), sb = [...e.b].sort().join(',');
-    const name = names.has(id) ? `${names.get(id)!} ` : '';
-    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${name}${id}: ${sa} in A, ${sb} in B` });
+    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${shownIdentity(id, names.get(id))}: ${sa} in A, ${sb} in B` });
   }
   return out;
 }
