@@ -111,6 +111,8 @@ export class ParallelFeeder {
   private pending: Buffer = Buffer.alloc(0);
   /** `pending` is the whole of an ArrayBuffer join() made: its bytes can go to a worker without a copy. */
   private pendingOwned = false;
+  /** Input buffers the workers handed back, for join() to fill again. */
+  private spares: ArrayBuffer[] = [];
   private waiters: { seq: number; wake: () => void }[] = [];
   private readonly chunkBytes: number;
 
@@ -184,7 +186,9 @@ export class ParallelFeeder {
    */
   private join(): void {
     if (!this.partsLen) return;
-    const all = Buffer.from(new ArrayBuffer(this.pending.length + this.partsLen));
+    const need = this.pending.length + this.partsLen;
+    const spare = this.spares.pop();
+    const all = Buffer.from(spare !== undefined && spare.byteLength >= need ? spare : new ArrayBuffer(Math.max(need, this.chunkBytes + (64 << 10))), 0, need);
     let at = this.pending.copy(all, 0);
     for (const p of this.parts) at += p.copy(all, at);
     this.pending = all;
@@ -231,6 +235,8 @@ export class ParallelFeeder {
 
   private received(w: Worker, r: ChunkResult): void {
     this.idle.push(w);
+    if (r.spare && this.spares.length < this.workers.length * 2) this.spares.push(r.spare);
+    r.spare = undefined;
     this.done.set(r.seq, r);
     while (this.done.has(this.nextMerge)) {
       const next = this.done.get(this.nextMerge)!;
