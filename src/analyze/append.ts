@@ -2,7 +2,7 @@
 // straight into chunk vectors, dictionary columns become ENUM codes remapped through one global dictionary.
 // Opening the database, choosing captures and caching are left to analyze/loader.ts.
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
+import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from './duckdb.js';
 import * as A from 'apache-arrow';
 import { COLUMNS, type ColumnKind } from '../capture/event-schema.js';
 
