@@ -7,7 +7,7 @@ import * as A from 'apache-arrow';
 import './arrow-codec.js';
 import { batchFiles, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type PwruEvent } from './event-schema.js';
-import { batchFault, type BatchEntry } from './integrity.js';
+import { batchFault, entriesByFile, type BatchEntry } from './integrity.js';
 import type { Manifest } from './manifest.js';
 import { UserError } from '../errors.js';
 
@@ -23,7 +23,7 @@ export interface ReadOptions {
 }
 
 /** The manifest's entries by file name (empty for captures written before checksums). */
-export const entriesByFile = (m: Pick<Manifest, 'batches'> | undefined) => new Map((m?.batches ?? []).map((e) => [e.file, e]));
+export { entriesByFile } from './integrity.js';
 
 const EXPECTED = new Map(eventArrowSchema().fields.map((f) => [f.name, String(f.type)]));
 
