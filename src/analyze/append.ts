@@ -3,7 +3,7 @@
 // Opening the database, choosing captures and caching are left to analyze/loader.ts.
 import duckdb from '@duckdb/node-bindings';
 import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from './duckdb.js';
-import * as A from 'apache-arrow';
+import * as A from '../capture/arrow.js';
 import { COLUMNS, type ColumnKind } from '../capture/event-schema.js';
 
 /** The table every capture's events land in. */

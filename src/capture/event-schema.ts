@@ -1,7 +1,7 @@
 // The event type and the explicit Arrow schema of a capture: the only place columns are defined.
 // The batch writer fills these columns, the DuckDB loader maps them to SQL types, replay renders them back.
 // Bump SCHEMA_VERSION whenever a column is added, removed or changes meaning.
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 
 // The version lives in version.ts so the manifest code does not load Arrow.
 import { SCHEMA_VERSION } from '../version.js';

@@ -3,7 +3,7 @@
 // that were never finished and are ignored. Turning batches into SQL tables is the DuckDB loader's job.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 import './arrow-codec.js';
 import { batchFiles, capturePaths } from './dir.js';
 import { COLUMNS, eventArrowSchema, type PwruEvent } from './event-schema.js';
