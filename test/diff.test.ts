@@ -15,6 +15,7 @@ import { renderDiffText } from '../src/render/diff.js';
 // @ts-expect-error plain ESM fixture without types
 import { createPrinter, parseRecords } from './fixtures/pwru-format.mjs';
 import { SKBTAPE } from './helpers/cli.js';
+import { DEMO_SNAPSHOTS } from './helpers/captures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-diff-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -208,6 +209,12 @@ describe('diff: variants of the demo records', () => {
     const byIp = await diffCaptures(A, B, { by: 'ip' });
     expect(byIp.key.reason).toBe('--by ip');
     expect(byIp.summary.sentence).toBe('1 flow only in A, 1 flow only in B');
+    // With the identity list in both, each note names the identity the same way as every other note: `name (id)`.
+    for (const c of [A, B]) attachSnapshots(c, 'start', { identities: join(DEMO_SNAPSHOTS, 'identities.json') }, { force: true });
+    expect((await diffCaptures(A, B)).snapshots.map((n) => n.text)).toEqual([
+      'identity k8s:app=server (9764): 10.244.2.61 in A, 10.244.2.77 in B',
+      'identity k8s:app=client (26328): 10.244.2.173 in A, 10.244.2.180 in B',
+    ]);
   });
 });
 

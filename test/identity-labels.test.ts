@@ -167,6 +167,37 @@ describe('identities by name in the analysis', () => {
     ]);
   });
 
+  it('diff of two clusters: no identity number shared, every one named: keyed by labels; --by labels asked for', async () => {
+    // Cluster B numbers the same pods 41000 (client) and 52000 (server): ipcache, endpoints and identity list agree.
+    const b = await buildDemoCapture('delivered', join(tmp, 'cluster-b'), { labels: 'none' });
+    const renum = (f: string) => {
+      const out = join(tmp, `b-${f}`);
+      writeFileSync(out, readFileSync(join(DEMO_SNAPSHOTS, f), 'utf8').replaceAll('26328', '41000').replaceAll('9764', '52000'));
+      return out;
+    };
+    attachSnapshots(b, 'start', { ipcache: renum('ipcache.txt'), endpoints: renum('endpoints.txt'), identities: renum('identities.json') }, { force: true });
+    const r = await diffCaptures(delivered, b);
+    expect(r.key.by).toBe('labels');
+    expect(r.key.reason).toBe('both captures have ipcache/endpoint snapshots; A and B share no identity number (another cluster?), so flows are keyed by their identities\' labels (--by labels)');
+    expect(r.flows.map((f) => [f.flow, f.status])).toEqual([['k8s:app=client->k8s:app=server:80/tcp', 'same']]);
+    // The numbers differ under the same labels: a note, not a difference.
+    expect(r.snapshots).toEqual([
+      { kind: 'identity-renumbered', subject: '10.244.2.173', text: '10.244.2.173: identity k8s:app=client, 26328 in A, 41000 in B' },
+      { kind: 'identity-renumbered', subject: '10.244.2.61', text: '10.244.2.61: identity k8s:app=server, 9764 in A, 52000 in B' },
+    ]);
+    expect(r.summary.sentence).toBe('no differences');
+    // By number, the same traffic is two flows, one only in each.
+    const byId = await diffCaptures(delivered, b, { by: 'identity' });
+    expect(byId.flows.map((f) => f.status).sort()).toEqual(['only-a', 'only-b']);
+    // Asked for by name where a capture cannot name its identities: an error naming the capture and the flag.
+    const no = await cli(['diff', delivered, drop, '--by', 'labels']);
+    expect(no.exitCode).toBe(2);
+    expect(no.stderr.trim()).toMatch(/^skbtape: --by labels is not available \(.+: an identity of its flows has no identity list or endpoint list labels\); use --by identity or ip \(--by\)$/);
+    const yes = await cli(['diff', delivered, b, '--by', 'labels', '--format', 'json']);
+    expect(yes.exitCode, yes.stderr).toBe(0);
+    expect(JSON.parse(yes.stdout).key).toEqual({ by: 'labels', requested: 'labels', reason: '--by labels' });
+  });
+
   it('report data: the flow table\'s client and server by name', async () => {
     const c = await captureReport(delivered, { cache: false });
     expect(c.flows.map((f) => [f.clientIdentityName, f.serverIdentityName])).toEqual([['k8s:app=client', 'k8s:app=server']]);

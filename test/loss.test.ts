@@ -8,9 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lossReport } from '../src/capture/loss.js';
+import { lossReport, unreportedLoss } from '../src/capture/loss.js';
 import { ROOT, REAL_DIR } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
+import { exportPerfetto } from '../src/analyze/perfetto.js';
+import { traceProblems, type TraceEvent } from './helpers/trace-events.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'skbt-loss-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -80,6 +82,26 @@ describe('loss reports', () => {
     expect(perGroup).toBe(flagged);
   });
 
+  it('export --perfetto: the lost-events counter steps up where the window starts, a slice spans the window', async () => {
+    const file = join(tmp, 'loss.perfetto.json');
+    await exportPerfetto(cap, file, { cache: true });
+    const doc = JSON.parse(readFileSync(file, 'utf8')) as { traceEvents: TraceEvent[] };
+    expect(traceProblems(doc)).toEqual([]);
+    // By hand: the window of the test above, on the trace's clock (µs since the capture's first event).
+    const k0 = events.map(ktimeOf).reduce((a, b) => (b < a ? b : a));
+    const start = input.slice(LOST_AT - 1000, LOST_AT).map(ktimeOf).reduce((a, b) => (b < a ? b : a));
+    const end = input.slice(LOST_AT + 1, LOST_AT + 1001).map(ktimeOf).reduce((a, b) => (b > a ? b : a));
+    const us = (k: bigint) => Number(k - k0) / 1000;
+    const counter = doc.traceEvents.filter((e) => e.ph === 'C').map((e) => [e.ts, e.args!['lost']]);
+    expect(counter.slice(0, 2)).toEqual([[0, 0], [us(start), 7]]);
+    expect(counter).toHaveLength(3);
+    expect(counter[2]![1]).toBe(7);
+    expect(counter[2]![0]).toBeGreaterThanOrEqual(us(end)); // the trace's end
+    const win = doc.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'loss');
+    expect(win).toHaveLength(1);
+    expect(win[0]).toMatchObject({ name: 'bpftrace: 7 events lost', pid: 0, ts: us(start), dur: us(end) - us(start), args: { count: 7, line: LOST_AT + 1, report: 'Lost 7 events' } });
+  });
+
   it('check: the empty rule list fails on the loss (exit 1); allow_loss: true passes and says what it allowed', async () => {
     writeFileSync(join(tmp, 'none.yaml'), 'rules: []\n');
     writeFileSync(join(tmp, 'allow.yaml'), 'version: 1\nallow_loss: true\nrules: []\n');
@@ -109,7 +131,7 @@ describe('loss reports', () => {
     const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
     delete m.loss;
     writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m));
-    expect((await cli(['info', copy])).stdout).toMatch(/^loss {6}not known \(made before skbtape kept loss reports\)$/m);
+    expect((await cli(['info', copy])).stdout).toMatch(/^loss {6}not known \(made before skbtape kept loss reports\)(;|$)/m);
     const c = await cli(['check', copy, join(tmp, 'none.yaml')]);
     expect(c.exitCode).toBe(0);
     expect(c.stdout).toContain('was made before skbtape kept loss reports: loss is not known'); // it loaded: an empty loss table
@@ -122,9 +144,86 @@ describe('loss reports', () => {
     const dir = join(tmp, 'perf');
     const r = await cli(['import', join(tmp, 'perf.txt'), '-o', dir]);
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 40 events lost \(pwru\)$/m);
+    expect(r.stdout).toMatch(/^loss {6}1 loss report\(s\): 40 events lost \(pwru\)$/m); // the perf era: no unreported-loss note
     expect(await json(['query', dir, `SELECT source, count, line, ktime_start, ktime_end,
       (SELECT count(*) FILTER (WHERE possibly_incomplete) FROM tracks_enriched) AS inc, (SELECT count(*) FROM tracks_enriched) AS n FROM loss`]))
       .toEqual([{ source: 'pwru', count: 40, line: 2, ktime_start: null, ktime_end: null, inc: 1, n: 1 }]);
+    // No absolute times: in Perfetto the count is there from the start and the window spans the whole trace.
+    await exportPerfetto(dir, join(tmp, 'perf.perfetto.json'), { cache: true });
+    const doc = JSON.parse(readFileSync(join(tmp, 'perf.perfetto.json'), 'utf8')) as { traceEvents: TraceEvent[] };
+    const endUs = Math.max(...doc.traceEvents.filter((e) => e.ph === 'X' && e.cat === 'hop').map((e) => Number(e.ts) + Number(e.dur)));
+    expect(doc.traceEvents.filter((e) => e.ph === 'C').map((e) => [e.ts, e.args!['lost']])).toEqual([[0, 0], [0, 40], [endUs, 40]]);
+    expect(doc.traceEvents.filter((e) => e.cat === 'loss')).toMatchObject([{ ph: 'X', name: 'pwru: 40 events lost', ts: 0, dur: endUs }]);
+  });
+});
+
+// pwru v1.0.0+ evicts from a full BPF queue without a word (cilium/pwru#710): `none reported` must not read as
+// `none lost`. The rule by version, else by layout; the binary says it in info, JSON and check.
+describe('loss nobody reports', () => {
+  const m = (o: Partial<Parameters<typeof unreportedLoss>[0]>) =>
+    unreportedLoss({ source: { kind: 'file', format: 'auto' }, layouts: [], ...o });
+  it('by pwru version first, then by layout; bpftrace reports its own', () => {
+    expect(m({ pwru: { version: 'v1.0.10' }, layouts: ['E:meta,tuple'] })).toMatch(/^pwru v1\.0\.0\+ does not report .*cilium\/pwru#710/);
+    expect(m({ pwru: { version: 'v0.0.9' }, layouts: ['C:ts'] })).toBeNull(); // the perf buffer: overflow was logged
+    expect(m({ pwru: { version: 'v1.0.3' }, layouts: ['C:ts'] })).toMatch(/^pwru v1\.0\.0\+/);
+    expect(m({ layouts: ['J'] })).toMatch(/^pwru v1\.0\.0\+/);
+    expect(m({ layouts: ['C'] })).toMatch(/^if this pwru \(layout v0\.0\.5–v1\.0\.6, version not known\) is v1\.0\.0 or later/);
+    // The same layout with pwru's perf-buffer warning in the log: v0.0.x, which reported its overflow.
+    expect(unreportedLoss({ source: { kind: 'file', format: 'auto' }, layouts: ['C'] }, [{ source: 'pwru', count: 40, line: 2, scope: 'window', text: '' }])).toBeNull();
+    expect(m({ layouts: ['A:ts'] })).toBeNull();
+    expect(m({ source: { kind: 'live', format: 'json', tool: 'bpftrace' }, layouts: ['J'] })).toBeNull();
+    expect(m({ layouts: ['J'], loss: { reports: 1, events: 3, uncounted: 0, sources: ['bpftrace'] } })).toBeNull();
+    expect(m({ source: { kind: 'live', format: 'text', tool: 'pwru' } })).toMatch(/^pwru v1\.0\.0\+/);
+  });
+
+  it('info, its JSON and check say so; the check still passes', async () => {
+    const cap = join(tmp, 'v1010');
+    const imp = await cli(['import', join(ROOT, 'samples/seed-v1.0.10.pwru.txt'), '-o', cap]);
+    expect(imp.exitCode, imp.stderr).toBe(0);
+    expect(imp.stdout).toMatch(/^loss {6}none reported; pwru v1\.0\.0\+ does not report events its full BPF queue evicts \(cilium\/pwru#710\)$/m);
+    expect((await json(['info', cap])).lossUnreported).toMatch(/cilium\/pwru#710/);
+    writeFileSync(join(tmp, 'none.yaml'), 'rules: []\n');
+    const c = await cli(['check', cap, join(tmp, 'none.yaml')]);
+    expect(c.exitCode, c.stderr).toBe(0);
+    expect(c.stdout).toMatch(/^PASS {2}no events lost .*\n {6}warning: no loss reported, but pwru v1\.0\.0\+ does not report/m);
+  });
+});
+
+// Through `record`: pwru's stderr is another pipe than its events; a warning there is a loss row at the stdout lines
+// read when it came, bounded by when it arrived. The fake prints the recursion-miss warning of pwru's main after
+// v1.0.12 at exit (test/fixtures/bin/pwru); that it reports these does not make queue evictions reported.
+describe('record: pwru\'s loss warning on stderr', () => {
+  it('one pwru row, a run total with its arrival time; info says it, and the queue note stays', async () => {
+    const FAKES = join(ROOT, 'test/fixtures/bin');
+    const env: Record<string, string> = {};
+    for (const [k, v] of Object.entries(process.env)) if (v !== undefined && !k.startsWith('SKBTAPE_FAKE_')) env[k] = v;
+    Object.assign(env, {
+      PATH: `${FAKES}:${process.env.PATH ?? ''}`, SKBTAPE_FAKE_PWRU_VERSION: 'v1.0.12', SKBTAPE_FAKE_PWRU_RECURSION_MISSES: '5',
+      SKBTAPE_FAKE_PWRU_EVENTS: join(ROOT, 'samples/demo-delivered.events.json'), SKBTAPE_FAKE_PWRU_EXIT_AFTER: '1',
+    });
+    const dir = join(tmp, 'rec');
+    const before = process.hrtime.bigint();
+    const r = await execa(SKBTAPE, ['record', '-o', dir, '--snapshots', 'none'], { env, extendEnv: false, reject: false, cwd: ROOT });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const stderr = readFileSync(join(dir, 'pwru.stderr'), 'utf8');
+    const warn = stderr.split('\n').find((l) => l.includes('recursion misses'))!;
+    expect(warn).toMatch(/^\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} WARN Some events went untraced due to BPF recursion misses total=5 /);
+    const rows = readFileSync(join(dir, 'loss.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(join(ROOT, 'samples/demo-delivered.events.json'), 'utf8').trim().split('\n').length;
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ source: 'pwru', count: 5, scope: 'run', text: warn });
+    // Where it sits: the stdout lines read when it arrived; the pipes race, so only a bound on both sides holds.
+    const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    expect(m.counts.events).toBe(events);
+    expect(rows[0].line).toBeGreaterThanOrEqual(0);
+    expect(rows[0].line).toBeLessThanOrEqual(m.counts.inputLines);
+    expect(BigInt(rows[0].ktimeEnd)).toBeGreaterThan(before); // CLOCK_MONOTONIC, the clock of pwru's ktime
+    const info = await cli(['info', dir]);
+    expect(info.stdout).toMatch(/^loss {6}1 loss report\(s\): 5 events lost \(pwru\); pwru v1\.0\.0\+ does not report events its full BPF queue evicts/m);
+  });
+
+  it('a warning stuck to the end of pwru\'s progress bar is still read', () => {
+    expect(lossReport('5 / 5 [------] 100.00% 25 p/s2026/09/16 11:08:03 WARN Some events went untraced due to BPF recursion misses total=2 per_program=…'))
+      .toEqual({ source: 'pwru', count: 2, scope: 'run' });
   });
 });

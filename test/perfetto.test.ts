@@ -43,7 +43,8 @@ describe('export --perfetto', () => {
     const names = doc.traceEvents.filter((e) => e.ph === 'M').map((e) => e.args!['name']);
     expect(names).toContain('10.244.2.173 → 10.244.2.61:80/tcp');
     expect(names).toContain('drop:0xffff91ba905e1ce8:1 dropped');
-    expect(doc.traceEvents.filter((e) => e.ph === 'C').map((e) => e.args!['lost'])).toEqual([0, 0]);
+    expect(doc.traceEvents.filter((e) => e.ph === 'C').map((e) => e.args!['lost'])).toEqual([0, 0]); // no loss: the counter stays at 0
+    expect(doc.traceEvents.filter((e) => e.cat === 'loss')).toEqual([]);
     expect(String(doc.otherData['note'])).toContain('ENTRY');
   });
 
@@ -87,6 +88,10 @@ describe('export --perfetto', () => {
     const P: TraceEvent = { ph: 'M', name: 'process_name', pid: 1, args: { name: 'p' } };
     expect(traceProblems({ traceEvents: [P, M(1, 1), { ph: 'B', pid: 1, tid: 1, ts: 0, name: 'a' }] })).toEqual(['thread 1/1: 1 slice(s) never closed']);
     expect(traceProblems({ traceEvents: [P, M(1, 1), { ph: 'X', pid: 1, tid: 1, ts: 0, dur: 5, name: 'a' }, { ph: 'X', pid: 1, tid: 1, ts: 2, dur: 1, name: 'b' }] })[0]).toContain('starts before the previous ended');
+    // At 2e7 µs a float ts + dur lands an ulp past the next ts: not an overlap in whole ns; one real ns is.
+    const X = (ts: number, dur: number): TraceEvent => ({ ph: 'X', pid: 1, tid: 1, ts, dur, name: 'x' });
+    expect(traceProblems({ traceEvents: [P, M(1, 1), X(20000000.002, 1.021), X(20000001.023, 1)] })).toEqual([]); // 20000000.002 + 1.021 = 20000001.023000002
+    expect(traceProblems({ traceEvents: [P, M(1, 1), X(20000000.002, 1.022), X(20000001.023, 1)] })[0]).toContain('starts before the previous ended');
     expect(traceProblems({ traceEvents: [P, M(1, 1), { ph: 'X', pid: 1, tid: 1, ts: 3, dur: 0, name: 'a' }, { ph: 'X', pid: 1, tid: 1, ts: 2, dur: 0, name: 'b' }] })[0]).toContain('before 3');
     expect(traceProblems({ traceEvents: [P, { ph: 'X', pid: 1, tid: 2, ts: 0, dur: 0, name: 'a' }] })).toEqual(['thread 1/2 has no thread_name']);
   });

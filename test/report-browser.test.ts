@@ -53,6 +53,9 @@ describe.skipIf(skip)('report in Chromium', () => {
     expect(await num('dropped')).toBe(hand.dropped);
     expect(await num('flows')).toBe(1);
     expect(await num('paths')).toBe(1);
+    // An import of pwru v1.0.x text: 0 reported is not 0 lost, and the page says so beside the count.
+    expect(await num('lost')).toBe(0);
+    expect(await page.locator('[data-testid="loss-unreported"]').textContent()).toBe('pwru v1.0.0+ does not report events its full BPF queue evicts (cilium/pwru#710)');
     expect(await page.locator('[data-testid="drop"]').textContent()).toBe('✗ dropped: SKB_DROP_REASON_NETFILTER_DROP at kfree_skb_reason (after nf_hook_slow) on eth0:27');
     // The diagram itself (SVG text): every hop of the example, the drop hop marked with its reason.
     const svgText = await page.locator('#journey-0-0 svg text').allTextContents();

@@ -1,6 +1,7 @@
 // `skbtape export --perfetto FILE`: a capture as a trace ui.perfetto.dev (and chrome://tracing) opens, in Chrome's JSON
 // trace event format: one process per flow, one thread per skb lifetime, each hop a complete slice ('X') lasting
-// until the next hop's entry, drops as instant events, clone links as flow events, lost events as a counter.
+// until the next hop's entry, drops as instant events, clone links as flow events, lost events as a counter
+// that steps at each loss report's window, with the window as a slice.
 // JSON rather than Perfetto's protobuf: Perfetto reads it natively, it needs no schema or extra dependency, and a test
 // (or jq) can check it as plain JSON. It is streamed to a temporary file and renamed, so a failure leaves nothing.
 import { createWriteStream, existsSync, renameSync, rmSync } from 'node:fs';
@@ -45,9 +46,8 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
     bar.update(() => `exporting ${file}: a slice per hop…`);
     const r = await writeHops(a, emit);
     const lost = manifest.loss?.events ?? manifest.tracepoint?.lostEvents ?? null;
-    // Lost events: the tracer reports a total at the end, not when; a counter from 0 to that total over the capture.
     await emit({ ph: 'M', name: 'process_name', pid: 0, args: { name: `${a.captureIds[0]} (capture)` } });
-    for (const [ts, v] of [[0, 0], [r.endUs, lost ?? 0]] as const) await emit({ ph: 'C', name: 'lost events', pid: 0, ts, args: { lost: v } });
+    await writeLoss(a, emit, r.endUs);
     const other = { capture: a.captureIds[0], skbtape: 'export --perfetto', clock: r.clock, lostEvents: lost, note: 'slices are function ENTRY times: each lasts until the next hop is entered' };
     out.write(`\n],"otherData":${JSON.stringify(other)}}\n`);
     out.end();
@@ -62,6 +62,30 @@ export async function exportPerfetto(capture: string, file: string, o: PerfettoO
     bar.done();
     a.close();
   }
+}
+
+interface LossRow { source: string; count: number | bigint | null; scope: string; line: number | bigint; text: string; start_ns: number | bigint | null; end_ns: number | bigint | null }
+
+/**
+ * Lost events on the capture's own process (pid 0): a counter that steps up by each report's count where its window
+ * starts (the capture's start for an open start, a run total or a capture without absolute times), and one slice per
+ * report over its window (queries/views/25_loss.sql), named after what was lost, so the lifetimes it overlaps line up.
+ */
+async function writeLoss(a: Awaited<ReturnType<typeof openAnalysis>>, emit: (e: TraceEvent) => Promise<void>, endUs: number): Promise<void> {
+  const rows = (await a.run(sqlFile('analyze/perfetto_loss'))) as unknown as LossRow[];
+  await emit({ ph: 'M', name: 'thread_name', pid: 0, tid: 1, args: { name: 'loss windows' } });
+  await emit({ ph: 'C', name: 'lost events', pid: 0, ts: 0, args: { lost: 0 } });
+  let total = 0;
+  for (const l of rows) {
+    const startUs = l.start_ns === null ? 0 : Number(l.start_ns) / 1000;
+    const stopUs = Math.max(startUs, l.end_ns === null ? endUs : Number(l.end_ns) / 1000);
+    const n = l.count === null ? null : Number(l.count);
+    total += n ?? 0;
+    if (n !== null) await emit({ ph: 'C', name: 'lost events', pid: 0, ts: startUs, args: { lost: total } });
+    await emit({ ph: 'X', cat: 'loss', name: n === null ? `${l.source}: output lost (not counted)` : `${l.source}: ${n} events lost`, pid: 0, tid: 1, ts: startUs, dur: stopUs - startUs,
+      args: { source: l.source, count: n, scope: l.scope, line: Number(l.line), report: l.text } });
+  }
+  await emit({ ph: 'C', name: 'lost events', pid: 0, ts: endUs, args: { lost: total } });
 }
 
 interface HopRow { flow: string; track_id: string; verdict: string; drop_label: string | null; drop_site: string | null; parent_track: string | null; hop: bigint | number; seq: bigint | number; is_drop: boolean | null; t_ns: bigint | number | null; func: string; iface: string | null; netns: bigint | number | null; tuple: string | null }

@@ -29,13 +29,16 @@ export interface LossRow {
 /**
  * A line that reports lost events, or null. Only layouts the tools really print (../shared/formats/PWRU_FORMATS.md §1.1):
  * - bpftrace, stdout, while running: `Lost N events` (N printf records, one line each here);
- * - pwru v0.0.1–v0.0.9 (perf buffer era), stderr, while running: `<Go log date> Perf event ring buffer full, dropped N samples`;
- * - pwru main after v1.0.12, stderr, at exit: `<date> WARN Some events went untraced due to BPF recursion misses total=N …`.
+ * - pwru v0.0.1–v0.0.9 (perf buffer era), stderr, while running: `<Go log date> Perf event ring buffer full, dropped N samples`
+ *   (a real one heads cilium/pwru#46: `Perf event ring buffer full, dropped 16 samples`);
+ * - pwru main after v1.0.12, stderr, at exit: `<date> WARN Some events went untraced due to BPF recursion misses total=N …`
+ *   (the formats file's text for main.go@HEAD, the change asked for in cilium/pwru#649; no released pwru prints it).
  */
 export function lossReport(line: string): { source: LossSource; count: number; scope: LossRow['scope'] } | null {
   let m = /^Lost (\d+) events$/.exec(line);
   if (m) return { source: 'bpftrace', count: Number(m[1]), scope: 'window' };
-  const msg = line.replace(/^(\^C)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /, '');
+  // pwru's final progress bar can lack its newline, so a log line sticks to it (PWRU_FORMATS.md §1.2): `… p/s2025/…`.
+  const msg = line.replace(/^.* p\/s(?=\d{4}\/)/, '').replace(/^(\^C)?\d{4}\/\d{2}\/\d{2} \d{2}:\d{2}:\d{2} /, '');
   m = /^[Pp]erf event ring buffer full, dropped (\d+) samples$/.exec(msg);
   if (m) return { source: 'pwru', count: Number(m[1]), scope: 'window' };
   m = /^WARN Some events went untraced due to BPF recursion misses total=(\d+)\b/.exec(msg);
@@ -107,4 +110,27 @@ export function lossLine(m: Pick<Manifest, 'loss'>): string | null {
   if (!s || s.reports === 0) return null;
   const counted = s.uncounted ? `${s.events.toLocaleString('en-US')}+ events lost (${s.uncounted} report(s) without a count)` : `${s.events.toLocaleString('en-US')} events lost`;
   return `${s.reports} loss report(s): ${counted} (${s.sources.join(', ')})`;
+}
+
+/**
+ * Why a capture may have lost events that nobody reported, or null when its tracer reports all it drops. The loss
+ * table only holds what a tracer said; pwru from v1.0.0 on passes events through a 10,000-entry BPF queue
+ * (cilium/pwru#195, replacing the perf buffer whose overflow pwru logged, e.g. cilium/pwru#46) and pushes with
+ * BPF_EXIST, which evicts the oldest entry when the queue is full, with no counter and no message (cilium/pwru#710).
+ * bpftrace prints `Lost N events` for every perf-buffer overflow, so the tracepoint source reports all of its loss.
+ */
+export function unreportedLoss(m: Pick<Manifest, 'source' | 'pwru' | 'layouts' | 'tracepoint' | 'loss'>, rows: readonly LossRow[] = []): string | null {
+  // The tracepoint source writes pwru's JSON layout; a `Lost N` report in an import says bpftrace wrote it, too.
+  if (m.source.tool === 'bpftrace' || m.tracepoint || m.loss?.sources.includes('bpftrace')) return null;
+  // pwru's perf-buffer warning (a windowed pwru report) exists only before v1.0.0: that pwru reported its loss.
+  if (rows.some((r) => r.source === 'pwru' && r.scope === 'window')) return null;
+  const QUEUE = 'pwru v1.0.0+ does not report events its full BPF queue evicts (cilium/pwru#710)';
+  const v = /(\d+)\.(\d+)\.(\d+)/.exec(m.pwru?.version ?? '');
+  if (v) return Number(v[1]) >= 1 ? QUEUE : null;
+  const eras = new Set(m.layouts.map((k) => k.split(':')[0]));
+  if (eras.has('E') || eras.has('J')) return QUEUE;
+  // Era C spans v0.0.5–v1.0.6, across the switch: only the version could tell.
+  if (eras.has('C')) return 'if this pwru (layout v0.0.5–v1.0.6, version not known) is v1.0.0 or later, it does not report events its full BPF queue evicts (cilium/pwru#710)';
+  if (eras.has('A')) return null; // v0.0.1–v0.0.4: the perf buffer, whose overflow pwru logged
+  return m.source.tool === 'pwru' ? QUEUE : null;
 }

@@ -24,7 +24,8 @@ import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
 import { applyFlow, flowFilter, type CompiledFlow } from '../analyze/flow-filter.js';
 import { lockDown, runSandboxed, SandboxRefusal } from '../analyze/sandbox.js';
-import { readManifest } from '../capture/manifest.js';
+import { readManifest, type Manifest } from '../capture/manifest.js';
+import { unreportedLoss } from '../capture/loss.js';
 
 export const CHECK_VERSION = 1;
 const FORMS = ['sql', 'reaches', 'no_drops', 'no_func', 'max_hop_latency_us'] as const;
@@ -205,7 +206,8 @@ export async function runCheck(capture: string, rulesFile: string, opts: { warn?
 
 /**
  * The check's own rule: no loss report (queries/views/25_loss.sql), unless the rules say `allow_loss: true`. A capture
- * made before skbtape kept loss reports cannot say: it passes with a warning.
+ * made before skbtape kept loss reports cannot say, nor can a tracer that drops events without a report (pwru
+ * v1.0.0+, capture/loss.ts unreportedLoss): both pass with a warning that says so.
  */
 async function lossRule(an: Analysis, capture: string, allow: boolean, line: number): Promise<RuleResult> {
   const base = { name: 'no events lost', form: 'loss' as const, line };
@@ -215,8 +217,10 @@ async function lossRule(an: Analysis, capture: string, allow: boolean, line: num
             (SELECT count(*) FROM track_loss t WHERE t.capture = l.capture) AS lifetimes_possibly_incomplete
      FROM loss l ORDER BY l.line, l.report_no`);
   if (rows.length === 0) {
-    if (Number(known?.['n'] ?? 0) === 0 && readManifestLoss(capture) === null) return { ...base, pass: true, total: 0, rows: [], warning: `${capture} was made before skbtape kept loss reports: loss is not known` };
-    return { ...base, pass: true, total: 0, rows: [] };
+    const m = readManifestOrNull(capture);
+    if (Number(known?.['n'] ?? 0) === 0 && (m?.loss ?? null) === null) return { ...base, pass: true, total: 0, rows: [], warning: `${capture} was made before skbtape kept loss reports: loss is not known` };
+    const unreported = m ? unreportedLoss(m) : null;
+    return { ...base, pass: true, total: 0, rows: [], ...(unreported ? { warning: `no loss reported, but ${unreported}` } : {}) };
   }
   const events = rows.reduce((n, r) => n + Number(r['events'] ?? 0), 0);
   const said = `${rows.length} loss report(s), ${events} events lost, ${String(rows[0]!['lifetimes_possibly_incomplete'])} lifetime(s) possibly incomplete`;
@@ -224,8 +228,8 @@ async function lossRule(an: Analysis, capture: string, allow: boolean, line: num
   return { ...base, pass: false, total: rows.length, rows: rows.slice(0, ROWS_SHOWN), warning: `${said} (allow_loss: true to pass)` };
 }
 
-function readManifestLoss(capture: string): unknown {
-  try { return readManifest(capture).loss ?? null; } catch { return null; }
+function readManifestOrNull(capture: string): Manifest | null {
+  try { return readManifest(capture); } catch { return null; }
 }
 
 /** Null when some event of the capture calls `func`; else the warning, with the closest function name seen. */

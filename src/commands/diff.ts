@@ -7,6 +7,7 @@ import { addFormatOption, chosenFormat, formatRecord, type FormatSpec } from '..
 import { writeOut } from '../render/stdout.js';
 import { SUMMARIES } from './summaries.js';
 import { strictOption, analysisResourceOptions } from './options.js';
+import type { DiffOptions } from '../diff/diff.js';
 
 interface Opts { by?: string; flow?: string; format?: string; json?: boolean; color?: string; maxFlows?: string; baseline?: string; strict: boolean }
 
@@ -17,7 +18,7 @@ export function register(program: Command): void {
     .description(SUMMARIES.diff)
     .argument('<a>', 'capture directory (before / known good), or a directory of captures (one per node)')
     .argument('<b>', 'capture directory (after), or a directory of captures: paired with A\'s by node')
-    .option('--by <key>', 'flow key: identity, endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots, else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
+    .option('--by <key>', 'flow key: identity, labels (the identities\' labels: two clusters), endpoint, ip, or port (server port and L4 only). Default: identity when both captures have snapshots (labels when they share no identity number and label snapshots name them all), else ip, else port when A and B share no address; a key asked for that a capture cannot give is an error')
     .option('--flow <filter>', `only tracks matching, e.g. 'tcp dst port 80', 'net 10.244.2.0/24 and not verdict delivered' (${FLOW_HELP})`)
     .addOption(strictOption())
     .option('--max-flows <n>', 'show at most n flows, changed first (default on a terminal: 20, with a count of the rest; else all)')
@@ -42,7 +43,7 @@ key a capture cannot give, or not a capture. A --flow that matches nothing is a 
       const warn = (w: string) => process.stderr.write(`skbtape: warning: ${w}\n`);
       const { diffCaptures } = await import('../diff/diff.js'); // DuckDB loads only when needed
       const { renderDiffText } = await import('../render/diff.js');
-      const dopts = { by: o.by as 'identity' | undefined, flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict };
+      const dopts = { by: o.by as DiffOptions['by'], flow: o.flow, maxFlows, baseline: o.baseline, warn, strict: o.strict };
       const { sourceKind } = await import('../analyze/sources.js');
       const fleet = [sourceKind(a), sourceKind(b)].map((k) => k === 'captures-dir');
       if (fleet[0] !== fleet[1]) throw new UserError(`${fleet[0] ? a : b} is a directory of captures and ${fleet[0] ? b : a} is not; give two captures, or two directories of captures (paired by node)`, 'diff');

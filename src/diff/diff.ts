@@ -6,7 +6,7 @@
 // {
 //   version: 1,
 //   a, b:        { id, dir, tracks, snapshots: boolean }            the two captures (id = directory basename)
-//   key:         { by, requested, reason }                          flow key used: identity|endpoint|ip|process|capture
+//   key:         { by, requested, reason }                          flow key used: identity|labels|endpoint|ip|port|process|capture
 //   filter:      string | null                                      --flow as given
 //   summary:     { sentence, flowsCompared, flowsChanged, flowsOnlyInA, flowsOnlyInB, newDrops, goneDrops,
 //                  changes, allowed }                               changes = entries of `changes` not allowed
@@ -23,12 +23,13 @@
 //   drops:       { new: [{ reason, at, flows, tracks }], gone: [...] }   reason = SKB_DROP_REASON_* name
 //   funcRates:   [{ func, perTrackA, perTrackB, delta }]            hits per track, |delta| >= 0.05, top 20
 //   metrics:     { compared: boolean, reason: string | null, rows: [{ reason, direction, file, line, packetsA, packetsB }] }
-//   snapshots:   [{ kind: 'identity-changed'|'identity-gone'|'endpoint-changed'|'ip-changed', subject, text }]
+//   snapshots:   [{ kind: 'identity-changed'|'identity-renumbered'|'identity-gone'|'endpoint-changed'|'ip-changed', subject, text }]
 //   changes:     [{ kind, subject, text, allowed }]                 the flat list that decides the exit status
 // }
 // Change kinds (also the baseline vocabulary): flow-only-in-a, flow-only-in-b, new-path, gone-path, verdict,
 // latency (flow subjects); drop, drop-gone (SKB_DROP_REASON_* subjects); metric (metrics reason); snapshot
-// (address or id:<n>). ip-changed snapshot notes and function-rate deltas are information, not changes.
+// (address or id:<n>). ip-changed snapshot notes and function-rate deltas are information, not changes; so, keyed by
+// labels (two clusters), are identity-renumbered (same labels, another number) and endpoint-changed notes.
 import { readFileSync } from 'node:fs';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { fsUserError, UserError } from '../errors.js';
@@ -38,11 +39,11 @@ import { fmtCounts } from '../render/table.js';
 import { dropReasonLabel, tcpFlagNames } from '../capture/vocabulary.js';
 
 export const DIFF_VERSION = 1;
-export type KeyBy = 'identity' | 'endpoint' | 'ip' | 'port' | 'process' | 'capture';
-const KEY_RANK: KeyBy[] = ['identity', 'endpoint', 'ip', 'port', 'process', 'capture'];
+export type KeyBy = 'identity' | 'labels' | 'endpoint' | 'ip' | 'port' | 'process' | 'capture';
+const KEY_RANK: KeyBy[] = ['identity', 'labels', 'endpoint', 'ip', 'port', 'process', 'capture'];
 
 export interface DiffOptions {
-  by?: 'identity' | 'endpoint' | 'ip';
+  by?: 'identity' | 'labels' | 'endpoint' | 'ip' | 'port';
   flow?: string;
   maxFlows?: number;
   baseline?: string;
@@ -78,7 +79,7 @@ export interface FlowDiff {
 }
 export interface DropRow { reason: string; at: string; flows: string[]; tracks: number }
 export interface Change { kind: string; subject: string; text: string; allowed: boolean }
-export interface SnapshotNote { kind: 'identity-changed' | 'identity-gone' | 'endpoint-changed' | 'ip-changed'; subject: string; text: string }
+export interface SnapshotNote { kind: 'identity-changed' | 'identity-renumbered' | 'identity-gone' | 'endpoint-changed' | 'ip-changed'; subject: string; text: string }
 export interface DiffResult {
   version: number;
   a: { id: string; dir: string; tracks: number; snapshots: boolean };
@@ -171,7 +172,7 @@ interface PathRow { capture: string; flow: string; dir: string; path_sig: string
 
 export async function diffCaptures(dirA: string, dirB: string, opts: DiffOptions = {}): Promise<DiffResult> {
   const baseline = opts.baseline !== undefined ? readBaseline(opts.baseline) : [];
-  if (opts.by !== undefined && !['identity', 'endpoint', 'ip', 'port'].includes(opts.by)) throw new UserError(`--by wants identity, endpoint, ip or port, not '${opts.by}'`, '--by');
+  if (opts.by !== undefined && !['identity', 'labels', 'endpoint', 'ip', 'port'].includes(opts.by)) throw new UserError(`--by wants identity, labels, endpoint, ip or port, not '${opts.by}'`, '--by');
   if (opts.maxFlows !== undefined && (!Number.isInteger(opts.maxFlows) || opts.maxFlows < 0)) throw new UserError(`--max-flows wants a whole number, not '${opts.maxFlows}'`, '--max-flows');
   const filter = flowFilter(opts.flow);
   const an = await openAnalysis([dirA, dirB], { warn: opts.warn, strict: opts.strict });
@@ -235,9 +236,9 @@ export async function diffLoaded(an: Analysis, dirA: string, dirB: string, filte
     .slice(0, 20);
   const metrics = metricsDiff(await an.run(diffSql('70_metrics'), ab), a, b);
   const hasSnap = (s: Row) => num(s['ipcache_rows']) + num(s['endpoint_rows']) > 0;
-  const snapshots = hasSnap(sup(a)) && hasSnap(sup(b)) ? snapshotDiff(await an.run(diffSql('80_snapshot_addrs'), ab), a) : [];
+  const snapshots = hasSnap(sup(a)) && hasSnap(sup(b)) ? snapshotDiff(await an.run(diffSql('80_snapshot_addrs'), ab), a, key.by) : [];
 
-  const changes = collectChanges(flows, drops, metrics, snapshots).map((c) => ({ ...c, allowed: allowedBy(baseline, c) }));
+  const changes = collectChanges(flows, drops, metrics, snapshots, key.by).map((c) => ({ ...c, allowed: allowedBy(baseline, c) }));
   const max = opts.maxFlows ?? Infinity;
   const shown = flows.slice(0, max);
   const summary = summarise(flows, drops, changes);
@@ -268,6 +269,13 @@ function chooseKey(a: string, b: string, sa: Row, sb: Row, requested: string | n
     if (num(s['ipcache_rows']) + num(s['endpoint_rows']) === 0) return { by: 'ip', why: 'it has no ipcache/endpoint snapshot' };
     return { by: 'identity', why: '' };
   };
+  // Labels: identities, each of them named by an identity snapshot of its own capture.
+  const labelled = (s: Row) => best(s).by === 'identity' && num(s['named_ids']) === num(s['workload_ids']) && num(s['workload_ids']) > 0;
+  if (requested === 'labels') {
+    const no = ([[a, sa], [b, sb]] as const).filter(([, s]) => !labelled(s)).map(([id, s]) => `${id}: ${best(s).by !== 'identity' ? best(s).why : 'an identity of its flows has no identity list or endpoint list labels'}`);
+    if (no.length) throw new UserError(`--by labels is not available (${no.join('; ')}); use --by identity or ip`, '--by');
+    return { by: 'labels', requested, reason: '--by labels' };
+  }
   const ba = best(sa), bb = best(sb);
   const want: KeyBy = (requested as KeyBy | null) ?? 'identity';
   let by = want;
@@ -283,6 +291,11 @@ function chooseKey(a: string, b: string, sa: Row, sb: Row, requested: string | n
     reason = requested ? `--by ${requested}` : 'both captures have ipcache/endpoint snapshots';
   } else {
     reason = `fell back from ${want} to ${by} (${limits.join('; ')})`;
+  }
+  // Two clusters number the same workloads differently: by number every flow would be only in A or only in B.
+  if (requested === null && by === 'identity' && labelled(sa) && labelled(sb) && num(sa['shared_ids']) === 0 && num(sb['shared_ids']) === 0) {
+    by = 'labels';
+    reason += '; A and B share no identity number (another cluster?), so flows are keyed by their identities\' labels (--by labels)';
   }
   // Keyed by address, a rerun with new pod addresses would be "every flow only in A, every flow only in B".
   if (requested === null && by === 'ip' && num(sa['shared_addrs']) === 0 && num(sb['shared_addrs']) === 0) {
@@ -422,10 +435,14 @@ function metricsDiff(rows: Row[], a: string, b: string): DiffResult['metrics'] {
   };
 }
 
-function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
+/** An identity in a note, one form for every kind: `k8s:app=client (26328)`, or the number alone without a name. */
+const shownIdentity = (id: number | null, name: unknown) => (id === null ? 'none' : name ? `${String(name)} (${id})` : String(id));
+
+function snapshotDiff(rows: Row[], a: string, by: KeyBy): SnapshotNote[] {
   const out: SnapshotNote[] = [];
   const byAddr = groupBy(rows, (r) => String(r['addr']));
   const idIps = new Map<number, { a: Set<string>; b: Set<string> }>();
+  const namesInB = new Set(rows.filter((r) => r['capture'] !== a && r['name_b']).map((r) => String(r['name_b'])));
   for (const [addr, rs] of byAddr) {
     const inA = rs.some((r) => r['capture'] === a), inB = rs.some((r) => r['capture'] !== a);
     const r = rs[0]!;
@@ -433,8 +450,9 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
     // Workload identities only (cilium_workload_identity in SQL): a reserved one changing names no workload.
     const widA = r['wid_a'] === null ? null : num(r['wid_a']), widB = r['wid_b'] === null ? null : num(r['wid_b']);
     if (inA && inB && idA !== idB && (widA !== null || widB !== null)) {
-      const shown = (id: number | null, name: unknown) => (id === null ? 'none' : name ? `${String(name)} (${id})` : String(id));
-      out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${shown(idA, r['name_a'])} in A, ${shown(idB, r['name_b'])} in B` });
+      // Keyed by labels, a number that differs under the same labels is the other cluster's numbering.
+      if (by === 'labels' && r['name_a'] && r['name_a'] === r['name_b']) out.push({ kind: 'identity-renumbered', subject: addr, text: `${addr}: identity ${String(r['name_a'])}, ${idA} in A, ${idB} in B` });
+      else out.push({ kind: 'identity-changed', subject: addr, text: `${addr}: identity ${shownIdentity(idA, r['name_a'])} in A, ${shownIdentity(idB, r['name_b'])} in B` });
     }
     const epA = r['ep_a'] === null ? null : num(r['ep_a']), epB = r['ep_b'] === null ? null : num(r['ep_b']);
     if (inA && inB && epA !== null && epA !== epB) out.push({ kind: 'endpoint-changed', subject: addr, text: `${addr}: endpoint ${epA} in A, ${epB ?? 'none'} in B` });
@@ -444,9 +462,9 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
       let e = idIps.get(mine);
       if (!e) { e = { a: new Set(), b: new Set() }; idIps.set(mine, e); }
       (x['capture'] === a ? e.a : e.b).add(addr);
-      if (x['capture'] === a && !x['id_in_other'] && !inB) {
-        const name = x['name_a'] ? `${String(x['name_a'])} ` : '';
-        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${name}${mine} (${addr} in A) has no ipcache/endpoint entry in B` });
+      // Keyed by labels, an identity is gone only when B names none with its labels.
+      if (x['capture'] === a && !x['id_in_other'] && !inB && !(by === 'labels' && x['name_a'] && namesInB.has(String(x['name_a'])))) {
+        out.push({ kind: 'identity-gone', subject: `id:${mine}`, text: `identity ${shownIdentity(mine, x['name_a'])}, ${addr} in A, has no ipcache/endpoint entry in B` });
       }
     }
   }
@@ -457,13 +475,12 @@ function snapshotDiff(rows: Row[], a: string): SnapshotNote[] {
   }
   for (const [id, e] of [...idIps].sort((x, y) => x[0] - y[0])) {
     const sa = [...e.a].sort().join(','), sb = [...e.b].sort().join(',');
-    const name = names.has(id) ? `${names.get(id)!} ` : '';
-    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${name}${id}: ${sa} in A, ${sb} in B` });
+    if (e.a.size && e.b.size && sa !== sb) out.push({ kind: 'ip-changed', subject: `id:${id}`, text: `identity ${shownIdentity(id, names.get(id))}: ${sa} in A, ${sb} in B` });
   }
   return out;
 }
 
-function collectChanges(flows: FlowDiff[], drops: DiffResult['drops'], metrics: DiffResult['metrics'], snaps: SnapshotNote[]): Omit<Change, 'allowed'>[] {
+function collectChanges(flows: FlowDiff[], drops: DiffResult['drops'], metrics: DiffResult['metrics'], snaps: SnapshotNote[], by: KeyBy): Omit<Change, 'allowed'>[] {
   const out: Omit<Change, 'allowed'>[] = [];
   for (const f of flows) {
     if (f.status === 'only-a') out.push({ kind: 'flow-only-in-a', subject: f.flow, text: `flow ${f.flow} only in A (${f.a!.tracks} tracks)` });
@@ -478,7 +495,8 @@ function collectChanges(flows: FlowDiff[], drops: DiffResult['drops'], metrics: 
   for (const d of drops.new) out.push({ kind: 'drop', subject: d.reason, text: `new drop ${d.reason} at ${d.at} (${d.tracks} tracks)` });
   for (const d of drops.gone) out.push({ kind: 'drop-gone', subject: d.reason, text: `drop ${d.reason} at ${d.at} gone (${d.tracks} tracks in A)` });
   for (const m of metrics.rows) out.push({ kind: 'metric', subject: m.reason, text: `metric '${m.reason}' ${m.direction} ${m.file ?? ''}:${m.line ?? ''}: +${m.packetsA} in A, +${m.packetsB} in B` });
-  for (const s of snaps) if (s.kind !== 'ip-changed') out.push({ kind: 'snapshot', subject: s.subject, text: s.text });
+  const info = (s: SnapshotNote) => s.kind === 'ip-changed' || s.kind === 'identity-renumbered' || (by === 'labels' && s.kind === 'endpoint-changed');
+  for (const s of snaps) if (!info(s)) out.push({ kind: 'snapshot', subject: s.subject, text: s.text });
   return out;
 }
 

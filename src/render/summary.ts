@@ -3,7 +3,7 @@
 import type { Manifest } from '../capture/manifest.js';
 import { eraVersions, parseLayoutKey } from '../capture/layout.js';
 import { identityOf } from '../capture/capture-id.js';
-import { lossLine } from '../capture/loss.js';
+import { lossLine, readLoss, unreportedLoss } from '../capture/loss.js';
 
 export interface CaptureSummary {
   dir: string;
@@ -27,6 +27,8 @@ export interface CaptureSummary {
   warnings: string[];
   /** Loss reports (capture/loss.ts): null for a capture made before skbtape kept them. */
   loss: Manifest['loss'] | null;
+  /** Why loss may have gone unreported (the tracer does not report it), or null when the tracer reports all it drops. */
+  lossUnreported: string | null;
   schemaVersion: number;
   skbtapeVersion: string;
 }
@@ -40,7 +42,7 @@ export function captureSummary(dir: string, m: Manifest): CaptureSummary {
     timeRange: tr, durationMs,
     layouts: m.layouts.map((key) => ({ key, versions: eraVersions(parseLayoutKey(key)) })),
     firstRejectLines: m.firstRejects.slice(0, 5).map((r) => r.line),
-    snapshots: m.snapshots, pwru: m.pwru, target: m.target, command: m.command, warnings: m.warnings, loss: m.loss ?? null,
+    snapshots: m.snapshots, pwru: m.pwru, target: m.target, command: m.command, warnings: m.warnings, loss: m.loss ?? null, lossUnreported: unreportedLoss(m, readLoss(dir)),
     schemaVersion: m.schemaVersion, skbtapeVersion: m.skbtapeVersion,
   };
 }
@@ -59,7 +61,8 @@ export function renderSummary(s: CaptureSummary): string {
   out.push(`other     ${n(c.logLines)} log/header lines, ${n(c.continuationLines)} continuation lines, ${n(c.blankLines)} blank`);
   out.push(`rejects   ${n(c.rejects)}${s.firstRejectLines.length ? ` (first at line${s.firstRejectLines.length > 1 ? 's' : ''} ${s.firstRejectLines.join(', ')})` : ''}`);
   // Loss is said even when there is none: a capture that could not know says so, too.
-  out.push(`loss      ${s.loss === null ? 'not known (made before skbtape kept loss reports)' : lossLine({ loss: s.loss }) ?? 'none reported'}`);
+  const said = s.loss === null ? 'not known (made before skbtape kept loss reports)' : lossLine({ loss: s.loss }) ?? 'none reported';
+  out.push(`loss      ${said}${s.lossUnreported ? `; ${s.lossUnreported}` : ''}`);
   if (s.timeRange?.firstKtime) out.push(`ktime     ${s.timeRange.firstKtime} … ${s.timeRange.lastKtime}  (${(s.durationMs ?? 0).toFixed(3)} ms)`);
   if (s.timeRange?.firstAbs) out.push(`wall      ${s.timeRange.firstAbs} … ${s.timeRange.lastAbs}`);
   if (s.layouts.length) out.push(`layout    ${s.layouts.map((l) => `${l.key} (${l.versions})`).join('; ')}`);

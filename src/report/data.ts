@@ -5,6 +5,7 @@ import { listValue } from '../analyze/duckdb.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
 import { eventsOfBatch, readBatches } from '../capture/reader.js';
 import { parseLayoutKey } from '../capture/layout.js';
+import { readLoss, unreportedLoss } from '../capture/loss.js';
 import { openAnalysis, type Analysis, type Row } from '../analyze/loader.js';
 import { flowFilter } from '../analyze/flow-filter.js';
 import { journeys, type Hop } from '../analyze/paths.js';
@@ -35,6 +36,8 @@ export interface CaptureReport {
     tracer: string; version: string | null; argv: string[] | null; source: Manifest['source']; status: string; host: Manifest['host'];
     target: Record<string, unknown> | null; command: { argv: string[]; exit: number | null; exitText: string | null; durationMs: number } | null;
     timeRange: Manifest['timeRange'] | null; durationMs: number | null; createdAt: string; lostEvents: number | null;
+    /** Why loss may have gone unreported (capture/loss.ts unreportedLoss), or null. */
+    lossUnreported: string | null;
   };
   summary: { events: number; rejects: number; lifetimes: number; flows: number; paths: number; dropped: number };
   verdicts: { verdict: string; n: number }[];
@@ -107,7 +110,7 @@ async function reportOf(a: Analysis, dir: string, m: Manifest): Promise<CaptureR
       target: m.target ?? null,
       command: c ? { argv: c.argv, exit: c.exit ?? c.exitCode ?? null, exitText: c.exitText ?? null, durationMs: c.durationMs } : null,
       timeRange: tr ?? null, durationMs: tr?.firstKtime && tr.lastKtime ? Number(BigInt(tr.lastKtime) - BigInt(tr.firstKtime)) / 1e6 : null,
-      createdAt: m.createdAt, lostEvents: m.loss?.events ?? m.tracepoint?.lostEvents ?? null,
+      createdAt: m.createdAt, lostEvents: m.loss?.events ?? m.tracepoint?.lostEvents ?? null, lossUnreported: unreportedLoss(m, readLoss(dir)),
     },
     summary: { events: m.counts.events, rejects: m.counts.rejects, lifetimes: j.totalSkbs, flows: flowsTotal, paths: j.totalGroups, dropped: verdicts.find((v) => v.verdict === 'dropped')?.n ?? 0 },
     verdicts, flows, paths, drops, metrics,

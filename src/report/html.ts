@@ -34,6 +34,7 @@ function facts(c: CaptureReport): string {
     ['host', `${esc(f.host.hostname)}, kernel ${esc(f.host.kernel)}`],
     ['target', f.target && Object.keys(f.target).length ? Object.entries(f.target).map(([k, v]) => `${esc(k)}=<code>${esc(typeof v === 'object' ? JSON.stringify(v) : v)}</code>`).join(' ') : '–'],
     ['test command', f.command ? `<code>${esc(f.command.argv.join(' '))}</code> → exit <b data-testid="exit">${esc(f.command.exit ?? '?')}</b>${f.command.exitText && f.command.exit !== 0 ? ` (${esc(f.command.exitText)})` : ''}, ${n(f.command.durationMs)} ms` : '–'],
+    ['loss', `${f.lostEvents === null ? 'not known' : `${n(f.lostEvents)} events reported lost`}${f.lossUnreported ? `; <span data-testid="loss-unreported">${esc(f.lossUnreported)}</span>` : ''}`],
     ['time range', f.timeRange?.firstKtime ? `ktime ${esc(f.timeRange.firstKtime)} … ${esc(f.timeRange.lastKtime)} (${f.durationMs?.toFixed(3)} ms)${f.timeRange.firstAbs ? `; ${esc(f.timeRange.firstAbs)} … ${esc(f.timeRange.lastAbs)}` : ''}` : '–'],
   ];
   return `<table class="facts">${rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('')}</table>`;

@@ -33,15 +33,17 @@ export function traceProblems(doc: { traceEvents?: TraceEvent[] }): string[] {
   }
   for (const [k, list] of byThread) {
     if (!named.has(k)) out.push(`thread ${k} has no thread_name`);
-    let depth = 0, lastTs = -Infinity, lastEnd = -Infinity;
+    let depth = 0, lastTs = -Infinity, lastEnd = -Infinity; // lastEnd in ns
     for (const e of list) {
       if (e.ts! < lastTs) out.push(`thread ${k}: ${e.ph} ${e.name} at ${e.ts} before ${lastTs}`);
       lastTs = e.ts!;
       if (e.ph === 'B') depth++;
       if (e.ph === 'E' && --depth < 0) out.push(`thread ${k}: E without B at ${e.ts}`);
       if (e.ph === 'X') {
-        if (e.ts! < lastEnd - 1e-9) out.push(`thread ${k}: slice ${e.name} at ${e.ts} starts before the previous ended (${lastEnd})`);
-        lastEnd = e.ts! + e.dur!;
+        // In whole ns, as Perfetto reads µs timestamps: the float sum ts + dur is off by an ulp at 2e7 µs.
+        const ns = (us: number) => Math.round(us * 1000);
+        if (ns(e.ts!) < lastEnd) out.push(`thread ${k}: slice ${e.name} at ${e.ts} starts before the previous ended (${lastEnd / 1000})`);
+        lastEnd = ns(e.ts!) + ns(e.dur!);
       }
     }
     if (depth !== 0) out.push(`thread ${k}: ${depth} slice(s) never closed`);
