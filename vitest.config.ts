@@ -22,6 +22,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // No maxWorkers here: a project's own value would override the command line's (test/run-all.mjs gives 1 per half).
     reporters: ['default', './test/helpers/skip-reporter.ts'],
+    // Wall and CPU time per file, when SKBTAPE_COST_LOG is set (test/run-all.mjs prints the costliest).
+    setupFiles: ['./test/helpers/file-cost.ts'],
     projects: [
       // isolate: false: the unit files share one worker (and one load of DuckDB's native module and the sources):
       // measured 18% less CPU on ten of them. They set no environment and mock nothing.
