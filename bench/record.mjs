@@ -1,5 +1,5 @@
-// bench/record: `skbtape record` throughput against the same fake-pwru stream piped to /dev/null, measured in the
-// same run (the machine is shared and noisy: only ratios mean anything); the recorder's RSS sampled over time
+// bench/record: `skbtape record` throughput against the same fake-pwru stream piped into bare split2 line splitting
+// (the target's baseline) and to /dev/null (the fake pwru's own speed), measured in the same run (the machine is shared and noisy: only ratios mean anything); the recorder's RSS sampled over time
 // (flat = streaming, not buffering) and its VmHWM; events lost (printed by pwru minus stored in the capture).
 //
 //   node bench/record.mjs [--events 5000000] [--format json|text] [--flush-events N] [--workers auto|N] [--keep]
@@ -9,6 +9,7 @@
 import { openSync, closeSync, readFileSync, rmSync, statSync, mkdirSync } from 'node:fs';
 import { join, delimiter } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawn } from 'node:child_process';
 import { execa } from 'execa';
 
 const root = join(fileURLToPath(import.meta.url), '../..');
@@ -52,11 +53,28 @@ async function baseline() {
   }
 }
 
+/** The same stream into a node process that only splits it into lines with split2 and counts them. */
+async function splitBaseline() {
+  const argvLog = join(out, 'record-bench-split.argv');
+  rmSync(argvLog, { force: true });
+  const pw = spawn('pwru', pwruArgs, { env: { ...baseEnv, SKBTAPE_FAKE_PWRU_ARGV_LOG: argvLog }, stdio: ['ignore', 'pipe', 'ignore'] });
+  const counter = `const split2 = require('split2'); let n = 0; process.stdin.pipe(split2()).on('data', () => { n++; }).on('end', () => { const c = process.cpuUsage(); console.log(n, (c.user + c.system) / 1e6); });`;
+  const c = spawn('node', ['-e', counter], { cwd: root, stdio: [pw.stdout, 'pipe', 'inherit'] });
+  let outText = '';
+  c.stdout.on('data', (b) => { outText += b; });
+  await new Promise((resolve, reject) => { c.on('error', reject); c.on('close', resolve); });
+  const end = Date.now();
+  const [lines, cpu] = outText.trim().split(' ').map(Number);
+  return { lines, cpu, s: (end - startedAt(argvLog)) / 1000 };
+}
+
 function readStatus(pid) {
   try {
     const s = readFileSync(`/proc/${pid}/status`, 'utf8');
     const kb = (k) => Number(new RegExp(`^${k}:\\s+(\\d+) kB`, 'm').exec(s)?.[1] ?? NaN);
-    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+    // utime + stime of every thread (fields 14, 15 after the command name), in clock ticks (100 per second on Linux).
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM'), cpu: (Number(f[11]) + Number(f[12])) / 100 };
   } catch {
     return null;
   }
@@ -92,8 +110,10 @@ async function recorder() {
 
 console.log(`record bench (--workers ${opt('workers', 'auto')}): ${fmt(EVENTS)} ${FORMAT} events from the fake pwru, as fast as it prints (2 cores, shared machine)`);
 const base = await baseline();
+const split = await splitBaseline();
 const rec = await recorder();
 const baseRate = base.printed / base.s;
+const splitRate = split.lines / split.s;
 const recRate = rec.stored / rec.s;
 const mb = (kb) => (kb / 1024).toFixed(0);
 const rss = rec.samples.map((x) => x.rss);
@@ -107,7 +127,10 @@ const second = avg(busy.slice(half).map((x) => x.rss));
 const lost = rec.printed - rec.stored;
 
 console.log(`  pwru > /dev/null   ${fmt(baseRate)} events/s   (${fmt(base.printed)} in ${base.s.toFixed(1)} s)`);
-console.log(`  skbtape record     ${fmt(recRate)} events/s   (${fmt(rec.stored)} in ${rec.s.toFixed(1)} s)   ratio ${(recRate / baseRate).toFixed(2)}x (target >= 0.50)`);
+console.log(`  pwru | split2      ${fmt(splitRate)} lines/s    (${fmt(split.lines)} in ${split.s.toFixed(1)} s, split2 ${split.cpu.toFixed(2)} CPU-s)`);
+console.log(`  skbtape record     ${fmt(recRate)} events/s   (${fmt(rec.stored)} in ${rec.s.toFixed(1)} s)   ratio ${(recRate / splitRate).toFixed(2)}x split2 of the same stream (target >= 0.50), ${(recRate / baseRate).toFixed(2)}x pwru > /dev/null`);
+const recCpu = rec.samples.at(-1)?.cpu ?? NaN;
+console.log(`  recorder CPU       ${recCpu.toFixed(2)} CPU-s (last 200 ms sample, all threads): ${(split.cpu / recCpu).toFixed(2)}x split2 in CPU time`);
 console.log(`  recorder RSS       ${rss.length} samples every 200 ms: min ${mb(Math.min(...rss))} MB, max ${mb(Math.max(...rss))} MB; `
   + `mean ${mb(first)} MB in the first half of the stream, ${mb(second)} MB in the second (flat: ${Math.abs(second - first) < 0.15 * first ? 'yes' : 'NO'})`);
 console.log(`  recorder VmHWM     ${mb(hwm)} MB (target <= 150)`);

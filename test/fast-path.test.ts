@@ -129,3 +129,62 @@ describe('ByteInterner', () => {
     expect(t.intern(Buffer.from('caf\u00e9'), 0, 5)).toBe(-1);
   });
 });
+
+describe('dictionary codes from interner ids', () => {
+  it('interners cleared mid-batch (ids reused for other strings): the same capture as the general parser', async () => {
+    const { readFileSync } = await import('node:fs');
+    const { CaptureWriter } = await import('../src/capture/batch-writer.js');
+    const { newManifest } = await import('../src/capture/manifest.js');
+    const { newParserState } = await import('../src/ingest/line-parser.js');
+    const { LineFeeder } = await import('../src/ingest/line-feeder.js');
+    const { fastReaders } = await import('../src/ingest/fast-path.js');
+    const lines: string[] = [];
+    for (const json of [false, true]) {
+      const printer = createPrinter({ version: 'v1.0.10', timestamp: 'current', json });
+      lines.push((printer.header() ?? '') + [...generateRecords(1500, { seed: 11 })].map((r: unknown) => printer.format(r)).join(''));
+    }
+    const f = join(tmp, `clears${++n}.txt`);
+    // Text, then JSON, then text again: the func and address columns switch interners inside a batch too.
+    writeFileSync(f, lines[0]! + lines[1]! + lines[0]!.replace(/^SKB.*\n/, ''));
+    const run = (dir: string, fast: boolean) => {
+      const w = new CaptureWriter(dir, newManifest({ kind: 'file', path: f, format: 'auto' }), { batchRows: 1000 });
+      // 24 entries per column: the func, tuple and address tables fill and start over many times per batch.
+      const feeder = new LineFeeder(w, newParserState('auto'), { fast, readers: fastReaders(24) });
+      feeder.feed(readFileSync(f));
+      feeder.end();
+      w.finish('complete');
+      return feeder.fastLines;
+    };
+    const fastDir = join(tmp, `cf${n}`), slowDir = join(tmp, `cs${n}`);
+    expect(run(fastDir, true)).toBe(4500);
+    expect(run(slowDir, false)).toBe(0);
+    const a = captureBytes(fastDir), b = captureBytes(slowDir);
+    expect(Object.keys(a).filter((k) => k.startsWith('events/')).length).toBe(5);
+    expect(a).toEqual(b);
+  });
+});
+
+describe('column buffers reused from batch to batch', () => {
+  it("a batch after a full one encodes exactly as the same rows in a fresh accumulator (no value of the last batch's rows left behind)", async () => {
+    const { LineAccumulator, newCounts } = await import('../src/capture/batch-writer.js');
+    const { blankEvent } = await import('../src/capture/event-schema.js');
+    const full = (n: number) => ({
+      ...blankEvent(n, 'J:', 0xffff91ba905e1ce8n + BigInt(n), `func_${n}`), cpu: 3, process: `p${n}:1`, pid: 1, dropReason: 'SKB_DROP_REASON_X', dropCode: 7,
+      progKind: 'tc', ktime: 1843207115302870n, absTime: '15:04:05.000', netns: 4026531840, mark: 5, ifindex: 26, iface: 'eth0:26', proto: 2048,
+      mtu: 1500, len: 60, cb: [1, 2, 3, 4, 5], saddr: '10.0.0.1', daddr: '10.0.0.2', sport: 1, dport: 2, l4: 'tcp', l4Proto: 6, tcpFlags: 2,
+      tunnel: 't', caller: 'c', netnsName: 'n', metaKv: 'k=v', attachment: 'a', jsonStack: 's', jsonSkbMetadata: 'm', note: 'x',
+    });
+    const bare = (n: number) => blankEvent(n, 'E:', 0xffff91ba905e1000n + BigInt(n), 'ip_rcv');
+    const batches = (events: ReturnType<typeof bare>[]) => {
+      const acc = new LineAccumulator(newCounts(), [], [], 3);
+      for (const e of events) acc.add({ kind: 'event', event: e }, e.lineNo, '');
+      return acc.take(true).batches.map((b) => Buffer.from(b).toString('base64'));
+    };
+    const reused = batches([full(1), full(2), full(3), bare(4), bare(5)]);
+    const fresh = batches([bare(4), bare(5)]);
+    expect(reused).toHaveLength(2);
+    expect(reused[1]).toBe(fresh[0]);
+    // Not vacuous: the full rows do encode differently.
+    expect(reused[0]).not.toBe(batches([bare(1), bare(2), bare(3)])[0]);
+  });
+});

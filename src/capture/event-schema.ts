@@ -1,7 +1,7 @@
-// The event type and the explicit Arrow schema of a capture: the only place columns are defined.
-// The batch writer fills these columns, the DuckDB loader maps them to SQL types, replay renders them back.
-// Bump SCHEMA_VERSION whenever a column is added, removed or changes meaning.
-import * as A from './arrow.js';
+// The event type and the capture's columns: the only place columns are defined (their Arrow types: arrow-schema.ts,
+// kept apart so the parsers and import workers load no Arrow). The batch writer fills these columns, the DuckDB
+// loader maps them to SQL types, replay renders them back. Bump SCHEMA_VERSION whenever a column is added, removed
+// or changes meaning.
 
 // The version lives in version.ts so the manifest code does not load Arrow.
 import { SCHEMA_VERSION } from '../version.js';
@@ -126,27 +126,6 @@ export const COLUMNS: readonly ColumnSpec[] = [
   // v2. Captures of schema v1 have no such column: readers and the DuckDB loader take a missing column as all null.
   { name: 'note', kind: 'utf8', field: 'note' },
 ];
-
-export function arrowType(kind: ColumnKind, dictId: number): A.DataType {
-  switch (kind) {
-    case 'u8': return new A.Uint8();
-    case 'u16': return new A.Uint16();
-    case 'u32': return new A.Uint32();
-    case 'i32': return new A.Int32();
-    case 'u64': return new A.Uint64();
-    case 'utf8': return new A.Utf8();
-    case 'dict': return new A.Dictionary(new A.Utf8(), new A.Int32(), dictId, false);
-    case 'cb5': return new A.FixedSizeList(5, new A.Field('item', new A.Uint32(), false));
-  }
-}
-
-/** The explicit Arrow schema of an events batch. Never inferred from data. */
-export function eventArrowSchema(): A.Schema {
-  let dictId = 0;
-  const fields = COLUMNS.map((c) => new A.Field(c.name, arrowType(c.kind, c.kind === 'dict' ? dictId++ : -1), c.name !== 'line_no' && c.name !== 'skb' && c.name !== 'func' && c.name !== 'layout'));
-  const meta = new Map([['skbtape.schema_version', String(SCHEMA_VERSION)]]);
-  return new A.Schema(fields, meta);
-}
 
 /** An empty event with every optional field null; parsers fill what the line carried. */
 export function blankEvent(lineNo: number, layout: string, skb: bigint, func: string): PwruEvent {

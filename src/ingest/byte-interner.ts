@@ -8,6 +8,8 @@ export class ByteInterner<T = unknown> {
   readonly strings: string[] = [];
   /** Per id: what the caller derived from the string (undefined until it does). */
   readonly info: (T | undefined)[] = [];
+  /** Bumped at each clear(): an id means the same string only within one generation (the writer's code caches). */
+  gen = 0;
   /** Hash and free slot of the last find() that missed. */
   private lastHash = 0;
   private lastFree = 0;
@@ -80,6 +82,7 @@ export class ByteInterner<T = unknown> {
   }
 
   private clear(): void {
+    this.gen++;
     this.slots = new Int32Array(1024);
     this.hashes = [];
     this.strings.length = 0;

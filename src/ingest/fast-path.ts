@@ -55,14 +55,25 @@ const ifindexInfo = (i: string): number => {
 
 /** Interners shared by both readers, one per column, each with what the general parser derives from the value. */
 class Strings {
-  readonly process = new ByteInterner<number>();
-  readonly iface = new ByteInterner<number>();
-  readonly func = new ByteInterner<FuncInfo>();
-  readonly jsonFunc = new ByteInterner<FuncInfo>();
-  readonly tuple = new ByteInterner<TupleParts | null>();
-  readonly addr = new ByteInterner<string>();
-  readonly flags = new ByteInterner<number | null>();
-  readonly other = new ByteInterner<never>();
+  readonly process: ByteInterner<number>;
+  readonly iface: ByteInterner<number>;
+  readonly func: ByteInterner<FuncInfo>;
+  readonly jsonFunc: ByteInterner<FuncInfo>;
+  readonly tuple: ByteInterner<TupleParts | null>;
+  readonly addr: ByteInterner<string>;
+  readonly flags: ByteInterner<number | null>;
+  readonly other: ByteInterner<never>;
+
+  constructor(maxEntries?: number) {
+    this.process = new ByteInterner(maxEntries);
+    this.iface = new ByteInterner(maxEntries);
+    this.func = new ByteInterner(maxEntries);
+    this.jsonFunc = new ByteInterner(maxEntries);
+    this.tuple = new ByteInterner(maxEntries);
+    this.addr = new ByteInterner(maxEntries);
+    this.flags = new ByteInterner(maxEntries);
+    this.other = new ByteInterner(maxEntries);
+  }
 
   setProcess(row: FastRow, buf: Uint8Array, s: number, e: number): boolean {
     const id = this.process.intern(buf, s, e);
@@ -71,6 +82,9 @@ class Strings {
     if (pid === undefined) this.process.info[id] = pid = pidInfo(this.process.strings[id]!);
     if (pid === -2) return false;
     row.process = this.process.strings[id]!;
+    row.procSrc = this.process;
+    row.procId = id;
+    row.procGen = this.process.gen;
     row.pid = pid < 0 ? null : pid;
     return true;
   }
@@ -82,6 +96,9 @@ class Strings {
     if (ix === undefined) this.iface.info[id] = ix = ifindexInfo(this.iface.strings[id]!);
     if (ix === -2) return false;
     row.iface = this.iface.strings[id]!;
+    row.ifaceSrc = this.iface;
+    row.ifaceId = id;
+    row.ifaceGen = this.iface.gen;
     row.ifindex = ix < 0 ? null : ix;
     return true;
   }
@@ -94,6 +111,9 @@ class Strings {
     if (f === undefined) t.info[id] = f = funcInfo(t.strings[id]!, json);
     if (f.dropCode !== null && f.dropCode > I32) return false;
     row.func = f.func;
+    row.funcSrc = t;
+    row.funcId = id;
+    row.funcGen = t.gen;
     row.dropReason = f.dropReason;
     row.progKind = f.progKind;
     row.dropCode = f.dropCode;
@@ -145,13 +165,19 @@ export class FastText {
     if (hdr.meta) {
       if (!this.meta(buf, t, row)) return false;
       t += 6;
-    } else row.netns = row.mark = row.ifindex = row.proto = row.mtu = row.len = row.iface = null;
+    } else {
+      row.netns = row.mark = row.ifindex = row.proto = row.mtu = row.len = row.iface = null;
+      row.ifaceSrc = null;
+    }
     // The general parser takes a cb-shaped token (`[0x…`) here even without a cb header.
     if (buf[a[t]!] === 0x5b && buf[a[t]! + 1] === 0x30 && buf[a[t]! + 2] === 0x78) return false;
     if (hdr.tuple) {
       if (!this.tuple(buf, a[t]!, b[t]!, row)) return false;
       t++;
-    } else row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+    } else {
+      row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+      row.saddrSrc = row.daddrSrc = row.l4Src = null;
+    }
     if (!this.str.setFunc(row, buf, a[t]!, b[t]!, false)) return false;
     if (hdr.meta) hdr.mark08 = false; // as markPadded() does for a MARK shorter than 8 digits
     row.lineNo = lineNo;
@@ -231,6 +257,9 @@ export class FastText {
     row.l4 = p.l4;
     row.l4Proto = p.l4Proto;
     row.tcpFlags = p.tcpFlags;
+    row.saddrSrc = row.daddrSrc = row.l4Src = tt;
+    row.saddrId = row.daddrId = row.l4Id = id;
+    row.saddrGen = row.daddrGen = row.l4Gen = tt.gen;
     return true;
   }
 }
@@ -258,13 +287,67 @@ const QUOTE = 0x22, COMMA = 0x2c, COLON = 0x3a, LBRACE = 0x7b, RBRACE = 0x7d, LB
 
 /** Top-level keys the JSON reader knows; any other key declines (the general parser keeps it as an attachment). */
 const KEYS = ['skb', 'cpu', 'process', 'func', 'caller_func', 'time', 'netns', 'mark', 'iface', 'proto', 'mtu', 'len', 'cb', 'tuple', 'tunnel_tuple'] as const;
-type Key = (typeof KEYS)[number];
+const [K_SKB, K_CPU, K_PROCESS, K_FUNC, K_CALLER, K_TIME, K_NETNS, K_MARK, K_IFACE, K_PROTO, K_MTU, K_LEN, K_CB, K_TUPLE, K_TUNNEL] = KEYS.map((_, i) => i);
 const TUPLE_KEYS = ['saddr', 'daddr', 'sport', 'dport', 'proto', 'flags'] as const;
+const [T_SADDR, T_DADDR, T_SPORT, T_DPORT, T_PROTO, T_FLAGS] = TUPLE_KEYS.map((_, i) => i);
+
+/**
+ * Keys as they appear, `"name":`, and which key followed which last time. Go writes a struct's fields in one order
+ * (zero values left out), so the key after `"cpu":` is nearly always the one seen there before: comparing those
+ * few bytes replaces a scan, a hash and a probe. A guess that does not match falls back to the table.
+ */
+class KeyGuesser {
+  private readonly bytes: Uint8Array[];
+  /** Per previous key (the last slot: none yet), the key that followed it; -1 unknown. */
+  private readonly next: Int8Array;
+  private prev: number;
+  constructor(names: readonly string[]) {
+    this.bytes = names.map((k) => Buffer.from(`"${k}":`, 'latin1'));
+    this.next = new Int8Array(names.length + 1).fill(-1);
+    this.prev = names.length;
+  }
+  start(): void {
+    this.prev = this.bytes.length;
+  }
+  /**
+   * The guessed key at i, or -1; `end` is set to just after its colon. The key that followed last time first, then
+   * the keys after the previous one in struct order (a zero value left out skips one): most differ at their first
+   * letter, so a miss costs a compare or two.
+   */
+  guess(buf: Uint8Array, i: number, e: number): number {
+    const prev = this.prev;
+    const last = this.next[prev]!;
+    if (last >= 0 && this.matches(buf, i, e, last)) return last;
+    for (let k = prev === this.bytes.length ? 0 : prev + 1; k < this.bytes.length; k++) {
+      if (k !== last && this.matches(buf, i, e, k)) {
+        this.next[prev] = k;
+        return k;
+      }
+    }
+    return -1;
+  }
+  private matches(buf: Uint8Array, i: number, e: number, k: number): boolean {
+    const kb = this.bytes[k]!, n = kb.length;
+    if (i + n > e) return false;
+    for (let j = 0; j < n; j++) if (buf[i + j] !== kb[j]) return false;
+    this.end = i + n;
+    this.prev = k;
+    return true;
+  }
+  end = 0;
+  /** A key found the long way: remembered as the one after the previous. */
+  learn(k: number): void {
+    this.next[this.prev] = k;
+    this.prev = k;
+  }
+}
 
 /** Reader of pwru --output-json lines as Go's encoder writes them: compact, no escapes, integers only. */
 export class FastJson {
   private readonly keys = new ByteInterner<number>();
   private readonly tupleKeys = new ByteInterner<number>();
+  private readonly guessKey = new KeyGuesser(KEYS);
+  private readonly guessTupleKey = new KeyGuesser(TUPLE_KEYS);
   /** Where the last value read ends, and for strings its content range. */
   private at = 0;
   private vs = 0;
@@ -273,6 +356,9 @@ export class FastJson {
   // The tuple object's fields, as read.
   private saddr = '';
   private daddr = '';
+  /** The addresses' ids in Strings.addr; -1 for an address the tuple left out. */
+  private saddrId = -1;
+  private daddrId = -1;
   private sport = 0;
   private dport = 0;
   private l4proto = 0;
@@ -293,40 +379,47 @@ export class FastJson {
     row.process = row.pid = row.caller = row.tunnel = row.cb = null;
     row.ktime = -1;
     row.saddr = row.daddr = row.l4 = row.sport = row.dport = row.l4Proto = row.tcpFlags = null;
+    row.procSrc = row.ifaceSrc = row.saddrSrc = row.daddrSrc = row.l4Src = null;
     let i = s + 1;
+    const g = this.guessKey;
+    g.start();
     for (;;) {
-      const key = this.key(this.keys, buf, i, e);
+      const key = this.nextKey(g, this.keys, buf, i, e);
       if (key < 0) return false;
       const bit = 1 << key;
       if (seen & bit) return false; // a repeated key: JSON.parse keeps the last one
       seen |= bit;
       i = this.at;
-      switch (KEYS[key] as Key | undefined) {
-        case 'skb':
+      switch (key) {
+        case K_SKB:
           if (!this.string(buf, i, e) || this.ve - this.vs < 3 || this.ve - this.vs > 18 || buf[this.vs] !== 0x30 || buf[this.vs + 1] !== 0x78) return false;
           if (!hexHalves(buf, this.vs + 2, this.ve, row)) return false;
           break;
-        case 'cpu': if ((cpu = this.int(buf, i, e, 9)) < 0) return false; break;
-        case 'process': if (!this.string(buf, i, e) || !this.str.setProcess(row, buf, this.vs, this.ve)) return false; break;
-        case 'func': if (!this.string(buf, i, e) || !this.str.setFunc(row, buf, this.vs, this.ve, true)) return false; break;
-        case 'caller_func':
+        case K_CPU: if ((cpu = this.int(buf, i, e, 9)) < 0) return false; break;
+        case K_PROCESS: if (!this.string(buf, i, e) || !this.str.setProcess(row, buf, this.vs, this.ve)) return false; break;
+        case K_FUNC: if (!this.string(buf, i, e) || !this.str.setFunc(row, buf, this.vs, this.ve, true)) return false; break;
+        case K_CALLER:
           if (!this.string(buf, i, e)) return false;
           row.caller = this.str.other.strings[this.str.other.intern(buf, this.vs, this.ve)]!;
           break;
-        case 'time': if ((row.ktime = this.int(buf, i, e, 16)) < 0) return false; break;
-        case 'netns': if ((netns = this.int(buf, i, e, 10)) < 0 || netns > U32) return false; break;
-        case 'mark': if ((mark = this.int(buf, i, e, 10)) < 0 || mark > U32) return false; break;
-        case 'proto': if ((proto = this.int(buf, i, e, 5)) < 0 || proto > 0xffff) return false; break;
-        case 'mtu': if ((mtu = this.int(buf, i, e, 10)) < 0 || mtu > U32) return false; break;
-        case 'len': if ((len = this.int(buf, i, e, 10)) < 0 || len > U32) return false; break;
-        case 'iface': if (!this.string(buf, i, e) || !this.str.setIface(row, buf, this.vs, this.ve)) return false; hasIface = true; break;
-        case 'cb': if (!this.cb(buf, i, e, row)) return false; break;
-        case 'tuple':
+        case K_TIME: if ((row.ktime = this.int(buf, i, e, 16)) < 0) return false; break;
+        case K_NETNS: if ((netns = this.int(buf, i, e, 10)) < 0 || netns > U32) return false; break;
+        case K_MARK: if ((mark = this.int(buf, i, e, 10)) < 0 || mark > U32) return false; break;
+        case K_PROTO: if ((proto = this.int(buf, i, e, 5)) < 0 || proto > 0xffff) return false; break;
+        case K_MTU: if ((mtu = this.int(buf, i, e, 10)) < 0 || mtu > U32) return false; break;
+        case K_LEN: if ((len = this.int(buf, i, e, 10)) < 0 || len > U32) return false; break;
+        case K_IFACE: if (!this.string(buf, i, e) || !this.str.setIface(row, buf, this.vs, this.ve)) return false; hasIface = true; break;
+        case K_CB: if (!this.cb(buf, i, e, row)) return false; break;
+        case K_TUPLE:
           if (!this.tuple(buf, i, e)) return false;
           row.saddr = this.saddr; row.daddr = this.daddr; row.sport = this.sport; row.dport = this.dport;
+          // An address the tuple did not give is '' (no interner id): set as a plain value.
+          row.saddrSrc = this.saddrId < 0 ? null : this.str.addr; row.saddrId = this.saddrId;
+          row.daddrSrc = this.daddrId < 0 ? null : this.str.addr; row.daddrId = this.daddrId;
+          row.saddrGen = row.daddrGen = this.str.addr.gen;
           row.l4Proto = this.l4proto; row.l4 = L4_NAMES[this.l4proto] ?? ''; row.tcpFlags = this.flags;
           break;
-        case 'tunnel_tuple':
+        case K_TUNNEL:
           // Go's compact encoding of a tuple without escapes is exactly what JSON.stringify gives back.
           if (!this.tuple(buf, i, e)) return false;
           row.tunnel = this.str.other.strings[this.str.other.intern(buf, i, this.at)]!;
@@ -345,11 +438,26 @@ export class FastJson {
       row.netns = Math.max(netns, 0); row.mark = Math.max(mark, 0); row.proto = Math.max(proto, 0);
       row.mtu = Math.max(mtu, 0); row.len = Math.max(len, 0);
       if (!hasIface) row.iface = row.ifindex = null;
-    } else row.netns = row.mark = row.proto = row.mtu = row.len = row.iface = row.ifindex = null;
+    } else {
+      row.netns = row.mark = row.proto = row.mtu = row.len = row.iface = row.ifindex = null;
+      row.ifaceSrc = null;
+    }
     row.lineNo = lineNo;
     row.layout = 'J:';
     row.attachment = null;
     return true;
+  }
+
+  /** The key at i, the guessed one tried first (see KeyGuesser), this.at after its colon; -1 for anything else. */
+  private nextKey(g: KeyGuesser, table: ByteInterner<number>, buf: Uint8Array, i: number, e: number): number {
+    const k = g.guess(buf, i, e);
+    if (k >= 0) {
+      this.at = g.end;
+      return k;
+    }
+    const found = this.key(table, buf, i, e);
+    if (found >= 0) g.learn(found);
+    return found;
   }
 
   /** `"key":` at i → key index, this.at after the colon; -1 for an unknown key or anything else. */
@@ -378,13 +486,18 @@ export class FastJson {
 
   /** A non-negative JSON integer (no sign, fraction, exponent or leading zero) of at most maxDigits; -1 otherwise. */
   private int(buf: Uint8Array, i: number, e: number, maxDigits: number): number {
-    let j = i;
-    while (j < e && buf[j]! >= 0x30 && buf[j]! <= 0x39) j++;
-    if (j === i || (buf[i] === 0x30 && j - i > 1)) return -1;
+    // One pass: the value as the digits go by (exact while at most 16 digits: below 2^53 is checked at the end).
+    let j = i, v = 0;
+    for (; j < e; j++) {
+      const d = buf[j]! - 0x30;
+      if (d < 0 || d > 9) break;
+      v = v * 10 + d;
+    }
+    if (j === i || j - i > maxDigits || (buf[i] === 0x30 && j - i > 1)) return -1;
     const c = buf[j];
     if (c !== COMMA && c !== RBRACE && c !== RBRACK) return -1;
     this.at = j;
-    return decimal(buf, i, j, maxDigits);
+    return v <= Number.MAX_SAFE_INTEGER ? v : -1;
   }
 
   /** `[a,b,c,d,e]` of uint32s. */
@@ -408,22 +521,24 @@ export class FastJson {
   private tuple(buf: Uint8Array, i: number, e: number): boolean {
     if (buf[i] !== LBRACE) return false;
     this.saddr = this.daddr = '';
+    this.saddrId = this.daddrId = -1;
     this.sport = this.dport = this.l4proto = 0;
     this.flags = null;
     i++;
     if (buf[i] === RBRACE) { this.at = i + 1; return true; }
     let seen = 0;
+    const g = this.guessTupleKey;
+    g.start();
     for (;;) {
-      const k = this.key(this.tupleKeys, buf, i, e);
+      const k = this.nextKey(g, this.tupleKeys, buf, i, e);
       if (k < 0 || (seen & (1 << k))) return false;
       seen |= 1 << k;
       i = this.at;
-      const name = TUPLE_KEYS[k]!;
-      if (name === 'saddr' || name === 'daddr' || name === 'flags') {
+      if (k === T_SADDR || k === T_DADDR || k === T_FLAGS) {
         if (!this.string(buf, i, e)) return false;
-        const t = name === 'flags' ? this.str.flags : this.str.addr;
+        const t = k === T_FLAGS ? this.str.flags : this.str.addr;
         const id = t.intern(buf, this.vs, this.ve);
-        if (name === 'flags') {
+        if (k === T_FLAGS) {
           let f = this.str.flags.info[id];
           if (f === undefined) this.str.flags.info[id] = f = this.ve > this.vs ? tcpFlagsFromNames(this.str.flags.strings[id]!) : -1;
           if (f === null) return false; // an unknown flag name: the general parser rejects the line
@@ -434,12 +549,12 @@ export class FastJson {
             const raw = this.str.addr.strings[id]!;
             this.str.addr.info[id] = a = raw.startsWith('[') ? raw.slice(1, -1) : raw;
           }
-          if (name === 'saddr') this.saddr = a; else this.daddr = a;
+          if (k === T_SADDR) { this.saddr = a; this.saddrId = id; } else { this.daddr = a; this.daddrId = id; }
         }
       } else {
         const v = this.int(buf, i, e, 5);
-        if (v < 0 || v > (name === 'proto' ? 0xff : 0xffff)) return false;
-        if (name === 'sport') this.sport = v; else if (name === 'dport') this.dport = v; else this.l4proto = v;
+        if (v < 0 || v > (k === T_PROTO ? 0xff : 0xffff)) return false;
+        if (k === T_SPORT) this.sport = v; else if (k === T_DPORT) this.dport = v; else this.l4proto = v;
       }
       i = this.at;
       if (buf[i] === COMMA) { i++; continue; }
@@ -449,8 +564,8 @@ export class FastJson {
   }
 }
 
-/** Both readers over one set of interned strings. */
-export function fastReaders(): { text: FastText; json: FastJson } {
-  const s = new Strings();
+/** Both readers over one set of interned strings (`maxEntries` per column: tests make it tiny to force clears). */
+export function fastReaders(maxEntries?: number): { text: FastText; json: FastJson } {
+  const s = new Strings(maxEntries);
   return { text: new FastText(s), json: new FastJson(s) };
 }

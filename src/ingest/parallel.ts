@@ -7,7 +7,7 @@ import { availableParallelism, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import type { ChunkOutput } from '../capture/batch-writer.js';
+import type { ChunkOutput } from '../capture/columns.js';
 import type { ChunkJob, ChunkResult } from './worker.js';
 import { parseHeader, type InputFormat } from './line-parser.js';
 
@@ -109,6 +109,10 @@ export class ParallelFeeder {
   private parts: Buffer[] = [];
   private partsLen = 0;
   private pending: Buffer = Buffer.alloc(0);
+  /** `pending` is the whole of an ArrayBuffer join() made: its bytes can go to a worker without a copy. */
+  private pendingOwned = false;
+  /** Input buffers the workers handed back, for join() to fill again. */
+  private spares: ArrayBuffer[] = [];
   private waiters: { seq: number; wake: () => void }[] = [];
   private readonly chunkBytes: number;
 
@@ -176,9 +180,19 @@ export class ParallelFeeder {
     await Promise.all(this.workers.map((w) => w.terminate()));
   }
 
+  /**
+   * The unsent bytes and the parts read since, copied once into one new ArrayBuffer of their own (never a slice of
+   * Node's shared pool): that buffer is what a job transfers to its worker.
+   */
   private join(): void {
     if (!this.partsLen) return;
-    this.pending = Buffer.concat([this.pending, ...this.parts]);
+    const need = this.pending.length + this.partsLen;
+    const spare = this.spares.pop();
+    const all = Buffer.from(spare !== undefined && spare.byteLength >= need ? spare : new ArrayBuffer(Math.max(need, this.chunkBytes + (64 << 10))), 0, need);
+    let at = this.pending.copy(all, 0);
+    for (const p of this.parts) at += p.copy(all, at);
+    this.pending = all;
+    this.pendingOwned = true;
     this.parts = [];
     this.partsLen = 0;
   }
@@ -187,14 +201,20 @@ export class ParallelFeeder {
   private submit(cut: number, nextAtEvent: boolean): void {
     const bytes = this.pending.subarray(0, cut);
     const h = lastHeader(bytes);
-    // A private copy: the job's buffer is transferred to the worker.
-    const copy = new Uint8Array(bytes.length);
-    copy.set(bytes);
-    const job: ChunkJob = { seq: this.nextSeq++, startLine: this.startLine, header: this.header, format: this.o.format, bytes: copy, fast: this.o.fast };
+    const rest = this.pending.subarray(cut);
+    // The job's buffer is transferred (detached here): the rest is copied out first, normally a line or two. A
+    // buffer this feeder does not own whole (the rest of an earlier cut) is copied for the job instead.
+    let send: Uint8Array = bytes;
+    if (!this.pendingOwned) {
+      send = new Uint8Array(bytes.length);
+      send.set(bytes);
+    }
+    const job: ChunkJob = { seq: this.nextSeq++, startLine: this.startLine, header: this.header, format: this.o.format, bytes: send, fast: this.o.fast };
     this.queue.push({ job, serial: !this.atEvent });
     this.startLine += countLines(bytes) + (bytes.length && bytes[bytes.length - 1] !== NL ? 1 : 0);
     if (h !== null) this.header = h;
-    this.pending = Buffer.from(this.pending.subarray(cut));
+    this.pending = Buffer.from(rest);
+    this.pendingOwned = false;
     this.atEvent = nextAtEvent;
     this.dispatch();
   }
@@ -215,6 +235,8 @@ export class ParallelFeeder {
 
   private received(w: Worker, r: ChunkResult): void {
     this.idle.push(w);
+    if (r.spare && this.spares.length < this.workers.length * 2) this.spares.push(r.spare);
+    r.spare = undefined;
     this.done.set(r.seq, r);
     while (this.done.has(this.nextMerge)) {
       const next = this.done.get(this.nextMerge)!;

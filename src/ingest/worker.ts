@@ -2,7 +2,7 @@
 // line) into a fragment of raw columns, log/reject lines and statistics, and hands them back. Ordering, batches and
 // files are the main thread's job (ingest/parallel.ts, the capture writer).
 import { parentPort } from 'node:worker_threads';
-import { fragmentBuffers, LineAccumulator, newCounts, type ChunkOutput } from '../capture/batch-writer.js';
+import { fragmentBuffers, LineAccumulator, newCounts, type ChunkOutput } from '../capture/columns.js';
 import { newParserState, parseHeader, type InputFormat } from './line-parser.js';
 import { LineFeeder } from './line-feeder.js';
 import { fastReaders } from './fast-path.js';
@@ -28,6 +28,8 @@ export interface ChunkResult extends ChunkOutput {
   /** Parser state at the chunk's end, for a following chunk that does not begin at an event. */
   inEvent: boolean;
   inPanic: boolean;
+  /** The job's input buffer, handed back for the main thread to read the next chunk into (no new 4 MiB per chunk). */
+  spare?: ArrayBuffer;
 }
 
 function countLines(b: Buffer): number {
@@ -68,5 +70,7 @@ export function processChunk(job: ChunkJob): ChunkResult {
 
 parentPort?.on('message', (job: ChunkJob) => {
   const r = processChunk(job);
-  parentPort!.postMessage(r, [...fragmentBuffers(r.fragment), r.skbs.buffer as ArrayBuffer]);
+  // Nothing of the result refers to the input's bytes (strings are copied out of them): it can go back.
+  r.spare = job.bytes.buffer as ArrayBuffer;
+  parentPort!.postMessage(r, [...fragmentBuffers(r.fragment), r.skbs.buffer as ArrayBuffer, r.spare]);
 });
