@@ -1,7 +1,7 @@
 // The capture's LZ4 codec (src/capture/arrow-codec.ts): written by lz4-napi, read by lz4js. Every kind of frame the
 // writer makes (one block, several 4 MB blocks, incompressible blocks stored raw, empty) decodes to its input.
 import { describe, expect, it } from 'vitest';
-import * as A from 'apache-arrow';
+import * as A from '../src/capture/arrow.js'; // the program's one Arrow (its CommonJS build): the registry the codec fills
 import '../src/capture/arrow-codec.js';
 
 const codec = A.compressionRegistry.get(A.CompressionType.LZ4_FRAME)!;

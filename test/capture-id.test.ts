@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { partitionKey } from '../src/capture/capture-id.js';
+import { importCapture } from '../src/ingest/importer.js';
 import { SAMPLES } from './helpers/captures.js';
 import { SKBTAPE } from './helpers/cli.js';
 import { ROOT } from './helpers/real.js';
@@ -16,6 +17,12 @@ let tmp: string;
 const DELIVERED = join(SAMPLES, 'demo-delivered.pwru.txt');
 const DROP = join(SAMPLES, 'demo-netfilter-drop.pwru.txt');
 const run = (args: string[]) => execa(SKBTAPE, args, { reject: false, cwd: ROOT });
+/**
+ * An import that only sets up a case, in-process: the same importer the CLI runs, with its --node/--name (each CLI
+ * import costs a process start). `import --node/--name` through the binary is the first test's subject.
+ */
+const imported = async (file: string, dir: string, o: { node?: string; name?: string } = {}) =>
+  (await importCapture(file, dir, { format: 'auto', force: false, showProgress: false, ...o })).manifest.counts.events;
 const ndjson = (s: string) => s.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 const manifest = (dir: string) => JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
 /** Event lines of a pwru text output: lines starting with an skb address (counted by string ops, not by skbtape). */
@@ -62,7 +69,7 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
 
   it('attach --node/--name relabels an imported capture (the id follows a new name)', async () => {
     const dir = join(tmp, 'relabel');
-    expect((await run(['import', DELIVERED, '-o', dir])).exitCode).toBe(0);
+    expect(await imported(DELIVERED, dir)).toBe(eventLines(DELIVERED));
     const before = manifest(dir).capture;
     const r = await run(['attach', dir, '--node', 'worker-3', '--color', 'never']);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -78,7 +85,7 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
     const fleet = join(tmp, 'fleet');
     const files = { n1: DELIVERED, n2: DROP, n3: DELIVERED };
     for (const [node, file] of Object.entries(files)) {
-      expect((await run(['import', file, '-o', join(fleet, node), '--node', node, '--name', 'cap'])).exitCode).toBe(0);
+      expect(await imported(file, join(fleet, node), { node, name: 'cap' })).toBe(eventLines(file));
       // One export per node, as each node would run it into the shared tree.
       const e = await run(['export', join(fleet, node), '--parquet', tree]);
       expect(e.exitCode, e.stderr).toBe(0);
@@ -117,7 +124,7 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
   it('diff of two directories of captures pairs them by node; a node in one run only is a change', async () => {
     const [r1, r2] = [join(tmp, 'run1'), join(tmp, 'run2')];
     for (const [dir, node, file] of [[r1, 'n1', DELIVERED], [r1, 'n2', DELIVERED], [r2, 'n1', DELIVERED], [r2, 'n2', DROP], [r2, 'n3', DELIVERED]] as const) {
-      expect((await run(['import', file, '-o', join(dir, node), '--node', node])).exitCode).toBe(0);
+      expect(await imported(file, join(dir, node), { node })).toBe(eventLines(file));
     }
     const j = await run(['diff', r1, r2, '--format', 'json']);
     expect(j.exitCode, j.stderr).toBe(1);
@@ -141,7 +148,7 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
   it('re-exporting a capture whose name has a space, quote and non-ASCII character replaces its own rows', async () => {
     const tree = join(tmp, 'odd-pq');
     const dir = join(tmp, 'odd');
-    expect((await run(['import', DROP, '-o', dir, '--name', "it's a café"])).exitCode).toBe(0);
+    expect(await imported(DROP, dir, { name: "it's a café" })).toBe(eventLines(DROP));
     for (let i = 0; i < 2; i++) expect((await run(['export', dir, '--parquet', tree])).exitCode).toBe(0);
     const q = await run(['query', tree, 'SELECT capture, count(*) AS n FROM events GROUP BY ALL']);
     expect(ndjson(q.stdout)).toEqual([{ capture: "it's a café", n: eventLines(DROP) }]);
@@ -153,8 +160,8 @@ describe('capture ids and nodes through the CLI', { timeout: 180_000 }, () => {
     const tree = join(tmp, 'clash-pq');
     const one = join(tmp, 'clash1');
     const two = join(tmp, 'clash2');
-    expect((await run(['import', DELIVERED, '-o', one, '--name', 'nightly', '--node', 'n9'])).exitCode).toBe(0);
-    expect((await run(['import', DROP, '-o', two, '--name', 'nightly', '--node', 'n9'])).exitCode).toBe(0);
+    expect(await imported(DELIVERED, one, { name: 'nightly', node: 'n9' })).toBe(eventLines(DELIVERED));
+    expect(await imported(DROP, two, { name: 'nightly', node: 'n9' })).toBe(eventLines(DROP));
     expect((await run(['export', one, '--parquet', tree])).exitCode).toBe(0);
     const r = await run(['export', two, '--parquet', tree]);
     expect(r.exitCode).toBe(2);

@@ -272,7 +272,7 @@ describe('pasted pwru output: wrapped lines, notes, MARK', () => {
 
   // The events view (queries/views/10_events.sql) does not list note yet; the raw table carries it.
   it('a capture of schema v1 (no note column) still loads, replays and queries', async () => {
-    const A = await import('apache-arrow');
+    const A = await import('../src/capture/arrow.js'); // the program's one Arrow, with its LZ4 codec
     const dir = out();
     expect((await cli(['import', '-', '-o', dir], [HDR, LINE].join('\n') + '\n')).exitCode).toBe(0);
     const evDir = join(dir, 'events');

@@ -80,6 +80,21 @@ describe('the test command dies with the recorder', () => {
   });
 });
 
+/**
+ * The kill moments, drawn from a fixed seed before any run starts, so a failure replays whatever order the lanes
+ * take them in (the moment is random on purpose: where in the stream a kill lands is what these tests sample).
+ */
+function randomDelays(seed: number, n: number, maxMs: number): number[] {
+  const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
+  return Array.from({ length: n }, () => Math.floor(rand() * maxMs));
+}
+/** Runs step(0..n-1) two at a time: each step is mostly a process starting up, and there are two cores. */
+async function inLanes(n: number, step: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => { while (next < n) await step(next++); };
+  await Promise.all([lane(), lane()]);
+}
+
 describe('random SIGKILLs', () => {
   const big = join(tmp, 'big.pwru.txt');
   beforeAll(() => {
@@ -88,34 +103,32 @@ describe('random SIGKILLs', () => {
   });
 
   it('20 kills of record at random moments: each capture loads, interrupted, counted from its files', async () => {
-    let seed = 42;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    for (let i = 0; i < 20; i++) {
+    const delays = randomDelays(42, 20, 400);
+    await inLanes(20, async (i) => {
       const dir = outDir();
       const p = record(['-o', dir, '--flush-events', '200', '--', 'sleep', '30'], { SKBTAPE_FAKE_PWRU_EVENTS: EVENTS, SKBTAPE_FAKE_PWRU_LOOP: '1000', SKBTAPE_FAKE_PWRU_RATE: '20000' });
       await waitFor('pwru listening', () => listening(dir));
-      await sleep(Math.floor(rand() * 400));
+      await sleep(delays[i]!);
       p.kill('SIGKILL');
       await p;
       expectLoadable(dir, `record kill ${i}`);
       expect(readManifest(dir).status, `record kill ${i}`).toBe('interrupted');
-    }
+    });
   }, 300_000); // 20 recorder starts: the bound is against a hang only; each step waits on state
 
   it('20 kills of import at random moments: each capture loads, with logs and rejects kept and counts from the files', async () => {
-    let seed = 7;
-    const rand = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff);
-    for (let i = 0; i < 20; i++) {
+    const delays = randomDelays(7, 20, 600);
+    await inLanes(20, async (i) => {
       const dir = outDir();
       const p = execa(SKBTAPE, ['import', big, '-o', dir, '--batch-rows', '500'], { reject: false, cwd: ROOT });
       await waitFor('the capture to start', () => existsSync(join(dir, 'manifest.json')));
-      await sleep(Math.floor(rand() * 600));
+      await sleep(delays[i]!);
       p.kill('SIGKILL');
       await p;
       expectLoadable(dir, `import kill ${i}`);
       // Logs go out with the first batch at the latest: pwru's header line is kept once any batch is.
       if (readManifest(dir).counts.batches > 0) expect(readFileSync(join(dir, 'logs.ndjson'), 'utf8')).toMatch(/^\{"line":1,/);
-    }
+    });
   }, 300_000);
 
   it('a full tmpfs under record: one line, exit 2, pwru stopped, no .tmp, failed with the reason, loadable', async () => {

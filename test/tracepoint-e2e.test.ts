@@ -13,20 +13,21 @@ import { ROOT } from './helpers/real.js';
 import { SKBTAPE } from './helpers/cli.js';
 
 const skip = skipUnless(canRunBpftrace(), 'tracepoint end-to-end test');
-// Fewer tracepoints than the default set: bpftrace compiles each one, and these four carry every assertion below.
-const TPS = 'net:net_dev_queue,net:netif_receive_skb,skb:kfree_skb,skb:consume_skb';
-// For counting segments: where each is queued, sent, received, read by the socket and freed.
-const SEGMENT_TPS = 'net:net_dev_queue,net:net_dev_start_xmit,net:netif_receive_skb,skb:skb_copy_datagram_iovec,skb:kfree_skb,skb:consume_skb';
+// Fewer tracepoints than the default set (bpftrace compiles each one): where each segment is queued, sent, received,
+// read by the socket and freed. They carry every assertion below. One recording of the curl serves the first three
+// tests (the connection, its segments, filter/export): each bpftrace start costs seconds of compiling.
+const TPS = 'net:net_dev_queue,net:net_dev_start_xmit,net:netif_receive_skb,skb:skb_copy_datagram_iovec,skb:kfree_skb,skb:consume_skb';
 
 describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   const tmp = mkdtempSync(join(tmpdir(), 'skbt-e2e-'));
   let net: TestNet;
   const a = join(tmp, 'delivered');
   const b = join(tmp, 'dropped');
-  const segDir = join(tmp, 'segments');
-  const record = (dir: string, curl: string[]) =>
+  const segDir = a; // the delivered recording is the one whose segments are counted
+  const pcap = join(tmp, 'client.pcap');
+  const record = (dir: string, curl: string[], extra: string[] = []) =>
     execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
-      '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...curl], { reject: false });
+      ...extra, '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...curl], { reject: false });
 
   beforeAll(async () => {
     net = await createTestNet();
@@ -37,8 +38,19 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
   });
 
   it('records the curl connection: SYN, request and reply; client veth then server veth', async () => {
-    const r = await record(a, net.curlArgv());
+    // tcpdump on the client's veth is the independent count of the next test: every segment of the connection, both
+    // directions, taken while this recording runs.
+    const dump = execa('ip', ['netns', 'exec', net.clientNs, 'tcpdump', '-i', net.clientVeth, '-nn', '-U', '-w', pcap, 'tcp', 'port', String(net.port)], { reject: false, buffer: { stderr: false } });
+    await new Promise<void>((resolve, reject) => {
+      let err = '';
+      dump.stderr!.on('data', (b: Buffer) => { err += b.toString(); if (err.includes('listening on')) resolve(); });
+      void dump.then((r) => reject(new Error(`tcpdump exited ${r.exitCode}: ${err}`)));
+    });
+    const r = await record(a, net.curlArgv(), ['--node', 'lab-node', '--name', 'segments-run']);
+    dump.kill('SIGINT');
+    await dump;
     expect(r.exitCode, r.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(a, 'manifest.json'), 'utf8')).capture).toEqual({ id: 'segments-run', node: 'lab-node', name: 'segments-run' });
     const summary = JSON.parse(r.stdout);
     expect(summary.status).toBe('complete');
     expect(summary.source).toMatchObject({ kind: 'live', tool: 'bpftrace', format: 'json' });
@@ -86,21 +98,6 @@ describe.skipIf(skip)('tracepoint source on the running kernel', () => {
 
   it('one track per TCP segment, as tcpdump counts them; SYN and FIN named; both namespaces\' interfaces named', async () => {
     const dir = segDir;
-    const pcap = join(tmp, 'client.pcap');
-    // tcpdump on the client's veth is the independent count: every segment of the connection, both directions.
-    const dump = execa('ip', ['netns', 'exec', net.clientNs, 'tcpdump', '-i', net.clientVeth, '-nn', '-U', '-w', pcap, 'tcp', 'port', String(net.port)], { reject: false, buffer: { stderr: false } });
-    await new Promise<void>((resolve, reject) => {
-      let err = '';
-      dump.stderr!.on('data', (b: Buffer) => { err += b.toString(); if (err.includes('listening on')) resolve(); });
-      void dump.then((r) => reject(new Error(`tcpdump exited ${r.exitCode}: ${err}`)));
-    });
-    const r = await execa(SKBTAPE, ['record', '-o', dir, '--source', 'tracepoint', '--tracepoints', SEGMENT_TPS, '--snapshots', 'none', '--grace', '300ms', '--json',
-      '--node', 'lab-node', '--name', 'segments-run',
-      '--netns', `/run/netns/${net.clientNs}`, '--netns', `/run/netns/${net.serverNs}`, '--', ...net.curlArgv()], { reject: false });
-    expect(r.exitCode, r.stderr).toBe(0);
-    expect(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')).capture).toEqual({ id: 'segments-run', node: 'lab-node', name: 'segments-run' });
-    dump.kill('SIGINT');
-    await dump;
     const segments = (await execa('tcpdump', ['-r', pcap, '-nn'], { reject: false })).stdout.split('\n').filter((l) => l.includes(' IP ')).length;
     expect(segments).toBeGreaterThanOrEqual(6); // handshake, request, reply, close
     const an = await openAnalysis([dir]);

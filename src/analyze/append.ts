@@ -2,8 +2,8 @@
 // straight into chunk vectors, dictionary columns become ENUM codes remapped through one global dictionary.
 // Opening the database, choosing captures and caching are left to analyze/loader.ts.
 import duckdb from '@duckdb/node-bindings';
-import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from '@duckdb/node-api';
-import * as A from 'apache-arrow';
+import { DuckDBAppender, DuckDBConnection, DuckDBDataChunk } from './duckdb.js';
+import * as A from '../capture/arrow.js';
 import { COLUMNS, type ColumnKind } from '../capture/event-schema.js';
 
 /** The table every capture's events land in. */

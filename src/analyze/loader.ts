@@ -6,18 +6,21 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from '@duckdb/node-api';
-import * as A from 'apache-arrow';
-import '../capture/arrow-codec.js';
-import { batchFiles, entriesByFile, readBatchFile, type ReadOptions } from '../capture/reader.js';
-import { captureFaults } from '../capture/verify.js';
+import { DuckDBConnection, DuckDBInstance, type DuckDBValue } from './duckdb.js';
+// Arrow (the batch reader, the appender) is loaded only when batches are read: a run that reopens its cache never
+// reads one, and importing Arrow cost 0.15-0.3 CPU-s of such a run (a third of a cached 'skbtape paths').
+import type * as A from 'apache-arrow';
+import type { ReadOptions } from '../capture/reader.js';
+import { batchFiles } from '../capture/dir.js';
+import { entriesByFile } from '../capture/integrity.js';
+import { captureFaults } from '../capture/faults.js';
 import { countsWarning } from '../capture/file-counts.js';
 import type { BatchEntry } from '../capture/integrity.js';
 import { UserError } from '../errors.js';
 import { capturePaths } from '../capture/dir.js';
 import { readLoss } from '../capture/loss.js';
-import { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents } from './append.js';
-import { SCHEMA_VERSION } from '../capture/event-schema.js';
+import type { DictionaryCollector } from './append.js';
+import { SCHEMA_VERSION } from '../version.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
 import { identityOf, type CaptureIdentity } from '../capture/capture-id.js';
 import { expandCaptures } from './sources.js';
@@ -79,7 +82,7 @@ export async function openAnalysis(captures: string[], opts: OpenOptions = {}): 
       warn(`${s.dir}: ${f.text}`);
     }
     // A cache may have been built (with a warning) before a batch went bad: --strict checks the files themselves.
-    if (opts.strict) for (const f of s.files) for (const _ of readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
+    if (opts.strict) for (const f of s.files) for (const _ of (await import('../capture/reader.js')).readBatchFile(f, s.entries.get(basename(f)), { strict: true })) void _;
   }
   const bar = opts.phase ? null : progress();
   const ro = { warn, strict: opts.strict, buckets: opts.lifetimeBuckets, phase: opts.phase ?? ((t: string) => bar!.update(() => t)) };
@@ -219,6 +222,7 @@ export function analysisOf(instance: DuckDBInstance, connection: DuckDBConnectio
 const KEEP_BYTES = 4 * 1024 * 1024;
 
 async function loadEvents(conn: DuckDBConnection, srcs: CaptureSrc[], ro: Warned): Promise<void> {
+  const [{ readBatchFile }, { RAW_EVENTS, DictionaryCollector, RawEventAppender, createRawEvents }] = await Promise.all([import('../capture/reader.js'), import('./append.js')]);
   const warn = ro.warn;
   const dicts = new DictionaryCollector();
   const total = srcs.reduce((a, s) => a + s.files.reduce((b, f) => b + fileSize(f), 0), 0);
@@ -362,6 +366,7 @@ export function viewFiles(viewsDir: string): string[] {
 
 /** Runs the model and view files; the lifetime stage in as many address buckets as the memory limit needs. */
 export async function runViews(conn: DuckDBConnection, viewsDir: string, phase: (text: string) => void = () => {}, given?: number): Promise<void> {
+  const { RAW_EVENTS } = await import('./append.js');
   const events = Number((await conn.runAndReadAll(`SELECT count(*) FROM ${RAW_EVENTS}`)).getRowsJS()[0]![0]);
   const buckets = given ?? bucketCount(events, memoryLimitBytes());
   for (const f of viewFiles(viewsDir)) {

@@ -3,7 +3,7 @@
 // loaded capture (events, tracks and its alias skb_tracks, ipcache, …), so one SQL text runs on either.
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
+import { DuckDBInstance } from './duckdb.js';
 import { analysisOf, DB_CONFIG, type Analysis } from './loader.js';
 import { EXPORT_TABLES } from './parquet-export.js';
 

@@ -1,7 +1,7 @@
 // The journey view of `skbtape paths` (like `retis sort`): skb lifetimes grouped by path signature, most common
 // first, each with one example lifetime hop by hop. The --flow language is analyze/flow-filter.ts's; grouping and hop SQL live in
 // queries/analyze/paths_*.sql; loading is loader.ts's job; printing is the command's.
-import { listValue } from '@duckdb/node-api';
+import { listValue } from './duckdb.js';
 import { openAnalysis, type Analysis, type Row } from './loader.js';
 import { UserError } from '../errors.js';
 import { applyFlow, emptyFlowWarning, flowFilter, type CompiledFlow } from './flow-filter.js';

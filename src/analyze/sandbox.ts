@@ -1,7 +1,7 @@
 // SQL that comes from a file someone else wrote (a `check` rules file from a pull request) runs sandboxed: after the
 // capture is loaded, DuckDB's external access is switched off (no file reads or writes, no ATTACH, no extension
 // loading) and the configuration locked so the SQL cannot switch it back; each such text must be one SELECT.
-import { StatementType, type DuckDBValue } from '@duckdb/node-api';
+import { StatementType, type DuckDBValue } from './duckdb.js';
 import type { Analysis, Row } from './loader.js';
 
 /** Switch off file, network and extension access for the rest of this connection's life; it cannot be undone. */

@@ -2,7 +2,7 @@
 // ifname tables, and the small typed-table helper the loader also uses for captures/logs/rejects.
 // A missing or unreadable file is an empty table plus a warning, never a failed open. Events are analyze/append.ts's job.
 import { existsSync, readFileSync } from 'node:fs';
-import { DuckDBConnection } from '@duckdb/node-api';
+import { DuckDBConnection } from './duckdb.js';
 import { capturePaths, type Phase, type SnapshotKind } from '../capture/dir.js';
 import {
   parseBpftoolNet, parseEndpointList, parseIpcacheList, parseIp, parseMetricsList, type ParseResult, type ParseWarning,

@@ -1,7 +1,7 @@
 // Registers LZ4 frame compression for Arrow IPC bodies (the Arrow-standard LZ4_FRAME codec). Captures are written
 // compressed (about 5x smaller: columnar event data is repetitive) and any Arrow reader with LZ4 reads them.
 // Imported for its side effect by the batch writer and the capture reader.
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 import { compressFrameSync } from 'lz4-napi';
 import { decompress } from 'lz4js';
 

@@ -1,6 +1,6 @@
 // The explicit Arrow schema of an events batch, from the columns of event-schema.ts: used by the encoder
 // (batch-writer.ts) and the capture reader, never by the parsers (they stay free of the Arrow package).
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 import { COLUMNS, SCHEMA_VERSION, type ColumnKind } from './event-schema.js';
 
 export function arrowType(kind: ColumnKind, dictId: number): A.DataType {

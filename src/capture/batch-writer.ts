@@ -5,7 +5,7 @@
 import { appendFileSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { writeUserError } from '../errors.js';
 import { join } from 'node:path';
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 import { CAPTURE_COMPRESSION } from './arrow-codec.js';
 import { batchFileName, capturePaths } from './dir.js';
 import { COLUMNS, type ColumnSpec } from './event-schema.js';

@@ -89,3 +89,6 @@ export function batchFault(file: string, bytes: Uint8Array, entry: BatchEntry | 
   if (seal.seq !== named) return `holds batch ${seal.seq}, not ${named} (a copied or renamed batch file)`;
   return null;
 }
+
+/** The manifest's batch entries by file name (what each reader checks a batch file against). */
+export const entriesByFile = (m: { batches?: BatchEntry[] } | undefined) => new Map((m?.batches ?? []).map((e) => [e.file, e]));

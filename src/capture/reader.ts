@@ -3,12 +3,12 @@
 // that were never finished and are ignored. Turning batches into SQL tables is the DuckDB loader's job.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import * as A from 'apache-arrow';
+import * as A from './arrow.js';
 import './arrow-codec.js';
 import { batchFiles, capturePaths } from './dir.js';
 import { COLUMNS, type PwruEvent } from './event-schema.js';
 import { eventArrowSchema } from './arrow-schema.js';
-import { batchFault, type BatchEntry } from './integrity.js';
+import { batchFault, entriesByFile, type BatchEntry } from './integrity.js';
 import type { Manifest } from './manifest.js';
 import { UserError } from '../errors.js';
 
@@ -24,7 +24,7 @@ export interface ReadOptions {
 }
 
 /** The manifest's entries by file name (empty for captures written before checksums). */
-export const entriesByFile = (m: Pick<Manifest, 'batches'> | undefined) => new Map((m?.batches ?? []).map((e) => [e.file, e]));
+export { entriesByFile } from './integrity.js';
 
 const EXPECTED = new Map(eventArrowSchema().fields.map((f) => [f.name, String(f.type)]));
 

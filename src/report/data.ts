@@ -1,7 +1,7 @@
 // What `skbtape report` embeds, as data: the capture's facts (manifest), and aggregates computed in DuckDB (verdicts,
 // flows, path groups with their example journey, drops, metrics deltas), capped so a 1 M-event capture stays a page;
 // with --diff also `skbtape diff`'s result and both sides' function lists of the changed paths. The HTML is html.ts's.
-import { listValue } from '@duckdb/node-api';
+import { listValue } from '../analyze/duckdb.js';
 import { readManifest, type Manifest } from '../capture/manifest.js';
 import { eventsOfBatch, readBatches } from '../capture/reader.js';
 import { parseLayoutKey } from '../capture/layout.js';
